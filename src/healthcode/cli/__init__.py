@@ -1,0 +1,45 @@
+"""The `healthcode` command (SPEC §2): Typer commands, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from healthcode.cli.assess import assess
+from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
+from healthcode.cli.policy import policy
+
+app = typer.Typer(
+    name="healthcode",
+    help="HealthCode 健康码: colours from shared facts (省疫情防控办〔2021〕36号).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command(help="Evaluate facts in memory and print one decision per person (SPEC §2).")(assess)
+app.add_typer(policy, name="policy")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning every failure into one line on standard error."""
+    try:
+        result = app(args=argv, prog_name="healthcode", standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        return fail("aborted", 1)
+    except typer.TyperException as error:  # usage errors of the command line
+        message = error.format_message()
+        return fail(message, error.exit_code) if message else error.exit_code
+    except BadInputError as error:
+        return fail(str(error), EXIT_BAD_INPUT)
+    except Exception as error:  # the last line of defence: never a traceback for a user
+        # Only the exception's type: its message might carry input values, which may be personal.
+        return fail(f"internal error ({type(error).__name__}); please report it", 1)
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""`healthcode assess`: facts from files, decisions on standard output (SPEC §2)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, warn
+from healthcode.cli.options import parse_instant
+from healthcode.domain.assessment import Assessment, assess_all, group_by_person
+from healthcode.domain.documents import RulesetError
+from healthcode.domain.exposure import AreaIndex
+from healthcode.domain.identity import mask_id_number
+from healthcode.domain.rules import Ruleset
+from healthcode.exchange import (
+    InputUnusable,
+    RecordError,
+    read_facts,
+    read_risk_areas,
+    read_severe_designations,
+)
+from healthcode.presenters import decision_json, display_instant
+from healthcode.rulesets import default_ruleset, load_ruleset
+
+T = TypeVar("T")
+
+OptionalFile = Annotated[Path | None, typer.Option(dir_okay=False, show_default=False)]
+
+
+def assess(
+    events: Annotated[Path, typer.Option("--events", help="Facts: JSONL, JSON or CSV.")],
+    at: Annotated[str, typer.Option("--at", help="The instant, ISO 8601 with offset.")],
+    areas: OptionalFile = None,
+    severe: OptionalFile = None,
+    ruleset: OptionalFile = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON lines, even on a terminal.")
+    ] = False,
+    explain: Annotated[bool, typer.Option(help="Add reasons and how to turn green.")] = False,
+) -> int:
+    instant = parse_instant(at, "--at")
+    rules = _ruleset(ruleset)
+    rejects = Rejects()
+    index = AreaIndex(
+        rejects.read(read_risk_areas, areas, "--areas"),
+        rejects.read(read_severe_designations, severe, "--severe"),
+    )
+    by_person, conflicts = group_by_person(rejects.read(read_facts, events, "--events"))
+    for conflict in conflicts:
+        rejects.report(
+            f"--events: rejected event_id {conflict.fact.event_id}: source, event_id: "
+            "already seen with other content; the first is kept"
+        )
+    assessments = assess_all(by_person, index, rules, instant)
+    if as_json or not sys.stdout.isatty():
+        _print_json(assessments, explain=explain)
+    else:
+        _print_table(assessments)
+    # Bad records are bad input (SPEC §2: exit 2), even though the good ones were assessed.
+    return EXIT_BAD_INPUT if rejects.count else 0
+
+
+class Rejects:
+    """Reads an input file completely, reporting each rejected record as one line."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def report(self, line: str) -> None:
+        self.count += 1
+        warn(line)
+
+    def read(
+        self, reader: Callable[[Path], Iterable[T | RecordError]], path: Path | None, option: str
+    ) -> list[T]:
+        if path is None:
+            return []
+        kept: list[T] = []
+        try:
+            for record in reader(path):
+                if isinstance(record, RecordError):
+                    self.report(f"{option}: rejected {record}")
+                else:
+                    kept.append(record)
+        except InputUnusable as error:
+            raise BadInputError(f"{option}: {error}") from None
+        return kept
+
+
+def _ruleset(path: Path | None) -> Ruleset:
+    try:
+        return default_ruleset() if path is None else load_ruleset(path)
+    except RulesetError as error:
+        raise BadInputError(f"--ruleset: {error}") from None
+
+
+def _print_json(assessments: Iterable[Assessment], *, explain: bool) -> None:
+    out = sys.stdout
+    for item in assessments:
+        out.write(
+            json.dumps(
+                decision_json(item.person, item.decision, explain=explain), ensure_ascii=False
+            )
+        )
+        out.write("\n")
+
+
+_COLOUR_STYLE = {
+    "green": "bold white on green",
+    "yellow": "bold black on yellow",
+    "red": "bold white on red",
+}
+
+
+def _print_table(assessments: Iterable[Assessment]) -> None:
+    table = Table("证件 ID", "颜色 Colour", "规则 Rules", "措施 Measure", "复核 Next review")
+    for item in assessments:
+        decision = item.decision
+        colour = decision.colour.value
+        table.add_row(
+            mask_id_number(item.person.id_number),
+            f"[{_COLOUR_STYLE[colour]}] {colour} [/]",
+            ", ".join(decision.rules) or "—",
+            decision.measure or "—",
+            display_instant(decision.next_review_at) or "—",
+        )
+    Console().print(table)

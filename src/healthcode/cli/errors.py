@@ -1,0 +1,20 @@
+"""How commands fail: one line on standard error and a documented exit status."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInputError(Exception):
+    """The input cannot be used; the message is the one line the user sees."""
+
+
+def fail(message: str, status: int) -> int:
+    print(f"healthcode: error: {message}", file=sys.stderr)  # noqa: T201 - the CLI's own channel
+    return status
+
+
+def warn(message: str) -> None:
+    print(f"healthcode: {message}", file=sys.stderr)  # noqa: T201

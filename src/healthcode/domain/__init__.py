@@ -1,0 +1,1 @@
+"""The pure decision core: standard library only, time always passed in."""

@@ -1,0 +1,109 @@
+"""Decisions: features + ruleset → colour, explanation, measure, flags and the next review.
+
+Red dominates yellow, yellow dominates green; green is what remains (A4). The measure of a red
+person is the measure of the first red rule that fired, so a ruleset orders its red rules from
+the most to the least serious. `next_review_at` is found from the rules themselves: every
+comparison of an instant with `now` can flip only where its other side points, so the decision is
+re-evaluated at those instants, in order, until one differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from healthcode.certlogic import CertLogicError, evaluate, format_datetime
+from healthcode.domain.features import Features
+from healthcode.domain.rules import Colour, Measure, Rule, Ruleset, is_now
+
+_DATE_COMPARISONS = ("before", "after", "not-before", "not-after")
+# CertLogic instants have millisecond resolution: a non-strict comparison flips one tick later.
+_TICK = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    colour: Colour
+    fired: tuple[Rule, ...]
+    measure: Measure | None
+    flags: tuple[str, ...]
+    next_review_at: datetime | None
+    ruleset: str
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.fired)
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        """The notice's clauses behind the decision, most general first, without repeats."""
+        clauses = ["A4"] if self.colour is Colour.GREEN else []
+        clauses += [rule.clause for rule in self.fired]
+        if self.measure is not None:
+            clauses.append("M1")
+        return tuple(dict.fromkeys(clauses))
+
+    @property
+    def outcome(self) -> tuple[object, ...]:
+        return (self.colour, self.rules, self.measure, self.flags)
+
+
+def decide(features: Features, ruleset: Ruleset, at: datetime) -> Decision:
+    """The decision at `at`, with the next instant at which it changes with no new fact."""
+    data = features.as_data(at)
+    current = _evaluate(data, ruleset)
+    for instant in sorted({t for t in _flip_instants(ruleset, data) if t > at}):
+        # Features stay as they are; only the clock moves.
+        later = _evaluate({**data, "now": format_datetime(instant)}, ruleset)
+        if later.outcome != current.outcome:
+            return replace(current, next_review_at=instant)
+    return current
+
+
+def _evaluate(data: dict[str, Any], ruleset: Ruleset) -> Decision:
+    fired = tuple(rule for rule in ruleset.rules if _is_truthy(evaluate(rule.condition, data)))
+    colours = {rule.colour for rule in fired}
+    colour = next((c for c in (Colour.RED, Colour.YELLOW) if c in colours), Colour.GREEN)
+    measure = next((rule.measure for rule in fired if rule.colour is Colour.RED), None)
+    flags = tuple(dict.fromkeys(rule.flag for rule in fired if rule.flag is not None))
+    return Decision(colour, fired, measure, flags, None, ruleset.label)
+
+
+def _is_truthy(value: object) -> bool:
+    # CertLogic's truthy values; a date-time is neither truthy nor falsy, so it never fires.
+    return isinstance(value, bool | int | str | list | dict) and bool(value)
+
+
+def _flip_instants(ruleset: Ruleset, data: dict[str, Any]) -> Iterator[datetime]:
+    for rule in ruleset.rules:
+        for node in _date_comparisons(rule.condition):
+            yield from _node_flips(node, data)
+
+
+def _date_comparisons(expression: object) -> Iterator[list[Any]]:
+    if isinstance(expression, list):
+        for item in expression:
+            yield from _date_comparisons(item)
+    elif isinstance(expression, dict):
+        for operator, operands in expression.items():
+            if operator in _DATE_COMPARISONS and isinstance(operands, list):
+                yield operands
+            yield from _date_comparisons(operands)
+
+
+def _node_flips(operands: list[Any], data: dict[str, Any]) -> Iterator[datetime]:
+    """Where a comparison with `now` among `operands` can change its truth value."""
+    for left, right in pairwise(operands):
+        other = right if is_now(left) else left if is_now(right) else None
+        if other is None or is_now(other):
+            continue
+        try:
+            value = evaluate(other, data)
+        except CertLogicError:
+            continue  # an operand that cannot be evaluated now (e.g. a missing instant) never flips
+        if isinstance(value, datetime):
+            yield value
+            yield value + _TICK

@@ -1,0 +1,234 @@
+"""Facts: what departments, residents and the hotline tell us about a person (SPEC §1).
+
+A fact is immutable and carries when it happened (`occurred_at`), not when it was sent. The
+common envelope (`Fact`) holds one typed payload per event type, so code that folds facts can
+match on the payload's class and never on loose strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from healthcode.domain.identity import IdType
+
+
+class Source(StrEnum):
+    HEALTH = "health"
+    POLICE = "police"
+    TRANSPORT = "transport"
+    BORDER = "border"
+    CUSTOMS = "customs"
+    TELECOM = "telecom"
+    AVIATION = "aviation"
+    RAIL = "rail"
+    RESIDENT = "resident"
+    HOTLINE = "hotline"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    START = "start"
+    END = "end"
+
+
+class DiagnosisStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    SUSPECTED = "suspected"
+    ASYMPTOMATIC = "asymptomatic"
+    EXCLUDED = "excluded"
+    DISCHARGED = "discharged"
+
+
+class IsolationSetting(StrEnum):
+    CENTRALIZED = "centralized"
+    HOME = "home"
+
+
+class IsolationReason(StrEnum):
+    CLOSE_CONTACT = "close_contact"
+    INBOUND = "inbound"
+    RISK_AREA = "risk_area"
+    RECOVERY = "recovery"
+    OTHER = "other"
+
+
+class SymptomsAction(StrEnum):
+    REPORT = "report"
+    RESOLVED = "resolved"
+
+
+class Symptom(StrEnum):
+    FEVER = "fever"
+    SHORTNESS_OF_BREATH = "shortness_of_breath"
+    RESPIRATORY = "respiratory"
+
+
+class TestKind(StrEnum):
+    __test__ = False  # not a pytest test class despite its name
+    NUCLEIC_ACID = "nucleic_acid"
+
+
+class TestResult(StrEnum):
+    __test__ = False
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
+class DesignatedColour(StrEnum):
+    RED = "red"
+    YELLOW = "yellow"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who a fact is about. Only `id_type` and `id_number` identify; the rest is optional detail."""
+
+    id_type: IdType
+    id_number: str
+    name: str | None = None
+    phone: str | None = None
+    nationality: str | None = None
+
+    @property
+    def key(self) -> PersonKey:
+        return PersonKey(self.id_type, self.id_number)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PersonKey:
+    id_type: IdType
+    id_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    status: DiagnosisStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Isolation:
+    """Isolation medical observation (隔离医学观察); `setting` and `reason` only on `start`."""
+
+    action: Action
+    setting: IsolationSetting | None
+    reason: IsolationReason | None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeObservation:
+    """Home health observation (居家健康观察)."""
+
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class HealthMonitoring:
+    """Daily health monitoring (日常健康监测)."""
+
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class FeverClinic:
+    """Unexplained fever (不明原因发热) opened or cleared by a fever clinic."""
+
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class Symptoms:
+    action: SymptomsAction
+    symptoms: tuple[Symptom, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """A test result; the fact's `occurred_at` is when the result was known."""
+
+    __test__ = False
+    kind: TestKind
+    result: TestResult
+    sampled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Vaccination:
+    dose: int
+    product: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """The person was in `region` from the fact's `occurred_at` until `until` (None: still there).
+
+    `venue_id` is an extension of SPEC §1: a trip that is known down to a place, so that severe
+    designations of places (A7) can match it.
+    """
+
+    region: str
+    until: datetime | None = None
+    venue_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    port: str
+    from_country: str
+
+
+@dataclass(frozen=True, slots=True)
+class Designation:
+    """其他须纳入红/黄码管理的人员: a person put under red or yellow management by an authority."""
+
+    action: Action
+    color: DesignatedColour | None
+    reason: str | None
+    authority: str | None
+
+
+Payload = (
+    Diagnosis
+    | Isolation
+    | HomeObservation
+    | HealthMonitoring
+    | FeverClinic
+    | Symptoms
+    | Test
+    | Vaccination
+    | Trip
+    | Entry
+    | Designation
+)
+
+EVENT_TYPES: dict[str, type[Payload]] = {
+    "diagnosis": Diagnosis,
+    "isolation": Isolation,
+    "home_observation": HomeObservation,
+    "health_monitoring": HealthMonitoring,
+    "fever_clinic": FeverClinic,
+    "symptoms": Symptoms,
+    "test": Test,
+    "vaccination": Vaccination,
+    "trip": Trip,
+    "entry": Entry,
+    "designation": Designation,
+}
+"""The exchange format's `type` values and the payload class each one carries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    event_id: str
+    source: Source
+    person: Person
+    occurred_at: datetime
+    payload: Payload
+
+    @property
+    def type(self) -> str:
+        return TYPE_OF_PAYLOAD[type(self.payload)]
+
+
+TYPE_OF_PAYLOAD: dict[type[Payload], str] = {cls: name for name, cls in EVENT_TYPES.items()}

@@ -1,0 +1,41 @@
+"""Shapes shown to the outside: the decision JSON of SPEC §2, shared by every command and API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from healthcode.domain.decisions import Decision
+from healthcode.domain.facts import PersonKey
+
+# Display time zone Asia/Shanghai (SPEC §1): UTC+8, without daylight saving since 1991.
+DISPLAY_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def display_instant(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(DISPLAY_TZ).isoformat()
+
+
+def decision_json(
+    person: PersonKey, decision: Decision, *, explain: bool = False
+) -> dict[str, object]:
+    shown: dict[str, object] = {
+        "person": {"id_type": person.id_type.value, "id_number": person.id_number},
+        "color": decision.colour.value,
+        "rules": list(decision.rules),
+        "clauses": list(decision.clauses),
+        "measure": None if decision.measure is None else decision.measure.value,
+        "flags": list(decision.flags),
+        "next_review_at": display_instant(decision.next_review_at),
+    }
+    if explain:
+        shown["ruleset"] = decision.ruleset
+        shown["explanation"] = [
+            {
+                "rule": rule.id,
+                "clause": rule.clause,
+                "reason": rule.reason.as_dict(),
+                "to_green": rule.to_green.as_dict(),
+            }
+            for rule in decision.fired
+        ]
+    return shown

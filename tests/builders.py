@@ -1,0 +1,134 @@
+"""Plain builder functions for test data (no fixtures): valid people, facts and areas."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from healthcode.domain.areas import RiskArea, RiskLevel, SevereDesignation
+from healthcode.domain.facts import (
+    Action,
+    DesignatedColour,
+    Designation,
+    Diagnosis,
+    DiagnosisStatus,
+    Fact,
+    FeverClinic,
+    HealthMonitoring,
+    HomeObservation,
+    Isolation,
+    IsolationReason,
+    IsolationSetting,
+    Payload,
+    Person,
+    Source,
+    Symptom,
+    Symptoms,
+    SymptomsAction,
+    Test,
+    TestKind,
+    TestResult,
+    Trip,
+)
+from healthcode.domain.identity import IdType
+
+CST = timezone(timedelta(hours=8))
+_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+_event_ids = itertools.count(1)
+
+
+def march(day: int, hour: int = 12, minute: int = 0) -> datetime:
+    """An instant in March 2021, China Standard Time."""
+    return datetime(2021, 3, day, hour, minute, tzinfo=CST)
+
+
+def resident_id(region: str = "330106", birth: str = "19800101", seq: str = "123") -> str:
+    first17 = region + birth + seq
+    check = (12 - sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11) % 11
+    return first17 + ("X" if check == 10 else str(check))
+
+
+def person(number: int = 1) -> Person:
+    return Person(IdType.RESIDENT_ID, resident_id(seq=f"{number:03d}"))
+
+
+def fact(
+    payload: Payload, when: datetime, who: Person | None = None, source: Source = Source.HEALTH
+) -> Fact:
+    return Fact(f"e-{next(_event_ids)}", source, who or person(), when, payload)
+
+
+def diagnosis(status: str, when: datetime) -> Fact:
+    return fact(Diagnosis(DiagnosisStatus(status)), when)
+
+
+def nucleic_acid(result: str, sampled: datetime, known: datetime | None = None) -> Fact:
+    payload = Test(TestKind.NUCLEIC_ACID, TestResult(result), sampled)
+    return fact(payload, known or sampled + timedelta(hours=6))
+
+
+def isolation(
+    action: str, when: datetime, setting: str = "centralized", reason: str = "close_contact"
+) -> Fact:
+    started = action == "start"
+    payload = Isolation(
+        Action(action),
+        IsolationSetting(setting) if started else None,
+        IsolationReason(reason) if started else None,
+    )
+    return fact(payload, when)
+
+
+def home_observation(action: str, when: datetime) -> Fact:
+    return fact(HomeObservation(Action(action)), when)
+
+
+def health_monitoring(action: str, when: datetime) -> Fact:
+    return fact(HealthMonitoring(Action(action)), when)
+
+
+def fever_clinic(action: str, when: datetime) -> Fact:
+    return fact(FeverClinic(Action(action)), when)
+
+
+def symptoms(action: str, when: datetime) -> Fact:
+    listed = (Symptom.FEVER,) if action == "report" else ()
+    return fact(Symptoms(SymptomsAction(action), listed), when, source=Source.RESIDENT)
+
+
+def designation(action: str, when: datetime, color: str | None = "red") -> Fact:
+    colour = DesignatedColour(color) if color else None
+    return fact(
+        Designation(Action(action), colour, "流调判定", "杭州市疫情防控办"),
+        when,
+        source=Source.ADMIN,
+    )
+
+
+def trip(
+    region: str, start: datetime, until: datetime | None = None, venue_id: str | None = None
+) -> Fact:
+    return fact(Trip(region, until, venue_id), start, source=Source.TELECOM)
+
+
+def risk_area(region: str, level: str, start: datetime, end: datetime | None = None) -> RiskArea:
+    return RiskArea(region, RiskLevel(level), start, end)
+
+
+def severe(
+    region: str | None,
+    start: datetime,
+    lookback_days: int = 14,
+    end: datetime | None = None,
+    venue_id: str | None = None,
+) -> SevereDesignation:
+    return SevereDesignation(
+        "SD-1",
+        region,
+        venue_id,
+        lookback_days,
+        start,
+        end,
+        "浙江省疫情防控工作领导小组",
+        "浙卫评〔2021〕1号",
+    )
