@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
+
 from builders import (
     designation,
     diagnosis,
@@ -20,7 +21,6 @@ from builders import (
     symptoms,
     trip,
 )
-
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.decisions import Decision, decide
 from healthcode.domain.exposure import AreaIndex
@@ -55,12 +55,18 @@ def summary(decision: Decision) -> tuple[str, tuple[str, ...], str | None]:
             [diagnosis("asymptomatic", march(10))],
             ("red", ("red-asymptomatic",), "hospital_isolation"),
         ),
-        ([isolation("start", march(10))], ("red", ("red-isolation-centralized",), "centralized_isolation")),
+        (
+            [isolation("start", march(10))],
+            ("red", ("red-isolation-centralized",), "centralized_isolation"),
+        ),
         (
             [isolation("start", march(10), setting="home", reason="inbound")],
             ("red", ("red-isolation-home",), "home_isolation"),
         ),
-        ([fever_clinic("start", march(19))], ("red", ("red-fever-clinic",), "centralized_isolation")),
+        (
+            [fever_clinic("start", march(19))],
+            ("red", ("red-fever-clinic",), "centralized_isolation"),
+        ),
         ([designation("start", march(15))], ("red", ("red-designated",), "centralized_isolation")),
     ],
 )
@@ -82,7 +88,10 @@ def test_positive_test_counts_as_infection_until_a_diagnosis_says_otherwise__A2(
 
 
 def test_suspicion_ends_when_excluded__A2() -> None:
-    assert decide_at([diagnosis("suspected", march(10)), diagnosis("excluded", march(12))]).colour == "green"
+    assert (
+        decide_at([diagnosis("suspected", march(10)), diagnosis("excluded", march(12))]).colour
+        == "green"
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +102,9 @@ def test_suspicion_ends_when_excluded__A2() -> None:
         ([designation("start", march(15), color="yellow")], "yellow-designated"),
     ],
 )
-def test_yellow_for_symptoms_home_observation_and_designation__A3(facts: list[Fact], rule: str) -> None:
+def test_yellow_for_symptoms_home_observation_and_designation__A3(
+    facts: list[Fact], rule: str
+) -> None:
     decision = decide_at(facts)
     assert summary(decision) == ("yellow", (rule,), None)
     assert decision.clauses == ("A3",)
@@ -164,7 +175,12 @@ def test_health_monitoring_is_a_flag_on_green__M5() -> None:
         ("health_monitoring",),
         ("A4", "M5"),
     )
-    assert decide_at([health_monitoring("start", march(15)), health_monitoring("end", march(18))]).flags == ()
+    assert (
+        decide_at(
+            [health_monitoring("start", march(15)), health_monitoring("end", march(18))]
+        ).flags
+        == ()
+    )
 
 
 def test_risk_area_stay_counts_for_fourteen_days_after_leaving__A6() -> None:
