@@ -1,0 +1,45 @@
+"""The `person` of a fact: which identity document, and optional contact details (SPEC §1, A8)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import (
+    IdType,
+    id_number_problem,
+    name_problem,
+    nationality_problem,
+    normalise_id_number,
+    phone_problem,
+    resident_id_birth_date,
+)
+from healthcode.exchange.fields import Fields
+
+# Birth dates on resident IDs are calendar dates in China. China has kept UTC+8 without daylight
+# saving since 1991, so a fixed offset gives the same dates as Asia/Shanghai without needing tzdata.
+_CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+
+
+def parse_person(fields: Fields, occurred_at: datetime) -> Person:
+    """Read and validate a person; the ID number is returned in its normalised form."""
+    id_type = fields.choice("id_type", IdType)
+    id_number = normalise_id_number(id_type, fields.text("id_number"))
+    fields.check("id_number", id_number_problem(id_type, id_number))
+    if id_type == IdType.RESIDENT_ID:
+        _check_born_by(fields, id_number, occurred_at)
+    return Person(
+        id_type=id_type,
+        id_number=id_number,
+        name=fields.optional_text("name", check=name_problem),
+        phone=fields.optional_text("phone", check=phone_problem),
+        nationality=fields.optional_text("nationality", check=nationality_problem),
+    )
+
+
+def _check_born_by(fields: Fields, id_number: str, occurred_at: datetime) -> None:
+    # A birth date after the event means the number belongs to someone else: a typo that still
+    # passed the check digit, or a record about the wrong person.
+    born = resident_id_birth_date(id_number)
+    if born > occurred_at.astimezone(_CHINA_STANDARD_TIME).date():
+        fields.fail("id_number", "birth date in the number is after occurred_at")
