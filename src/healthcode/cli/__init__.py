@@ -13,7 +13,6 @@ from healthcode.cli.policy import policy
 app = typer.Typer(
     name="healthcode",
     help="HealthCode 健康码: colours from shared facts (省疫情防控办〔2021〕36号).",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -24,8 +23,10 @@ app.add_typer(policy, name="policy")
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every failure into one line on standard error."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args=argv, prog_name="healthcode", standalone_mode=False)
+        # No arguments at all: the newcomer wants to know what the command does.
+        result = app(args=args or ["--help"], prog_name="healthcode", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:
@@ -40,6 +41,3 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"internal error ({type(error).__name__}); please report it", 1)
     return int(result) if isinstance(result, int) else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ from healthcode.rulesets import default_venue_policy
 
 E = TypeVar("E", bound=StrEnum)
 
-policy = typer.Typer(help="Venue policy (M3, M5, S2).", no_args_is_help=True)
+policy = typer.Typer(help="Venue policy (M3, M5, S2).")
 
 
 @policy.command(help="Decide allow, deny or not_checked for a colour at a venue category.")
