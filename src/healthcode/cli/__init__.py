@@ -40,4 +40,3 @@ def main(argv: list[str] | None = None) -> int:
         # Only the exception's type: its message might carry input values, which may be personal.
         return fail(f"internal error ({type(error).__name__}); please report it", 1)
     return int(result) if isinstance(result, int) else 0
-

@@ -139,31 +139,26 @@ def _earliest(first: datetime | None, second: datetime | None) -> datetime | Non
     return min(first, second)
 
 
-def _latest_end(first: datetime | None, second: datetime | None) -> datetime | None:
-    """The later of two ends where None means 'not ended' and so is the latest of all."""
-    if first is None or second is None:
+def _merged_end(
+    exposed_before: bool, previous: datetime | None, new: datetime | None
+) -> datetime | None:
+    """The later of two exposure ends, where None means 'still going on' and so is the latest."""
+    if not exposed_before:
+        return new
+    if previous is None or new is None:
         return None
-    return max(first, second)
+    return max(previous, new)
 
 
 def _add_risk(
     exposure: RiskExposure, overlap: tuple[datetime | None], level: RiskLevel
 ) -> RiskExposure:
     (ends,) = overlap
-    ongoing = exposure.ongoing or ends is None
-    last_end = None if ongoing else _max_known(exposure.last_end, ends)
+    last_end = _merged_end(exposure.exposed, exposure.last_end, ends)
     highest = level
     if exposure.level is not None and _LEVEL_RANK[exposure.level] > _LEVEL_RANK[level]:
         highest = exposure.level
-    return RiskExposure(exposed=True, ongoing=ongoing, last_end=last_end, level=highest)
-
-
-def _max_known(first: datetime | None, second: datetime | None) -> datetime | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return max(first, second)
+    return RiskExposure(exposed=True, ongoing=last_end is None, last_end=last_end, level=highest)
 
 
 def _in_force(designation: SevereDesignation, at: datetime) -> bool:
@@ -185,8 +180,7 @@ def _add_severe(
     ids = exposure.designation_ids
     if designation.designation_id not in ids:
         ids = (*ids, designation.designation_id)
-    if exposure.exposed:
-        red_until = _latest_end(exposure.red_until, red_until) if not exposure.ongoing else None
+    red_until = _merged_end(exposure.exposed, exposure.red_until, red_until)
     return SevereExposure(
         exposed=True, ongoing=red_until is None, red_until=red_until, designation_ids=ids
     )
