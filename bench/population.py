@@ -104,17 +104,21 @@ class People:
         rng = self._rng
         if rng.random() < 0.03:
             return self._traveller()
-        born = date(1930, 1, 1) + timedelta(days=rng.randrange(86 * 365))
-        first17 = f"{rng.choice(HOME_REGIONS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
         person: dict[str, object] = {
             "id_type": "resident_id",
-            "id_number": self._unique(lambda: first17 + check_character(first17)),
+            "id_number": self._unique(self._resident_id),
         }
         if rng.random() < 0.7:
             person["name"] = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2)))
         if rng.random() < 0.8:
             person["phone"] = f"1{rng.choice('356789')}{rng.randrange(10**9):09d}"
         return person
+
+    def _resident_id(self) -> str:
+        rng = self._rng
+        born = date(1930, 1, 1) + timedelta(days=rng.randrange(86 * 365))  # 1930 to 2015
+        first17 = f"{rng.choice(HOME_REGIONS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
+        return first17 + check_character(first17)
 
     def _traveller(self) -> dict[str, object]:
         rng = self._rng
@@ -298,7 +302,7 @@ def person_events(
     if person["id_type"] == "passport" and rng.random() < 0.7:
         arrival(line)
     if not line.events:  # everybody known to the platform has at least one fact
-        line.test(random_instant(rng, START, END - timedelta(days=1)), "negative")
+        line.test(random_instant(rng, START, END - timedelta(days=2)), "negative")
     return line.events
 
 
