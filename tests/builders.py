@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from healthcode.domain.areas import RiskArea, RiskLevel, SevereDesignation
 from healthcode.domain.facts import (
@@ -30,22 +30,21 @@ from healthcode.domain.facts import (
     TestResult,
     Trip,
 )
-from healthcode.domain.identity import IdType
+from healthcode.domain.identity import IdType, resident_id_check_digit
+from healthcode.domain.timezones import CHINA_TIME
 
-CST = timezone(timedelta(hours=8))
-_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 _event_ids = itertools.count(1)
 
 
 def march(day: int, hour: int = 12, minute: int = 0) -> datetime:
     """An instant in March 2021, China Standard Time."""
-    return datetime(2021, 3, day, hour, minute, tzinfo=CST)
+    return datetime(2021, 3, day, hour, minute, tzinfo=CHINA_TIME)
 
 
 def resident_id(region: str = "330106", birth: str = "19800101", seq: str = "123") -> str:
+    """A resident ID number with a correct check digit (tested in test_identity)."""
     first17 = region + birth + seq
-    check = (12 - sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11) % 11
-    return first17 + ("X" if check == 10 else str(check))
+    return first17 + resident_id_check_digit(first17)
 
 
 def person(number: int = 1) -> Person:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from healthcode.domain.decisions import Decision
 from healthcode.domain.facts import PersonKey
-
-# Display time zone Asia/Shanghai (SPEC §1): UTC+8, without daylight saving since 1991.
-DISPLAY_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from healthcode.domain.timezones import CHINA_TIME
 
 
 def display_instant(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(DISPLAY_TZ).isoformat()
+    return None if value is None else value.astimezone(CHINA_TIME).isoformat()
 
 
 def decision_json(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import builders
+
 OCCURRED_AT = "2021-03-10T12:00:00+08:00"
 
 VALID_PAYLOADS: dict[str, dict[str, Any]] = {
@@ -34,9 +36,7 @@ VALID_PAYLOADS: dict[str, dict[str, Any]] = {
 
 def resident_id(region: str = "330106", birth: str = "19800101", sequence: str = "001") -> str:
     """A resident ID number whose GB 11643 (ISO 7064 MOD 11-2) check character is right."""
-    first17 = region + birth + sequence
-    total = sum(int(digit) * (2 ** (17 - index) % 11) for index, digit in enumerate(first17))
-    return first17 + "0123456789X"[(12 - total % 11) % 11]
+    return builders.resident_id(region, birth, sequence)
 
 
 def person(**overrides: Any) -> dict[str, Any]:

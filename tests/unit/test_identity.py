@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import resident_id
 from healthcode.domain.identity import (
     IdType,
     id_number_problem,
@@ -19,12 +20,6 @@ from healthcode.domain.identity import (
     resident_id_birth_date,
     resident_id_check_digit,
 )
-
-
-def resident_id(region: str = "330106", birth: str = "19800101", seq: str = "123") -> str:
-    """A resident ID number with a correct check digit."""
-    first17 = region + birth + seq
-    return first17 + resident_id_check_digit(first17)
 
 
 def with_wrong_check_digit(id_number: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -58,6 +59,8 @@ def assess(
             f"--events: rejected event_id {conflict.fact.event_id}: source, event_id: "
             "already seen with other content; the first is kept"
         )
+    # Every fact lives until the end of the run: spare the garbage collector rescanning them all.
+    gc.freeze()
     assessments = assess_all(by_person, index, rules, instant)
     if as_json or not sys.stdout.isatty():
         _print_json(assessments, explain=explain)

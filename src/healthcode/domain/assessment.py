@@ -13,7 +13,7 @@ from datetime import datetime
 
 from healthcode.domain.decisions import Decision, decide
 from healthcode.domain.exposure import AreaIndex
-from healthcode.domain.facts import Fact, PersonKey
+from healthcode.domain.facts import Fact, PersonKey, Source
 from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset
 
@@ -34,10 +34,10 @@ class Conflict:
 def group_by_person(facts: Iterable[Fact]) -> tuple[dict[PersonKey, list[Fact]], list[Conflict]]:
     """Each person's facts, persons in order of first appearance, without repeats."""
     by_person: dict[PersonKey, list[Fact]] = {}
-    seen: dict[tuple[str, str], Fact] = {}
+    seen: dict[tuple[Source, str], Fact] = {}
     conflicts: list[Conflict] = []
     for fact in facts:
-        identity = (fact.source.value, fact.event_id)
+        identity = (fact.source, fact.event_id)
         earlier = seen.get(identity)
         if earlier is not None:
             if earlier != fact:

@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from healthcode.certlogic import CertLogicError, evaluate, format_datetime
 from healthcode.domain.features import Features
-from healthcode.domain.rules import Colour, Measure, Rule, Ruleset, is_now
+from healthcode.domain.rules import Colour, Measure, Rule, Ruleset
 
-_DATE_COMPARISONS = ("before", "after", "not-before", "not-after")
 # CertLogic instants have millisecond resolution: a non-strict comparison flips one tick later.
 _TICK = timedelta(milliseconds=1)
 
@@ -78,32 +76,13 @@ def _is_truthy(value: object) -> bool:
 
 
 def _flip_instants(ruleset: Ruleset, data: dict[str, Any]) -> Iterator[datetime]:
+    """Where a comparison with `now` can change its truth value: where its other side points."""
     for rule in ruleset.rules:
-        for node in _date_comparisons(rule.condition):
-            yield from _node_flips(node, data)
-
-
-def _date_comparisons(expression: object) -> Iterator[list[Any]]:
-    if isinstance(expression, list):
-        for item in expression:
-            yield from _date_comparisons(item)
-    elif isinstance(expression, dict):
-        for operator, operands in expression.items():
-            if operator in _DATE_COMPARISONS and isinstance(operands, list):
-                yield operands
-            yield from _date_comparisons(operands)
-
-
-def _node_flips(operands: list[Any], data: dict[str, Any]) -> Iterator[datetime]:
-    """Where a comparison with `now` among `operands` can change its truth value."""
-    for left, right in pairwise(operands):
-        other = right if is_now(left) else left if is_now(right) else None
-        if other is None or is_now(other):
-            continue
-        try:
-            value = evaluate(other, data)
-        except CertLogicError:
-            continue  # an operand that cannot be evaluated now (e.g. a missing instant) never flips
-        if isinstance(value, datetime):
-            yield value
-            yield value + _TICK
+        for operand in rule.compared_with_now:
+            try:
+                value = evaluate(operand, data)
+            except CertLogicError:
+                continue  # e.g. an instant that is missing: that comparison never flips
+            if isinstance(value, datetime):
+                yield value
+                yield value + _TICK

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from healthcode.domain.identity import IdType
 
@@ -96,8 +97,9 @@ class Person:
         return PersonKey(self.id_type, self.id_number)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class PersonKey:
+class PersonKey(NamedTuple):
+    """What identifies a person across facts; a tuple, because millions of them are hashed."""
+
     id_type: IdType
     id_number: str
 

@@ -9,9 +9,10 @@ in which they arrived.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from healthcode.certlogic import format_datetime
 from healthcode.domain.episodes import CLOSED, Episode
@@ -153,16 +154,14 @@ def derive_features(facts: Iterable[Fact], areas: AreaIndex, at: datetime) -> Fe
     fold = _Fold()
     for fact in sorted((f for f in facts if f.occurred_at <= at), key=fact_order):
         fold.apply(fact)
-    features = fold.features
     stays = _stays(fold.trips)
     if stays:
-        features = replace(
-            features,
+        fold.set(
             stays=stays,
             risk_area=areas.risk_exposure(stays, at),
             severe_area=areas.severe_exposure(stays, at),
         )
-    return features
+    return Features(**fold.values)
 
 
 def _stays(trips: list[tuple[datetime, Trip]]) -> tuple[Stay, ...]:
@@ -176,12 +175,25 @@ def _stays(trips: list[tuple[datetime, Trip]]) -> tuple[Stay, ...]:
     return tuple(stays)
 
 
+_NOTHING_KNOWN = Features()
+
+
 class _Fold:
-    """The running state while a person's facts are applied in time order."""
+    """The running state while a person's facts are applied in time order.
+
+    Changes are collected by feature name and the frozen `Features` is built once at the end: a
+    copy per fact would cost more than all the rules together.
+    """
 
     def __init__(self) -> None:
-        self.features = Features()
+        self.values: dict[str, Any] = {}
         self.trips: list[tuple[datetime, Trip]] = []
+
+    def get(self, name: str) -> Any:
+        return self.values[name] if name in self.values else getattr(_NOTHING_KNOWN, name)
+
+    def set(self, **changes: object) -> None:
+        self.values.update(changes)
 
     def apply(self, fact: Fact) -> None:
         payload = fact.payload
@@ -194,15 +206,11 @@ class _Fold:
             case Isolation():
                 self._isolation(payload, at)
             case HomeObservation():
-                self._set(
-                    home_observation=_step(self.features.home_observation, payload.action, at)
-                )
+                self.set(home_observation=_step(self.get("home_observation"), payload.action, at))
             case HealthMonitoring():
-                self._set(
-                    health_monitoring=_step(self.features.health_monitoring, payload.action, at)
-                )
+                self.set(health_monitoring=_step(self.get("health_monitoring"), payload.action, at))
             case FeverClinic():
-                self._set(fever_clinic=_step(self.features.fever_clinic, payload.action, at))
+                self.set(fever_clinic=_step(self.get("fever_clinic"), payload.action, at))
             case Symptoms():
                 self._symptoms(payload, at)
             case Designation():
@@ -210,52 +218,47 @@ class _Fold:
             case Trip():
                 self.trips.append((at, payload))
             case Entry():
-                self._set(last_entry_at=at, entry_from_country=payload.from_country)
+                self.set(last_entry_at=at, entry_from_country=payload.from_country)
             case Vaccination():
-                self._set(vaccination_doses=max(self.features.vaccination_doses, payload.dose))
-
-    def _set(self, **changes: object) -> None:
-        self.features = replace(self.features, **changes)  # type: ignore[arg-type]
+                self.set(vaccination_doses=max(self.get("vaccination_doses"), payload.dose))
 
     def _diagnosis(self, payload: Diagnosis, at: datetime) -> None:
         # A diagnosis is the health department's word on every earlier positive test.
-        self._set(diagnosis=payload.status, diagnosed_at=at, positive_test_pending=False)
+        self.set(diagnosis=payload.status, diagnosed_at=at, positive_test_pending=False)
 
     def _test(self, payload: Test, at: datetime) -> None:
         sampled = payload.sampled_at
         if payload.result is TestResult.POSITIVE:
-            last = _later(self.features.last_positive_sampled_at, sampled)
-            self._set(positive_test_pending=True, last_positive_sampled_at=last)
+            last = _later(self.get("last_positive_sampled_at"), sampled)
+            self.set(positive_test_pending=True, last_positive_sampled_at=last)
         else:
-            self._set(
-                last_negative_sampled_at=_later(self.features.last_negative_sampled_at, sampled)
-            )
+            self.set(last_negative_sampled_at=_later(self.get("last_negative_sampled_at"), sampled))
 
     def _isolation(self, payload: Isolation, at: datetime) -> None:
-        episode = _step(self.features.isolation, payload.action, at)
+        episode = _step(self.get("isolation"), payload.action, at)
         if payload.action is Action.START:
-            self._set(
+            self.set(
                 isolation=episode,
-                isolation_setting=payload.setting or self.features.isolation_setting,
-                isolation_reason=payload.reason or self.features.isolation_reason,
+                isolation_setting=payload.setting or self.get("isolation_setting"),
+                isolation_reason=payload.reason or self.get("isolation_reason"),
             )
         else:
-            self._set(isolation=episode)
+            self.set(isolation=episode)
 
     def _symptoms(self, payload: Symptoms, at: datetime) -> None:
         if payload.action is SymptomsAction.REPORT:
             # The latest report counts: a negative test must be sampled after it.
-            self._set(symptoms_open=True, symptoms_reported_at=at, symptoms=payload.symptoms)
+            self.set(symptoms_open=True, symptoms_reported_at=at, symptoms=payload.symptoms)
         else:
-            self._set(symptoms_open=False)
+            self.set(symptoms_open=False)
 
     def _designation(self, payload: Designation, at: datetime) -> None:
         colours = (payload.color,) if payload.color else tuple(DesignatedColour)
         for colour in colours:
             name = "red_designation" if colour is DesignatedColour.RED else "yellow_designation"
-            self._set(**{name: _step(getattr(self.features, name), payload.action, at)})
+            self.set(**{name: _step(self.get(name), payload.action, at)})
         if payload.action is Action.START:
-            self._set(designation_reason=payload.reason)
+            self.set(designation_reason=payload.reason)
 
 
 def _step(episode: Episode, action: Action, at: datetime) -> Episode:

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
@@ -75,11 +75,14 @@ def normalise_id_number(id_type: IdType, id_number: str) -> str:
     return folded.rstrip("<") if id_type == IdType.PASSPORT else folded
 
 
+_WEIGHTS = tuple(pow(2, 17 - index, 11) for index in range(17))
+
+
 def resident_id_check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character over 17 digits (GB 11643): weights 2^(17-i) mod 11."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("needs exactly 17 digits")
-    total = sum(int(digit) * pow(2, 17 - index, 11) for index, digit in enumerate(first17))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARACTERS[(12 - total % 11) % 11]
 
 
@@ -91,6 +94,7 @@ def resident_id_birth_date(id_number: str) -> date:
     return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 
+@lru_cache(maxsize=1 << 16)  # a person's number recurs in every fact about them
 def id_number_problem(id_type: IdType, id_number: str) -> str | None:
     """None when the number is valid for its document type, else the reason (never the number)."""
     pattern, reason = _SHAPES[id_type]

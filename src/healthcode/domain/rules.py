@@ -8,10 +8,11 @@ clause put a person where they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from healthcode.certlogic import validate as validate_expression
@@ -50,6 +51,7 @@ CLAUSES = frozenset(
         "D3",
     ]
 )
+_DATE_COMPARISONS = frozenset(["before", "after", "not-before", "not-after"])
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -81,6 +83,8 @@ class Rule:
     colour: Colour | None = None
     measure: Measure | None = None
     flag: str | None = None
+    # The other sides of the condition's comparisons with `now`, found once when the rule is read.
+    compared_with_now: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,15 +129,17 @@ def _rule(item: object, where: str) -> Rule:
     clause = required_text(item, "clause", where)
     if clause not in CLAUSES:
         raise RulesetError(f"{where}.clause", f"unknown clause {clause!r}")
+    condition = _condition(item.get("condition"), f"{where}.condition")
     rule = Rule(
         id=rule_id,
         clause=clause,
-        condition=_condition(item.get("condition"), f"{where}.condition"),
+        condition=condition,
         reason=bilingual(item.get("reason"), f"{where}.reason"),
         to_green=bilingual(item.get("to_green"), f"{where}.to_green"),
         colour=optional_member(Colour, item.get("color"), f"{where}.color"),
         measure=optional_member(Measure, item.get("measure"), f"{where}.measure"),
         flag=optional_text(item.get("flag"), f"{where}.flag"),
+        compared_with_now=tuple(compared_with_now(condition)),
     )
     _check_outcome(rule, where)
     return rule
@@ -187,6 +193,20 @@ def is_now(expression: object) -> bool:
         and operands[0] == {"var": "now"}
         and operands[1] == 0
     )
+
+
+def compared_with_now(expression: object) -> Iterator[object]:
+    """The operands that a date comparison anywhere in `expression` sets against `now`."""
+    if isinstance(expression, list):
+        for item in expression:
+            yield from compared_with_now(item)
+    elif isinstance(expression, dict):
+        for operator, operands in expression.items():
+            if operator in _DATE_COMPARISONS and isinstance(operands, list):
+                for left, right in pairwise(operands):
+                    if is_now(left) != is_now(right):
+                        yield right if is_now(left) else left
+            yield from compared_with_now(operands)
 
 
 def _check_unique_ids(rules: tuple[Rule, ...]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import (
@@ -14,11 +14,8 @@ from healthcode.domain.identity import (
     phone_problem,
     resident_id_birth_date,
 )
+from healthcode.domain.timezones import CHINA_TIME
 from healthcode.exchange.fields import Fields
-
-# Birth dates on resident IDs are calendar dates in China. China has kept UTC+8 without daylight
-# saving since 1991, so a fixed offset gives the same dates as Asia/Shanghai without needing tzdata.
-_CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
 def parse_person(fields: Fields, occurred_at: datetime) -> Person:
@@ -40,6 +37,7 @@ def parse_person(fields: Fields, occurred_at: datetime) -> Person:
 def _check_born_by(fields: Fields, id_number: str, occurred_at: datetime) -> None:
     # A birth date after the event means the number belongs to someone else: a typo that still
     # passed the check digit, or a record about the wrong person.
+    # Birth dates on resident IDs are calendar dates in China.
     born = resident_id_birth_date(id_number)
-    if born > occurred_at.astimezone(_CHINA_STANDARD_TIME).date():
+    if born > occurred_at.astimezone(CHINA_TIME).date():
         fields.fail("id_number", "birth date in the number is after occurred_at")
