@@ -1,0 +1,173 @@
+"""The tables. Personal data is sealed (encrypted) before it reaches them; see docs/data.md.
+
+Columns in clear are only what the system must find or order by without reading anyone's data:
+pseudonymous ids, keyed blind indexes, instants, versions and the audit chain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from healthcode.db.types import UtcInstant
+
+# Named constraints, so that migrations can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Instant = UtcInstant()
+# SQLite has no 64-bit autoincrement type; BigInteger there is plain INTEGER (the rowid).
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", String(36), primary_key=True),  # random UUID: a pseudonym, nothing derived
+    Column("id_type", String(32), nullable=False),
+    Column("id_index", LargeBinary(32), nullable=False, unique=True),  # HMAC blind index
+    Column("id_number_sealed", LargeBinary, nullable=False),
+    Column("id_number_masked", String(32), nullable=False),
+    Column("name_sealed", LargeBinary),
+    Column("name_masked", String(64)),
+    Column("phone_sealed", LargeBinary),
+    Column("address_sealed", LargeBinary),
+    Column("nationality_sealed", LargeBinary),
+    # The county of registration (GB/T 2260, 6 digits): coarse, needed for local handling (属地).
+    Column("home_region", String(6)),
+    Column("created_at", Instant, nullable=False),
+)
+
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("source", String(16), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("content_digest", LargeBinary(32), nullable=False),  # keyed: equal content, equal digest
+    Column("occurred_at", Instant, nullable=False),
+    Column("payload_sealed", LargeBinary, nullable=False),  # type and fields: health data
+    Column("recorded_at", Instant, nullable=False),
+    UniqueConstraint("source", "event_id", name="uq_facts_source_event_id"),
+)
+
+# Which persons have stayed in which regions, by keyed index of every covering prefix: a changed
+# risk area finds exactly the persons it can touch without any region being stored in clear.
+trip_regions = Table(
+    "trip_regions",
+    metadata,
+    Column("person_id", String(36), ForeignKey("persons.id"), primary_key=True),
+    Column("region_index", LargeBinary(32), primary_key=True),
+    Index("ix_trip_regions_region_index", "region_index"),
+)
+
+risk_areas = Table(
+    "risk_areas",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("region", String(12), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("effective_from", Instant, nullable=False),
+    Column("effective_to", Instant),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+    UniqueConstraint("region", "effective_from", name="uq_risk_areas_region_effective_from"),
+)
+
+severe_designations = Table(
+    "severe_designations",
+    metadata,
+    Column("designation_id", String(64), primary_key=True),
+    Column("region", String(12)),
+    Column("venue_id", String(64)),
+    Column("lookback_days", Integer, nullable=False),
+    Column("effective_from", Instant, nullable=False),
+    Column("effective_to", Instant),
+    Column("approved_by", String(128), nullable=False),
+    Column("assessment_ref", String(128), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+)
+
+code_states = Table(
+    "code_states",
+    metadata,
+    Column("person_id", String(36), ForeignKey("persons.id"), primary_key=True),
+    Column("decision_sealed", LargeBinary, nullable=False),  # colour, rules, measure, flags
+    Column("since", Instant, nullable=False),  # when the colour last changed
+    Column("ruleset", String(96), nullable=False),
+    Column("evaluated_at", Instant, nullable=False),
+    Column("next_review_at", Instant, index=True),
+)
+
+code_history = Table(
+    "code_history",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("changed_at", Instant, nullable=False),
+    Column("cause", String(16), nullable=False),  # fact, area, severe, ruleset, time
+    Column("cause_ref", String(160)),
+    Column("decision_sealed", LargeBinary, nullable=False),
+    Column("ruleset", String(96), nullable=False),
+)
+
+rulesets = Table(
+    "rulesets",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("ruleset_id", String(64), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("valid_from", Instant, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("status", String(12), nullable=False),  # draft, approved
+    Column("author", String(64), nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("approved_by", String(64)),
+    Column("approved_at", Instant),
+    Column("activated_at", Instant),
+    UniqueConstraint("ruleset_id", "version", name="uq_rulesets_ruleset_id_version"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=False),
+    Column("at", Instant, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("object", String(96)),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text),
+    Column("prev_hash", LargeBinary(32), nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# The chain's head, one row: appenders lock it, so entries get consecutive numbers in commit order.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Serial, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
