@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from healthcode.domain.decisions import Decision
 from healthcode.domain.facts import PersonKey
@@ -18,12 +19,7 @@ def decision_json(
 ) -> dict[str, object]:
     shown: dict[str, object] = {
         "person": {"id_type": person.id_type.value, "id_number": person.id_number},
-        "color": decision.colour.value,
-        "rules": list(decision.rules),
-        "clauses": list(decision.clauses),
-        "measure": None if decision.measure is None else decision.measure.value,
-        "flags": list(decision.flags),
-        "next_review_at": display_instant(decision.next_review_at),
+        **decision_fields(decision),
     }
     if explain:
         shown["ruleset"] = decision.ruleset
@@ -37,3 +33,15 @@ def decision_json(
             for rule in decision.fired
         ]
     return shown
+
+
+def decision_fields(decision: Decision) -> dict[str, Any]:
+    """The decision part of the SPEC §2 shape, as stored in a code state and shown by `status`."""
+    return {
+        "color": decision.colour.value,
+        "rules": list(decision.rules),
+        "clauses": list(decision.clauses),
+        "measure": None if decision.measure is None else decision.measure.value,
+        "flags": list(decision.flags),
+        "next_review_at": display_instant(decision.next_review_at),
+    }

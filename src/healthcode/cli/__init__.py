@@ -6,9 +6,13 @@ import sys
 
 import typer
 
+from healthcode.cli.admin import audit_app, db, keys
 from healthcode.cli.assess import assess
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
+from healthcode.cli.importer import import_feed
 from healthcode.cli.policy import policy
+from healthcode.cli.status import status
+from healthcode.cli.worker import worker
 
 app = typer.Typer(
     name="healthcode",
@@ -19,6 +23,12 @@ app = typer.Typer(
 )
 app.command(help="Evaluate facts in memory and print one decision per person (SPEC §2).")(assess)
 app.add_typer(policy, name="policy")
+app.command("import", help="Import a department feed into the database (S5, A6, A7).")(import_feed)
+app.command(help="A person's stored code, in the shape assess prints.")(status)
+app.command(help="Keep codes current as time passes (next reviews).")(worker)
+app.add_typer(db, name="db")
+app.add_typer(keys, name="keys")
+app.add_typer(audit_app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> int:

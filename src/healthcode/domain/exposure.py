@@ -109,6 +109,24 @@ class AreaIndex:
                     exposure = _add_severe(exposure, stay, designation, at)
         return exposure
 
+    def next_boundary(self, stays: Sequence[Stay], at: datetime) -> datetime | None:
+        """The first start or end after `at` of a rating or designation that reaches a stay.
+
+        Such a boundary is no new fact, yet it can change the person's code, so it is a time to
+        look at them again.
+        """
+        reaching: list[RiskArea | SevereDesignation] = []
+        for stay in stays:
+            reaching += self._risk.covering(stay.region)
+            reaching += self._designations_for(stay)
+        boundaries = [
+            instant
+            for area in reaching
+            for instant in (area.effective_from, area.effective_to)
+            if instant is not None and instant > at
+        ]
+        return min(boundaries, default=None)
+
     def _designations_for(self, stay: Stay) -> Iterable[SevereDesignation]:
         yield from self._severe.covering(stay.region)
         if stay.venue_id is not None:

@@ -1,0 +1,36 @@
+"""What every database command needs: settings from the environment, the runtime, the actor."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import datetime
+
+from healthcode.cli.errors import BadInputError
+from healthcode.clock import clock_for
+from healthcode.security.keyring import KeyringError
+from healthcode.services.runtime import Actor, Runtime, open_runtime
+from healthcode.settings import Settings, SettingsError
+
+
+def settings() -> Settings:
+    try:
+        return Settings.from_environment()
+    except SettingsError as error:
+        raise BadInputError(str(error)) from None
+
+
+def runtime() -> Runtime:
+    try:
+        return open_runtime(settings())
+    except KeyringError as error:
+        raise BadInputError(f"{error} (create keys with: healthcode keys init)") from None
+
+
+def clock_now(settings: Settings) -> datetime:
+    return clock_for(settings).now()
+
+
+def actor(role: str, purpose: str) -> Actor:
+    """The person at the terminal, as the audit log will name them (HEALTHCODE_ACTOR or login)."""
+    return Actor(os.environ.get("HEALTHCODE_ACTOR") or getpass.getuser(), role, purpose)

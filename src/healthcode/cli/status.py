@@ -1,0 +1,48 @@
+"""`healthcode status`: a person's stored code, in the shape `assess` prints (SPEC §2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from healthcode.cli import context
+from healthcode.cli.errors import BadInputError
+from healthcode.domain.facts import PersonKey
+from healthcode.domain.identity import IdType, id_number_problem, normalise_id_number
+from healthcode.services.status import code_status
+
+EXIT_NOT_FOUND = 1
+
+
+def status(
+    id_type: Annotated[IdType, typer.Option("--id-type", help="resident_id, passport, …")],
+    id_number: Annotated[str, typer.Option("--id-number", help="The document number.")],
+    purpose: Annotated[
+        str, typer.Option(help="Why you look (written to the audit log).")
+    ] = "status_query",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")] = False,
+) -> int:
+    number = normalise_id_number(id_type, id_number)
+    problem = id_number_problem(id_type, number)
+    if problem is not None:
+        raise BadInputError(f"--id-number: {problem}")
+    key = PersonKey(id_type, number)
+    runtime = context.runtime()
+    with runtime.unit_of_work(context.actor("operator", purpose)) as uow:
+        found = code_status(uow, key)
+    if found is None:
+        typer.echo("healthcode: no such person", err=True)
+        return EXIT_NOT_FOUND
+    shown = found.as_json(key)
+    if as_json:
+        typer.echo(json.dumps(shown, ensure_ascii=False))
+    else:
+        state = found.state
+        since = "" if state is None else f" since {state.since.isoformat()}"
+        typer.echo(
+            f"{found.person.id_number_masked} {found.person.name_masked or ''}: "
+            f"{shown['color']}{since} {', '.join(shown.get('rules', []))}"
+        )
+    return 0

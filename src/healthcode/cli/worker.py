@@ -1,0 +1,38 @@
+"""`healthcode worker`: keeps codes current as time passes (next reviews, ruleset activation)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from healthcode.cli import context
+from healthcode.services.review import review_due
+from healthcode.services.runtime import Runtime
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Do what is due now, then stop.")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds.")] = 30.0,
+) -> int:
+    runtime = context.runtime()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while True:
+        reviewed = run_round(runtime)
+        typer.echo(f"reviewed {reviewed} codes", err=True)
+        if once or stop.wait(interval):
+            return 0
+
+
+def run_round(runtime: Runtime) -> int:
+    """Everything due now, in batches of one transaction each; returns how many were reviewed."""
+    total = 0
+    while True:
+        with runtime.unit_of_work(context.actor("system", "scheduled_review")) as uow:
+            report = review_due(uow)
+        total += report.reviewed
+        if report.reviewed == 0:
+            return total

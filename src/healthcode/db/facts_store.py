@@ -1,0 +1,110 @@
+"""The fact log: append-only, idempotent on (source, event_id), health data sealed (S5, D2)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, tuple_
+
+from healthcode.db.schema import facts, trip_regions
+from healthcode.db.writes import chunks, insert_ignoring_duplicates
+from healthcode.domain.facts import Fact, Source, Trip
+from healthcode.domain.regions import normalise
+from healthcode.exchange import parse_fact
+from healthcode.exchange.writer import fact_record
+from healthcode.security.vault import Vault
+
+FACT_DIGEST = "fact-content"
+REGION_INDEX = "stay-region"
+
+Identity = tuple[str, str]
+"""(source, event_id): what makes a fact the same fact when a department sends it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewFact:
+    person_id: str
+    fact: Fact
+    digest: bytes
+
+
+class FactStore:
+    def __init__(self, connection: Connection, vault: Vault) -> None:
+        self._connection = connection
+        self._vault = vault
+
+    def digest(self, fact: Fact) -> bytes:
+        # Keyed, so that a digest cannot be used to confirm a guess about someone's health data.
+        canonical = json.dumps(fact_record(fact), sort_keys=True, ensure_ascii=False)
+        return self._vault.blind_index(FACT_DIGEST, canonical)
+
+    def known_digests(self, identities: Iterable[Identity]) -> dict[Identity, bytes]:
+        known: dict[Identity, bytes] = {}
+        for batch in chunks(list(identities)):
+            rows = self._connection.execute(
+                select(facts.c.source, facts.c.event_id, facts.c.content_digest).where(
+                    tuple_(facts.c.source, facts.c.event_id).in_(batch)
+                )
+            )
+            known.update({(row.source, row.event_id): row.content_digest for row in rows})
+        return known
+
+    def add(self, new: Sequence[NewFact], now: datetime) -> None:
+        rows = [self._row(item, now) for item in new]
+        for batch in chunks(rows):
+            self._connection.execute(insert(facts), batch)
+        stays = [
+            {"person_id": item.person_id, "region_index": index}
+            for item in new
+            if isinstance(item.fact.payload, Trip)
+            for index in self._region_indexes(item.fact.payload.region)
+        ]
+        insert_ignoring_duplicates(self._connection, trip_regions, stays)
+
+    def of_persons(self, person_ids: Iterable[str]) -> dict[str, list[Fact]]:
+        found: dict[str, list[Fact]] = defaultdict(list)
+        for batch in chunks(list(person_ids)):
+            rows = self._connection.execute(
+                select(facts.c.person_id, facts.c.source, facts.c.event_id, facts.c.payload_sealed)
+                .where(facts.c.person_id.in_(batch))
+                .order_by(facts.c.id)
+            )
+            for row in rows:
+                context = _context(row.source, row.event_id)
+                record = self._vault.open_json(row.payload_sealed, context)
+                found[row.person_id].append(parse_fact(record))  # type: ignore[arg-type]
+        return found
+
+    def persons_who_stayed_in(self, region: str) -> list[str]:
+        """Everyone with a stay in `region` or in any place it covers (prefix matching)."""
+        index = self._vault.blind_index(REGION_INDEX, normalise(region))
+        rows = self._connection.execute(
+            select(trip_regions.c.person_id).where(trip_regions.c.region_index == index)
+        )
+        return [row.person_id for row in rows]
+
+    def _row(self, item: NewFact, now: datetime) -> dict[str, object]:
+        fact = item.fact
+        record = fact_record(fact, with_contact=False)  # contact details live with the person
+        return {
+            "person_id": item.person_id,
+            "source": fact.source.value,
+            "event_id": fact.event_id,
+            "content_digest": item.digest,
+            "occurred_at": fact.occurred_at,
+            "payload_sealed": self._vault.seal_json(record, _context(fact.source, fact.event_id)),
+            "recorded_at": now,
+        }
+
+    def _region_indexes(self, region: str) -> list[bytes]:
+        code = normalise(region)
+        prefixes = [code[:length] for length in (2, 4, 6, 9, 12) if length <= len(code)]
+        return [self._vault.blind_index(REGION_INDEX, prefix) for prefix in prefixes]
+
+
+def _context(source: str | Source, event_id: str) -> str:
+    return f"fact:{Source(source).value}:{event_id}"

@@ -1,0 +1,102 @@
+"""Persons: identity sealed at rest, found by a keyed blind index, shown masked (D2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+
+from healthcode.db.schema import persons
+from healthcode.db.writes import chunks
+from healthcode.domain.facts import Person, PersonKey
+from healthcode.domain.identity import IdType, mask_id_number, mask_name
+from healthcode.domain.regions import region_problem
+from healthcode.security.pseudonyms import new_person_id
+from healthcode.security.vault import Vault
+
+ID_INDEX = "identity-document"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPerson:
+    """What may be known of a person without opening their sealed fields."""
+
+    id: str
+    id_type: IdType
+    id_number_masked: str
+    name_masked: str | None
+    home_region: str | None
+
+
+class PersonStore:
+    def __init__(self, connection: Connection, vault: Vault) -> None:
+        self._connection = connection
+        self._vault = vault
+
+    def index_of(self, key: PersonKey) -> bytes:
+        return self._vault.blind_index(ID_INDEX, f"{key.id_type.value}:{key.id_number}")
+
+    def ids_for(self, keys: Iterable[PersonKey]) -> dict[PersonKey, str]:
+        """The stored ids of those of `keys` that are known."""
+        by_index = {self.index_of(key): key for key in keys}
+        found: dict[PersonKey, str] = {}
+        for batch in chunks(list(by_index)):
+            rows = self._connection.execute(
+                select(persons.c.id, persons.c.id_index).where(persons.c.id_index.in_(batch))
+            )
+            found.update({by_index[row.id_index]: row.id for row in rows})
+        return found
+
+    def add(self, person: Person, now: datetime) -> str:
+        person_id = new_person_id()
+        self._connection.execute(insert(persons).values(self._row(person_id, person, now)))
+        return person_id
+
+    def find(self, key: PersonKey) -> StoredPerson | None:
+        row = self._connection.execute(
+            select(persons).where(persons.c.id_index == self.index_of(key))
+        ).one_or_none()
+        if row is None:
+            return None
+        return StoredPerson(
+            row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
+        )
+
+    def home_regions(self, person_ids: Iterable[str]) -> dict[str, str | None]:
+        regions: dict[str, str | None] = {}
+        for batch in chunks(list(person_ids)):
+            rows = self._connection.execute(
+                select(persons.c.id, persons.c.home_region).where(persons.c.id.in_(batch))
+            )
+            regions.update({row.id: row.home_region for row in rows})
+        return regions
+
+    def _row(self, person_id: str, person: Person, now: datetime) -> dict[str, object]:
+        return {
+            "id": person_id,
+            "id_type": person.id_type.value,
+            "id_index": self.index_of(person.key),
+            "id_number_sealed": self._seal(person_id, "id_number", person.id_number),
+            "id_number_masked": mask_id_number(person.id_number),
+            "name_sealed": self._seal(person_id, "name", person.name),
+            "name_masked": None if person.name is None else mask_name(person.name),
+            "phone_sealed": self._seal(person_id, "phone", person.phone),
+            "nationality_sealed": self._seal(person_id, "nationality", person.nationality),
+            "home_region": _home_region(person),
+            "created_at": now,
+        }
+
+    def _seal(self, person_id: str, field: str, value: str | None) -> bytes | None:
+        if value is None:
+            return None
+        return self._vault.seal_text(value, f"person:{person_id}:{field}")
+
+
+def _home_region(person: Person) -> str | None:
+    """The county of registration that a resident ID carries, used to route local handling."""
+    if person.id_type is not IdType.RESIDENT_ID:
+        return None
+    region = person.id_number[:6]
+    return region if region_problem(region) is None else None

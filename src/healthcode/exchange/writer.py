@@ -1,0 +1,46 @@
+"""Facts back into exchange-format v1 records (SPEC §1): the inverse of `parse_fact`.
+
+Payload fields carry the exchange format's own names, so one generic walk writes every type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from enum import Enum
+
+from healthcode.domain.facts import Fact, Person
+
+
+def fact_record(fact: Fact, *, with_contact: bool = True) -> dict[str, object]:
+    """The record of `fact`; without contact, `person` names only the identity document."""
+    record: dict[str, object] = {
+        "event_id": fact.event_id,
+        "source": fact.source.value,
+        "type": fact.type,
+        "person": _person(fact.person, with_contact=with_contact),
+        "occurred_at": fact.occurred_at.isoformat(),
+    }
+    for field in fields(fact.payload):
+        value = getattr(fact.payload, field.name)
+        if value is not None:
+            record[field.name] = _json_value(value)
+    return record
+
+
+def _person(person: Person, *, with_contact: bool) -> dict[str, str]:
+    shown = {"id_type": person.id_type.value, "id_number": person.id_number}
+    if with_contact:
+        optional = {"name": person.name, "phone": person.phone, "nationality": person.nationality}
+        shown |= {key: value for key, value in optional.items() if value is not None}
+    return shown
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
+    return value

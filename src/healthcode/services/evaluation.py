@@ -1,0 +1,86 @@
+"""Keeping codes current: re-evaluate persons when facts, areas, rules or time change (A5).
+
+The stored state changes only through here. A state records when its colour last changed and
+the next instant it must be looked at again, whichever comes first of: the rules' own next change
+(`next_review_at` of the decision), a fact already on file that takes effect later, and the start
+or end of an area rating that can reach the person's stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from healthcode.db.states import StoredState
+from healthcode.domain.decisions import decide
+from healthcode.domain.facts import Fact
+from healthcode.domain.features import derive_features
+from healthcode.domain.rules import Ruleset
+from healthcode.presenters import decision_fields
+from healthcode.services.rulesets import active_ruleset
+from healthcode.services.runtime import UnitOfWork
+
+
+@dataclass(slots=True)
+class Reevaluation:
+    """What a re-evaluation did: how many persons it looked at and how colours moved."""
+
+    evaluated: int = 0
+    changed: int = 0
+    transitions: dict[tuple[str | None, str], int] = field(default_factory=dict)
+
+
+def reevaluate(
+    uow: UnitOfWork, causes: Mapping[str, str | None], cause: str, ruleset: Ruleset | None = None
+) -> Reevaluation:
+    """Decide again for each person in `causes` (person id → what touched them) at `uow.now`."""
+    rules = ruleset or active_ruleset(uow)
+    index = uow.areas.index()
+    facts = uow.facts.of_persons(causes)
+    states = uow.states.get_many(causes)
+    report = Reevaluation()
+    for person_id, cause_ref in causes.items():
+        person_facts = facts.get(person_id, [])
+        features = derive_features(person_facts, index, uow.now)
+        decision = decide(features, rules, uow.now)
+        review = _earliest(
+            decision.next_review_at,
+            _first_pending_fact(person_facts, uow.now),
+            index.next_boundary(features.stays, uow.now),
+        )
+        previous = states.get(person_id)
+        fields = decision_fields(decision)
+        state = StoredState(
+            decision=fields,
+            since=_since(previous, fields["color"], uow.now),
+            ruleset=rules.label,
+            evaluated_at=uow.now,
+            next_review_at=review,
+        )
+        uow.states.save(person_id, state, existed=previous is not None)
+        report.evaluated += 1
+        if previous is None or _code(previous.decision) != _code(fields):
+            uow.states.record_change(person_id, state, cause, cause_ref)
+            report.changed += 1
+            move = (None if previous is None else previous.colour, fields["color"])
+            report.transitions[move] = report.transitions.get(move, 0) + 1
+    return report
+
+
+def _code(fields: Mapping[str, object]) -> dict[str, object]:
+    """What the person's code is, without when it will next be looked at."""
+    return {key: value for key, value in fields.items() if key != "next_review_at"}
+
+
+def _since(previous: StoredState | None, colour: str, now: datetime) -> datetime:
+    return previous.since if previous is not None and previous.colour == colour else now
+
+
+def _first_pending_fact(facts: list[Fact], now: datetime) -> datetime | None:
+    # A department may send a fact dated a little ahead (clocks differ): it counts from then.
+    return min((fact.occurred_at for fact in facts if fact.occurred_at > now), default=None)
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    return min((instant for instant in instants if instant is not None), default=None)

@@ -1,0 +1,70 @@
+"""Recording department facts (S5): idempotent, conflict-checked, re-evaluating who they touch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from healthcode.db.facts_store import NewFact
+from healthcode.domain.facts import Fact, PersonKey
+from healthcode.exchange import RecordError
+from healthcode.services.evaluation import Reevaluation, reevaluate
+from healthcode.services.runtime import UnitOfWork
+
+CONFLICT = "an earlier record with this source and event_id has other content"
+
+
+@dataclass(slots=True)
+class RecordReport:
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: list[RecordError] = field(default_factory=list)
+    reevaluation: Reevaluation = field(default_factory=Reevaluation)
+
+
+def record_facts(
+    uow: UnitOfWork, facts: Sequence[Fact], locations: Sequence[str] | None = None
+) -> RecordReport:
+    """Append new facts, skip repeats, refuse conflicts, and bring the touched codes up to date.
+
+    `locations` (line or item of each fact in its file) name the conflicts in the report.
+    """
+    report = RecordReport()
+    where = (
+        list(locations) if locations is not None else [f"record {i + 1}" for i in range(len(facts))]
+    )
+    known = uow.facts.known_digests((fact.source.value, fact.event_id) for fact in facts)
+    fresh: list[tuple[Fact, bytes]] = []
+    for fact, location in zip(facts, where, strict=True):
+        identity = (fact.source.value, fact.event_id)
+        digest = uow.facts.digest(fact)
+        earlier = known.get(identity)
+        if earlier is None:
+            known[identity] = digest
+            fresh.append((fact, digest))
+        elif earlier == digest:
+            report.duplicates += 1
+        else:
+            report.conflicts.append(RecordError(location, fact.event_id, "event_id", CONFLICT))
+    person_ids = _person_ids(uow, [fact for fact, _ in fresh])
+    uow.facts.add([NewFact(person_ids[f.person.key], f, d) for f, d in fresh], uow.now)
+    report.accepted = len(fresh)
+    causes = {person_ids[f.person.key]: f"{f.source.value}:{f.event_id}" for f, _ in fresh}
+    report.reevaluation = reevaluate(uow, causes, cause="fact")
+    uow.audit(
+        "facts.record",
+        detail=f"accepted={report.accepted} duplicates={report.duplicates} "
+        f"conflicts={len(report.conflicts)} persons={len(causes)}",
+        outcome="ok" if not report.conflicts else "partial",
+    )
+    return report
+
+
+def _person_ids(uow: UnitOfWork, facts: Sequence[Fact]) -> dict[PersonKey, str]:
+    """Stored ids for everyone the facts are about; persons seen for the first time are added."""
+    first_seen = {fact.person.key: fact.person for fact in reversed(facts)}
+    ids = uow.people.ids_for(first_seen)
+    for key, person in first_seen.items():
+        if key not in ids:
+            ids[key] = uow.people.add(person, uow.now)
+    return ids

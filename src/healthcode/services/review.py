@@ -1,0 +1,27 @@
+"""Time moves codes too: re-evaluate persons whose next review has come, and activate rulesets
+whose valid-from has come (`healthcode worker`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from healthcode.services.evaluation import reevaluate
+from healthcode.services.runtime import UnitOfWork
+
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewReport:
+    reviewed: int
+    changed: int
+
+
+def review_due(uow: UnitOfWork, limit: int = BATCH) -> ReviewReport:
+    """One batch of persons whose `next_review_at` has passed; call again until none are left."""
+    due = uow.states.due(uow.now, limit)
+    if not due:
+        return ReviewReport(0, 0)
+    result = reevaluate(uow, dict.fromkeys(due, "next_review_at"), cause="time")
+    uow.audit("codes.review", detail=f"reviewed={result.evaluated} changed={result.changed}")
+    return ReviewReport(result.evaluated, result.changed)
