@@ -32,6 +32,7 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType, resident_id_check_digit
 from healthcode.domain.timezones import CHINA_TIME
+from healthcode.services.runtime import Actor
 
 _event_ids = itertools.count(1)
 
@@ -131,3 +132,17 @@ def severe(
         "浙江省疫情防控工作领导小组",
         "浙卫评〔2021〕1号",
     )
+
+
+class ManualClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+def operator(role: str = "department_client", purpose: str = "test") -> Actor:
+    return Actor("tester", role, purpose)

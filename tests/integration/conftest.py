@@ -17,8 +17,13 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from builders import ManualClock, march
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
+from healthcode.security.keyring import generate_keyring
+from healthcode.security.vault import Vault
+from healthcode.services.runtime import Runtime
+from healthcode.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HEALTHCODE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -62,3 +67,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(march(20))
+
+
+@pytest.fixture
+def runtime(engine: Engine, database_url: str, clock: ManualClock, tmp_path: Path) -> Runtime:
+    """The wired system on a migrated database, with fresh keys and a hand-moved clock."""
+    vault = Vault(generate_keyring(clock.now()))
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    return Runtime(settings, engine, vault, clock, vault.blind_index("audit-chain", "test"))
