@@ -1,0 +1,98 @@
+"""The database commands end to end, as an operator runs them (S5, A5, A6, D1, D2, D3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SAMPLES = Path(__file__).parents[2] / "src" / "healthcode" / "samples"
+RED_TRAVELLER = "330106198604181110"  # in the samples: back from a high-risk area on 03-12
+
+
+def run(
+    data_dir: Path, *args: str, clock: str = "2021-03-20T12:00:00+08:00"
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "HEALTHCODE_DATA_DIR": str(data_dir), "HEALTHCODE_CLOCK": clock}
+    environment.pop("HEALTHCODE_DATABASE_URL", None)  # the embedded SQLite database
+    return subprocess.run(  # noqa: S603 - our own command, with the tests' own arguments
+        [sys.executable, "-m", "healthcode", *args],
+        capture_output=True, text=True, check=False, timeout=120, env=environment,
+    )  # fmt: skip
+
+
+def prepared(data_dir: Path) -> None:
+    for command in (["keys", "init"], ["db", "upgrade"]):
+        result = run(data_dir, *command)
+        assert result.returncode == 0, result.stderr
+    for feed, name in (
+        ("areas", "risk_areas.jsonl"),
+        ("severe", "severe_areas.jsonl"),
+        ("events", "events.jsonl"),
+    ):
+        result = run(data_dir, "import", feed, str(SAMPLES / name), "--json")
+        assert result.returncode == 0, result.stderr
+
+
+def status(
+    data_dir: Path, number: str, clock: str = "2021-03-20T12:00:00+08:00"
+) -> dict[str, object]:
+    result = run(
+        data_dir, "status", "--id-type", "resident_id", "--id-number", number, "--json", clock=clock
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_imported_codes_match_assess_and_move_with_time__A6(tmp_path: Path) -> None:
+    prepared(tmp_path)
+    assessed = run(
+        tmp_path, "assess", "--events", str(SAMPLES / "events.jsonl"),
+        "--areas", str(SAMPLES / "risk_areas.jsonl"),
+        "--severe", str(SAMPLES / "severe_areas.jsonl"),
+        "--at", "2021-03-20T12:00:00+08:00", "--json",
+    )  # fmt: skip
+    expected = next(
+        json.loads(line)
+        for line in assessed.stdout.splitlines()
+        if json.loads(line)["person"]["id_number"] == RED_TRAVELLER
+    )
+    assert status(tmp_path, RED_TRAVELLER) == expected
+    later = "2021-03-27T00:00:00+08:00"
+    worked = run(tmp_path, "worker", "--once", clock=later)
+    assert worked.returncode == 0, worked.stderr
+    assert status(tmp_path, RED_TRAVELLER, clock=later)["color"] == "green"
+
+
+def test_reimport_is_all_duplicates__S5(tmp_path: Path) -> None:
+    prepared(tmp_path)
+    again = run(tmp_path, "import", "events", str(SAMPLES / "events.jsonl"), "--json")
+    report = json.loads(again.stdout)
+    assert (again.returncode, report["accepted"], report["rejected"]) == (0, 0, [])
+    assert report["duplicates"] > 0
+
+
+def test_commands_without_keys_say_how_to_make_them__D2(tmp_path: Path) -> None:
+    result = run(tmp_path, "status", "--id-type", "resident_id", "--id-number", RED_TRAVELLER)
+    assert result.returncode == 2
+    assert "healthcode keys init" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_status_of_an_unknown_person_and_a_bad_number__D2(tmp_path: Path) -> None:
+    prepared(tmp_path)
+    unknown = run(tmp_path, "status", "--id-type", "passport", "--id-number", "E99999999")
+    assert unknown.returncode == 1
+    bad = run(tmp_path, "status", "--id-type", "resident_id", "--id-number", "330106198604181111")
+    assert bad.returncode == 2
+    assert "330106198604181111" not in bad.stderr
+
+
+def test_audit_verify_after_the_work__D3(tmp_path: Path) -> None:
+    prepared(tmp_path)
+    status(tmp_path, RED_TRAVELLER)
+    result = run(tmp_path, "audit", "verify", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"entries": 5, "problems": []}
