@@ -11,6 +11,7 @@ from healthcode.cli.assess import assess
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
 from healthcode.cli.importer import import_feed
 from healthcode.cli.policy import policy
+from healthcode.cli.rules import rules
 from healthcode.cli.status import status
 from healthcode.cli.worker import worker
 
@@ -25,7 +26,8 @@ app.command(help="Evaluate facts in memory and print one decision per person (SP
 app.add_typer(policy, name="policy")
 app.command("import", help="Import a department feed into the database (S5, A6, A7).")(import_feed)
 app.command(help="A person's stored code, in the shape assess prints.")(status)
-app.command(help="Keep codes current as time passes (next reviews).")(worker)
+app.command(help="Keep codes current as time passes (rulesets, next reviews).")(worker)
+app.add_typer(rules, name="rules")
 app.add_typer(db, name="db")
 app.add_typer(keys, name="keys")
 app.add_typer(audit_app, name="audit")

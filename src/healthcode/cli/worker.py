@@ -10,6 +10,7 @@ import typer
 
 from healthcode.cli import context
 from healthcode.services.review import review_due
+from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime
 
 
@@ -28,7 +29,12 @@ def worker(
 
 
 def run_round(runtime: Runtime) -> int:
-    """Everything due now, in batches of one transaction each; returns how many were reviewed."""
+    """Everything due now, in batches of one transaction each; returns how many were reviewed.
+
+    Rulesets come first: a review under a version about to be replaced would be wasted.
+    """
+    for label in activate_rulesets(runtime):
+        typer.echo(f"ruleset {label} activated", err=True)
     total = 0
     while True:
         with runtime.unit_of_work(context.actor("system", "scheduled_review")) as uow:
@@ -36,3 +42,13 @@ def run_round(runtime: Runtime) -> int:
         total += report.reviewed
         if report.reviewed == 0:
             return total
+
+
+def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:
+    """Bring the population under the versions that came into force, a page a transaction."""
+    progress: Activation | None = None
+    while True:
+        with runtime.unit_of_work(context.actor("system", "ruleset_activation")) as uow:
+            progress = activate_due_rulesets(uow, progress)
+        if progress is None or progress.done:
+            return () if progress is None else progress.labels

@@ -64,6 +64,13 @@ class PersonStore:
             row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
         )
 
+    def person_ids(self, after: str | None, limit: int) -> list[str]:
+        """One page of all stored persons in id order, starting after `after` (keyset paging)."""
+        query = select(persons.c.id).order_by(persons.c.id).limit(limit)
+        if after is not None:
+            query = query.where(persons.c.id > after)
+        return list(self._connection.execute(query).scalars())
+
     def home_regions(self, person_ids: Iterable[str]) -> dict[str, str | None]:
         regions: dict[str, str | None] = {}
         for batch in chunks(list(person_ids)):

@@ -59,12 +59,18 @@ class RulesetStore:
         ).one_or_none()
         return None if row is None else _stored(row)
 
-    def approve(self, ruleset_id: str, version: str, approver: str, now: datetime) -> None:
-        self._connection.execute(
+    def approve(self, ruleset_id: str, version: str, approver: str, now: datetime) -> bool:
+        """Approve a draft; False if it was no longer a draft (approved by someone meanwhile)."""
+        result = self._connection.execute(
             update(rulesets)
-            .where((rulesets.c.ruleset_id == ruleset_id) & (rulesets.c.version == version))
+            .where(
+                (rulesets.c.ruleset_id == ruleset_id)
+                & (rulesets.c.version == version)
+                & (rulesets.c.status == DRAFT)  # two approvers at once: only one wins
+            )
             .values(status=APPROVED, approved_by=approver, approved_at=now)
         )
+        return result.rowcount == 1
 
     def in_force(self, now: datetime) -> StoredRuleset | None:
         """The approved version with the latest valid-from that has come."""

@@ -29,6 +29,11 @@ def load_ruleset(path: Path) -> Ruleset:
     return _load(path, parse_ruleset)
 
 
+def read_ruleset_document(path: Path) -> dict[str, Any]:
+    """A ruleset file as a plain mapping, not yet checked: for storing a version as written."""
+    return _load(path, dict)
+
+
 def load_venue_policy(path: Path) -> VenuePolicy:
     return _load(path, parse_venue_policy)
 

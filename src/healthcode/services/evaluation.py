@@ -16,9 +16,9 @@ from healthcode.db.states import StoredState
 from healthcode.domain.decisions import decide
 from healthcode.domain.facts import Fact
 from healthcode.domain.features import derive_features
-from healthcode.domain.rules import Ruleset
+from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.presenters import decision_fields
-from healthcode.services.rulesets import active_ruleset
+from healthcode.rulesets import default_ruleset
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -66,6 +66,12 @@ def reevaluate(
             move = (None if previous is None else previous.colour, fields["color"])
             report.transitions[move] = report.transitions.get(move, 0) + 1
     return report
+
+
+def active_ruleset(uow: UnitOfWork) -> Ruleset:
+    """The approved ruleset in force now; the bundled default until one is approved."""
+    stored = uow.rulesets.in_force(uow.now)
+    return default_ruleset() if stored is None else parse_ruleset(stored.document)
 
 
 def _code(fields: Mapping[str, object]) -> dict[str, object]:

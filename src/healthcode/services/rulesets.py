@@ -1,13 +1,238 @@
-"""Rulesets over time (A5): draft, second-person approval, dry run, activation at valid-from."""
+"""Rulesets over time (A5): draft, second-person approval, dry run, activation at valid-from.
+
+A version is stored as a draft by its author and approved by someone else; it is in force from its
+valid-from instant on (`active_ruleset`). Activation then brings every stored code under it: the
+worker re-evaluates the whole population a page at a time, one transaction a page.
+"""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from healthcode.db.rulesets_store import DRAFT, StoredRuleset
+from healthcode.domain.decisions import decide
+from healthcode.domain.documents import RulesetError
+from healthcode.domain.features import derive_features
+from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
-from healthcode.rulesets import default_ruleset
+from healthcode.services.evaluation import active_ruleset, reevaluate
 from healthcode.services.runtime import UnitOfWork
 
+BATCH = 1000
+UNKNOWN_REGION = "unknown"
+# The widths of the columns that hold a version's id, its number and its label (id@version).
+_MAX_ID, _MAX_VERSION, _MAX_LABEL = 64, 32, 96
 
-def active_ruleset(uow: UnitOfWork) -> Ruleset:
-    """The approved ruleset in force now; the bundled default until one is approved."""
-    stored = uow.rulesets.in_force(uow.now)
-    return default_ruleset() if stored is None else parse_ruleset(stored.document)
+Move = tuple[str | None, str]  # stored colour (None: no code yet) → colour under the candidate
+
+
+class RulesetApprovalError(ValueError):
+    """An approval was refused; the message is the one-line reason."""
+
+
+def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset:
+    """Store a new version, checked completely, as a draft by the acting person."""
+    stored_form = _json_document(document)
+    ruleset = parse_ruleset(stored_form)
+    _check_sizes(ruleset)
+    if uow.rulesets.get(ruleset.id, ruleset.version) is not None:
+        raise RulesetError("version", f"{ruleset.label} is already stored; use a new version")
+    uow.rulesets.add_draft(
+        ruleset.id, ruleset.version, ruleset.valid_from, stored_form, uow.actor.name, uow.now
+    )
+    uow.audit("ruleset.draft", ruleset.label, detail=f"valid_from={ruleset.valid_from.isoformat()}")
+    return _stored(uow, ruleset.id, ruleset.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """How an approval ended. A refusal is returned, not raised, so that the transaction that
+    audits it still commits; `approved()` raises it afterwards."""
+
+    label: str
+    ruleset: StoredRuleset | None = None
+    refusal: str | None = None
+
+    def approved(self) -> StoredRuleset:
+        if self.ruleset is None:
+            raise RulesetApprovalError(self.refusal or f"{self.label} was not approved")
+        return self.ruleset
+
+
+def approve_ruleset(uow: UnitOfWork, ruleset_id: str, version: str) -> Approval:
+    """Approve a draft; refused when it is missing, already approved, or the approver wrote it."""
+    label = f"{ruleset_id}@{version}"
+    refusal = _approval_problem(uow.rulesets.get(ruleset_id, version), label, uow.actor.name)
+    if refusal is not None:
+        uow.audit("ruleset.approve", label[:_MAX_LABEL], outcome="refused", detail=refusal)
+        return Approval(label, refusal=refusal)
+    if not uow.rulesets.approve(ruleset_id, version, uow.actor.name, uow.now):
+        refusal = f"{label} was approved by someone else meanwhile"
+        uow.audit("ruleset.approve", label[:_MAX_LABEL], outcome="refused", detail=refusal)
+        return Approval(label, refusal=refusal)
+    uow.audit("ruleset.approve", label)
+    return Approval(label, _stored(uow, ruleset_id, version))
+
+
+def _approval_problem(stored: StoredRuleset | None, label: str, approver: str) -> str | None:
+    if stored is None:
+        return f"no ruleset {label} is stored"
+    if stored.status != DRAFT:
+        return f"{label} is already {stored.status} (by {stored.approved_by})"
+    if stored.author == approver:
+        return f"{label} was drafted by {approver}; it needs a second, different person to approve"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """A population re-evaluation under the ruleset in force, carried from page to page."""
+
+    ruleset: str  # the label every page so far was evaluated with
+    after: str | None = None  # the last person re-evaluated
+    evaluated: int = 0
+    changed: int = 0
+    labels: tuple[str, ...] = ()  # the versions marked activated, once done
+    done: bool = False
+
+
+def activate_due_rulesets(
+    uow: UnitOfWork, progress: Activation | None = None, limit: int = BATCH
+) -> Activation | None:
+    """Re-evaluate the next page of persons for the approved versions whose valid-from has come.
+
+    None when no version is due. Otherwise call again, in a new transaction, with the returned
+    progress until it is `done`: the last page marks the versions activated. Should the ruleset
+    in force change in between, the pass starts again from the first person; after a crash it
+    starts again too (re-evaluating a person twice changes nothing).
+    """
+
+    due = uow.rulesets.due_for_activation(uow.now)
+    if not due:
+        return None
+    rules = active_ruleset(uow)
+    if progress is None or progress.ruleset != rules.label:
+        progress = Activation(rules.label)
+    page = uow.people.person_ids(progress.after, limit)
+    result = reevaluate(uow, dict.fromkeys(page, rules.label), cause="ruleset", ruleset=rules)
+    progress = replace(
+        progress,
+        after=page[-1] if page else progress.after,
+        evaluated=progress.evaluated + result.evaluated,
+        changed=progress.changed + result.changed,
+    )
+    detail = f"evaluated={progress.evaluated} changed={progress.changed}"
+    if len(page) == limit:
+        uow.audit("ruleset.activate", rules.label, "in_progress", detail)
+        return progress
+    for stored in due:
+        uow.rulesets.mark_activated(stored.ruleset_id, stored.version, uow.now)
+    labels = tuple(stored.label for stored in due)
+    uow.audit("ruleset.activate", rules.label, detail=f"{detail} activated={','.join(labels)}")
+    return replace(progress, labels=labels, done=True)
+
+
+@dataclass(slots=True)
+class DryRun:
+    """How a candidate version would move the stored codes, overall and by home prefecture."""
+
+    ruleset: str
+    evaluated: int = 0
+    changes: Counter[Move] = field(default_factory=Counter)
+    by_region: dict[str, Counter[Move]] = field(default_factory=dict)
+
+    def count(self, move: Move, region: str) -> None:
+        self.evaluated += 1
+        if move[0] != move[1]:
+            self.changes[move] += 1
+            self.by_region.setdefault(region, Counter())[move] += 1
+
+    def turned(self) -> dict[str, int]:
+        """Colour → how many people this version turns that colour."""
+        totals: Counter[str] = Counter()
+        for (_, after), count in self.changes.items():
+            totals[after] += count
+        return dict(totals)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "evaluated": self.evaluated,
+            "changes": moves_json(self.changes),
+            "by_region": {region: moves_json(self.by_region[region]) for region in self.by_region},
+        }
+
+
+def moves_json(moves: Counter[Move]) -> list[dict[str, Any]]:
+    """Largest first; ties in a stable order of colours."""
+    ordered = sorted(moves.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1]))
+    return [{"from": before, "to": after, "count": count} for (before, after), count in ordered]
+
+
+def dry_run(uow: UnitOfWork, document: Mapping[str, Any], limit: int = BATCH) -> DryRun:
+    """Decide every stored person under a candidate version at `uow.now`; nothing is stored."""
+    candidate = parse_ruleset(document)
+    report = DryRun(candidate.label)
+    index = uow.areas.index()
+    after: str | None = None
+    while page := uow.people.person_ids(after, limit):
+        facts = uow.facts.of_persons(page)
+        states = uow.states.get_many(page)
+        regions = uow.people.home_regions(page)
+        for person_id in page:
+            features = derive_features(facts.get(person_id, []), index, uow.now)
+            colour = decide(features, candidate, uow.now).colour.value
+            state = states.get(person_id)
+            move = (None if state is None else state.colour, colour)
+            report.count(move, _region(regions.get(person_id)))
+        after = page[-1]
+    report.by_region = dict(sorted(report.by_region.items()))
+    changed = report.changes.total()
+    uow.audit("ruleset.dry_run", candidate.label, detail=f"evaluated={report.evaluated} {changed=}")
+    return report
+
+
+def _region(home_region: str | None) -> str:
+    """The prefecture of a person's registration, where their case is handled locally."""
+    if home_region is None:
+        return UNKNOWN_REGION
+    try:
+        return prefecture_of(home_region)
+    except ValueError:  # registered at province level only
+        return home_region[:2]
+
+
+def _json_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as the database keeps it: YAML's timestamps become ISO 8601 text."""
+    try:
+        stored: dict[str, Any] = json.loads(json.dumps(document, default=_iso_text))
+    except (TypeError, ValueError) as error:
+        raise RulesetError("ruleset", f"cannot be stored as JSON: {error}") from None
+    return stored
+
+
+def _iso_text(value: object) -> str:
+    if isinstance(value, date):  # a datetime is a date too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _check_sizes(ruleset: Ruleset) -> None:
+    if len(ruleset.id) > _MAX_ID:
+        raise RulesetError("id", f"at most {_MAX_ID} characters")
+    if len(ruleset.version) > _MAX_VERSION:
+        raise RulesetError("version", f"at most {_MAX_VERSION} characters")
+    if len(ruleset.label) > _MAX_LABEL:
+        raise RulesetError("id", f"id@version must be at most {_MAX_LABEL} characters")
+
+
+def _stored(uow: UnitOfWork, ruleset_id: str, version: str) -> StoredRuleset:
+    stored = uow.rulesets.get(ruleset_id, version)
+    if stored is None:  # just written in this transaction
+        raise LookupError(f"{ruleset_id}@{version} vanished")
+    return stored
