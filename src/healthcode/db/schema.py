@@ -171,3 +171,108 @@ audit_head = Table(
     Column("seq", Serial, nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
+
+# --- Signed codes and checkpoints (issue #4) -------------------------------------------------
+
+# Signing keys of this installation: public half in clear (it is published), private half sealed.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(32), primary_key=True),
+    Column("issuer", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),  # code, trust_list
+    Column("public_jwk", JSON, nullable=False),
+    Column("private_sealed", LargeBinary, nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("retired_at", Instant),  # no longer signs; still verifies until its codes expire
+    Column("revoked_at", Instant),  # verifies nothing from then on
+)
+
+# Other issuers this installation trusts (gateway and checkpoint modes): their root key, and the
+# latest trust list they published that verified against it.
+trusted_issuers = Table(
+    "trusted_issuers",
+    metadata,
+    Column("issuer", String(16), primary_key=True),
+    Column("root_jwk", JSON, nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", Instant, nullable=False),
+    Column("trust_list", JSON),
+    Column("trust_list_received_at", Instant),
+)
+
+# The rotating pseudonyms put in codes: only this table links a code's subject to a person.
+code_subjects = Table(
+    "code_subjects",
+    metadata,
+    Column("subject", String(32), primary_key=True),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("kid", String(32), nullable=False),
+    Column("medium", String(8), nullable=False),  # phone, paper
+    Column("version", String(16), nullable=False),  # domestic, international
+    Column("issued_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False, index=True),
+)
+
+# Applications for a code (A1): who applied for whom, through which channel.
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("applicant_id", String(36), ForeignKey("persons.id")),  # None: the person themselves
+    Column("relationship", String(32)),
+    Column("channel", String(16), nullable=False),
+    Column("version", String(16), nullable=False),
+    Column("applied_at", Instant, nullable=False),
+)
+
+# Communities and medical institutions that may issue paper certificates (S4).
+institutions = Table(
+    "institutions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),  # community, medical
+    Column("region", String(12), nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", Instant, nullable=False),
+)
+
+venues = Table(
+    "venues",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("area_risk", String(8), nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", Instant, nullable=False),
+)
+
+scanner_devices = Table(
+    "scanner_devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("venue_id", String(64), ForeignKey("venues.id"), nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("registered_at", Instant, nullable=False),
+    Column("flagged_at", Instant),
+    Column("flag_reason", String(128)),
+)
+
+# Each scan, minimally (D2): which code pseudonym, where, when, what was decided. Purged after the
+# retention window by the worker.
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("scanner_devices.id"), nullable=False),
+    Column("venue_id", String(64), ForeignKey("venues.id"), nullable=False),
+    Column("subject", String(32)),  # None when the code was not readable
+    Column("at", Instant, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Index("ix_scans_device_id_at", "device_id", "at"),
+    Index("ix_scans_at", "at"),
+)
