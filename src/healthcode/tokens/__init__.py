@@ -1,0 +1,33 @@
+"""Signed health codes on the wire (SPEC §3): pure functions, no database, time passed in.
+
+`issue_token` makes the QR text, `read_token` undoes its layers, `check_token` verifies it with
+the public key the trust layer finds from the token's issuer and key id; `qr_svg` and `qr_png`
+draw it.
+"""
+
+from healthcode.tokens.claims import CodeClaims, CodeVersion, Medium
+from healthcode.tokens.codec import (
+    PREFIX,
+    UnverifiedToken,
+    check_token,
+    issue_token,
+    read_token,
+)
+from healthcode.tokens.errors import Rejection, TokenError
+from healthcode.tokens.qr import qr_png, qr_svg, qr_version
+
+__all__ = [
+    "PREFIX",
+    "CodeClaims",
+    "CodeVersion",
+    "Medium",
+    "Rejection",
+    "TokenError",
+    "UnverifiedToken",
+    "check_token",
+    "issue_token",
+    "qr_png",
+    "qr_svg",
+    "qr_version",
+    "read_token",
+]
