@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 DEFAULT_ISSUER = "CN-33"
@@ -21,6 +21,14 @@ class Settings:
     database_url: str
     issuer: str = DEFAULT_ISSUER
     frozen_clock: datetime | None = None
+    # Codes shown on a phone live minutes (a screenshot soon stops working); a printed paper code
+    # lives days, and says so on the paper (S4).
+    code_validity: timedelta = timedelta(minutes=5)
+    paper_code_validity: timedelta = timedelta(days=7)
+    # Scan records are kept this long, then purged by the worker (D2).
+    scan_retention: timedelta = timedelta(days=28)
+    # A scanner faster than this per minute is throttled and flagged (anti-harvesting, D2).
+    scans_per_minute_limit: int = 60
 
     @property
     def keys_dir(self) -> Path:
@@ -36,7 +44,22 @@ class Settings:
             or f"sqlite:///{data_dir / 'healthcode.db'}",
             issuer=env.get("HEALTHCODE_ISSUER") or DEFAULT_ISSUER,
             frozen_clock=_instant(env.get("HEALTHCODE_CLOCK"), "HEALTHCODE_CLOCK"),
+            code_validity=timedelta(minutes=_number(env, "HEALTHCODE_CODE_VALIDITY_MINUTES", 5)),
+            paper_code_validity=timedelta(
+                days=_number(env, "HEALTHCODE_PAPER_CODE_VALIDITY_DAYS", 7)
+            ),
+            scan_retention=timedelta(days=_number(env, "HEALTHCODE_SCAN_RETENTION_DAYS", 28)),
+            scans_per_minute_limit=_number(env, "HEALTHCODE_SCANS_PER_MINUTE_LIMIT", 60),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) == 0:
+        raise SettingsError(f"{name}: must be a positive whole number")
+    return int(text)
 
 
 def _instant(text: str | None, name: str) -> datetime | None:
