@@ -7,12 +7,18 @@ import sys
 import typer
 
 from healthcode.cli.admin import audit_app, db, keys
+from healthcode.cli.apply import apply
 from healthcode.cli.assess import assess
+from healthcode.cli.checkpoint import checkpoint
+from healthcode.cli.codes import code, verify
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
 from healthcode.cli.importer import import_feed
+from healthcode.cli.institutions import institutions
 from healthcode.cli.policy import policy
 from healthcode.cli.rules import rules
 from healthcode.cli.status import status
+from healthcode.cli.trust import gateway, trust_list_app
+from healthcode.cli.venues import devices, venues
 from healthcode.cli.worker import worker
 
 app = typer.Typer(
@@ -31,6 +37,15 @@ app.add_typer(rules, name="rules")
 app.add_typer(db, name="db")
 app.add_typer(keys, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(code, name="code")
+app.command(help="Verify a code for a venue: decision, issuer, colour, why refused (S4).")(verify)
+app.add_typer(trust_list_app, name="trust-list")
+app.add_typer(gateway, name="gateway")
+app.command(help="Apply for a code, for yourself or on someone's behalf (A1, A8, S3).")(apply)
+app.add_typer(venues, name="venues")
+app.add_typer(devices, name="devices")
+app.add_typer(institutions, name="institutions")
+app.add_typer(checkpoint, name="checkpoint")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,8 @@
-"""`healthcode db upgrade`, `healthcode keys init|rotate-data-key`, `healthcode audit verify`."""
+"""`healthcode db upgrade`, `healthcode keys …`, `healthcode audit verify`.
+
+`keys init|rotate-data-key` manage the keyring that seals personal data; `keys rotate|revoke|list`
+the signing keys of codes (issue #4), whose private halves that keyring seals.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,21 @@ import typer
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
+from healthcode.codes.keys import TrustedKey
+from healthcode.codes.signing import (
+    SigningKeyError,
+    own_keys,
+    revoke_signing_key,
+    rotate_signing_key,
+)
 from healthcode.db import audit
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, upgrade
+from healthcode.presenters import display_instant
 from healthcode.security.keyring import KeyringError, add_key_version, init_keyring
 
 db = typer.Typer(help="The database.")
-keys = typer.Typer(help="Key material for personal data, kept outside the database.")
+keys = typer.Typer(help="Key material: the keyring for personal data, and code signing keys.")
 audit_app = typer.Typer(help="The hash-chained audit log.")
 
 EXIT_TAMPERED = 4
@@ -47,6 +59,53 @@ def keys_rotate() -> None:
     except KeyringError as error:
         raise BadInputError(str(error)) from None
     typer.echo(f"data key version {version} is now active; restart running services")
+
+
+@keys.command("rotate", help="Sign new codes with a new key; the old one verifies its codes.")
+def keys_rotate_signing() -> None:
+    with context.runtime().unit_of_work(context.actor("security_admin", "key_rotation")) as uow:
+        new = rotate_signing_key(uow)
+    typer.echo(f"code signing key {new.kid} of {new.issuer} is now active; publish the trust list")
+
+
+@keys.command("revoke", help="Revoke a code signing key: its codes fail at once.")
+def keys_revoke(
+    kid: Annotated[str, typer.Argument(help="The key id, as `keys list` shows it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (written to the audit log).")],
+) -> None:
+    with context.runtime().unit_of_work(context.actor("security_admin", "key_revocation")) as uow:
+        try:
+            revoked = revoke_signing_key(uow, kid, reason)
+        except SigningKeyError as error:
+            raise BadInputError(str(error)) from None
+    typer.echo(f"signing key {revoked.kid} revoked; publish the trust list so checkpoints learn it")
+
+
+@keys.command("list", help="This issuer's signing keys with their status and validity.")
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    with context.runtime().unit_of_work(context.actor("security_admin", "key_list")) as uow:
+        listed = [_key_json(key) for key in own_keys(uow)]
+    if as_json:
+        typer.echo(json.dumps(listed))
+        return
+    for key in listed:
+        typer.echo(
+            f"{key['kid']}  {key['purpose']:<10}  {key['status']:<7}  "
+            f"from {key['not_before']}  until {key['not_after'] or '-'}"
+        )
+
+
+def _key_json(key: TrustedKey) -> dict[str, str | None]:
+    return {
+        "kid": key.kid,
+        "issuer": key.issuer,
+        "purpose": key.purpose.value,
+        "status": key.status.value,
+        "not_before": display_instant(key.not_before),
+        "not_after": display_instant(key.not_after),
+    }
 
 
 @audit_app.command("verify", help="Check that no audit entry was edited, deleted or reordered.")

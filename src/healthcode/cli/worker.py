@@ -12,6 +12,7 @@ from healthcode.cli import context
 from healthcode.services.review import review_due
 from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime
+from healthcode.services.scans import purge_scans
 
 
 def worker(
@@ -35,6 +36,8 @@ def run_round(runtime: Runtime) -> int:
     """
     for label in activate_rulesets(runtime):
         typer.echo(f"ruleset {label} activated", err=True)
+    with runtime.unit_of_work(context.actor("system", "scan_retention")) as uow:
+        purge_scans(uow)  # D2: scan records are kept only for the retention window
     total = 0
     while True:
         with runtime.unit_of_work(context.actor("system", "scheduled_review")) as uow:

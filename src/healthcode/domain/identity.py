@@ -120,6 +120,12 @@ def _resident_id_problem(id_number: str) -> str | None:
     return _check_digit_problem(id_number)
 
 
+def is_residence_permit_number(id_number: str) -> bool:
+    """Whether a resident-ID-shaped number is a 港澳台居民居住证: a Hong Kong, Macao or Taiwan
+    resident living on the mainland, not a mainland resident (A8)."""
+    return id_number[:6] in _RESIDENCE_PERMIT_ADDRESS_CODES
+
+
 def _check_digit_problem(id_number: str) -> str | None:
     if resident_id_check_digit(id_number[:17]) != id_number[17]:
         return "wrong check digit"

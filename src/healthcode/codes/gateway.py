@@ -1,0 +1,170 @@
+"""Gateway mode (S1), as the EU DCC gateway does for member states.
+
+Issuers are registered with their root public key (out of band, by an operator); each list they
+submit must verify under that root and must not be older than the one held, so a replayed old list
+cannot bring a revoked key back. The gateway serves every held list, as received, inside one
+combined list signed by its own root:
+
+    {"format": 1, "gateway": ISSUER, "issued_at": INSTANT, "issuers": [signed trust list, …]}
+
+A checkpoint that holds the gateway's root verifies the combined list once and then trusts the
+lists inside it, so it can check codes of every registered issuer offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk
+from healthcode.codes.jws import (
+    JwsError,
+    canonical_json,
+    json_payload,
+    protected_header,
+    sign_jws,
+    unverified_payload,
+)
+from healthcode.codes.keys import KeyPurpose, issuer_problem
+from healthcode.codes.signing import active_signing_key, own_keys
+from healthcode.codes.trust_list import (
+    FORMAT,
+    TRUST_LIST_TYPE,
+    TrustList,
+    TrustListError,
+    instant,
+    parse_trust_list,
+    publish_trust_list,
+    text,
+    verify_signed,
+    verify_trust_list,
+)
+from healthcode.db.trusted_issuers_store import StoredIssuer, TrustedIssuerStore
+from healthcode.presenters import display_instant
+from healthcode.services.runtime import UnitOfWork
+
+GATEWAY_LIST_TYPE: Final = "healthcode-gateway-list+json"
+
+
+class GatewayError(ValueError):
+    """A gateway operation refused; the message is one line saying why."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayList:
+    gateway: str
+    issued_at: datetime
+    lists: tuple[TrustList, ...]
+
+
+def register_issuer(uow: UnitOfWork, issuer: str, root_jwk: object) -> StoredIssuer:
+    """Trust `issuer`'s root key; registering again replaces the root and drops its old list."""
+    problem = issuer_problem(issuer)
+    if problem is not None:
+        raise GatewayError(problem)
+    if issuer == uow.runtime.settings.issuer:
+        raise GatewayError(f"{issuer} is this installation's own issuer")
+    try:
+        root = public_jwk(public_key_from_jwk(root_jwk))
+    except JwkError as error:
+        raise GatewayError(f"the root key: {error}") from None
+    store = TrustedIssuerStore(uow.connection)
+    replaced = store.register(issuer, root, uow.actor.name, uow.now)
+    uow.audit(
+        "trusted_issuer.register",
+        f"issuer:{issuer}",
+        detail=f"root={root['kid']} replaced={'yes' if replaced else 'no'}",
+    )
+    return StoredIssuer(issuer, root, uow.actor.name, uow.now, None, None)
+
+
+def submit_trust_list(uow: UnitOfWork, document: object) -> TrustList:
+    """Keep an issuer's list once it verifies under the registered root and is not older."""
+    if not isinstance(document, dict):
+        raise GatewayError("a trust list is a JSON object")
+    issuer = _claimed_issuer(document)
+    store = TrustedIssuerStore(uow.connection)
+    registered = store.get(issuer)
+    if registered is None:
+        raise GatewayError(f"issuer {issuer} is not registered with this gateway")
+    try:
+        received = verify_trust_list(document, registered.root_jwk)
+    except TrustListError as error:
+        raise GatewayError(f"{issuer}: {error}") from None
+    if registered.trust_list is not None:
+        held = verify_trust_list(registered.trust_list, registered.root_jwk)
+        if received.issued_at < held.issued_at:
+            raise GatewayError(
+                f"{issuer}: the list was issued at {display_instant(received.issued_at)}, "
+                f"before the one held ({display_instant(held.issued_at)})"
+            )
+    store.keep_list(issuer, document, uow.now)
+    uow.audit(
+        "trust_list.receive",
+        f"issuer:{issuer}",
+        detail=f"issued_at={display_instant(received.issued_at)} keys={len(received.keys)} "
+        f"revoked={len(received.revoked)}",
+    )
+    return received
+
+
+def gateway_list(uow: UnitOfWork) -> dict[str, str]:
+    """The combined list of every held list (and this issuer's own, if it signs codes)."""
+    documents: list[dict[str, Any]] = [
+        registered.trust_list
+        for registered in TrustedIssuerStore(uow.connection).all()
+        if registered.trust_list is not None
+    ]
+    if any(key.purpose is KeyPurpose.CODE for key in own_keys(uow)):
+        documents.append(publish_trust_list(uow))
+    root = active_signing_key(uow, KeyPurpose.TRUST_LIST)
+    payload = {
+        "format": FORMAT,
+        "gateway": root.issuer,
+        "issued_at": display_instant(uow.now),
+        "issuers": documents,
+    }
+    return sign_jws(canonical_json(payload), root.private_key, kid=root.kid, typ=GATEWAY_LIST_TYPE)
+
+
+def verify_gateway_list(document: object, root_public_jwk: object) -> GatewayList:
+    """The lists in a combined list once it verifies under the gateway's root."""
+    payload = verify_signed(document, root_public_jwk, GATEWAY_LIST_TYPE, "gateway list")
+    if payload.get("format") != FORMAT:
+        raise TrustListError(f"the gateway list is not format {FORMAT}")
+    inner = payload.get("issuers")
+    if not isinstance(inner, list):
+        raise TrustListError("the gateway list: issuers is not a list")
+    lists = tuple(_inner_list(item, index) for index, item in enumerate(inner))
+    issuers = [listed.issuer for listed in lists]
+    if len(set(issuers)) != len(issuers):
+        raise TrustListError("the gateway list names an issuer twice")
+    return GatewayList(
+        text(payload, "gateway", "the gateway list"),
+        instant(payload, "issued_at", "the gateway list"),
+        lists,
+    )
+
+
+def _inner_list(document: object, index: int) -> TrustList:
+    """A list inside a verified combined list: the gateway's signature vouches for it."""
+    try:
+        if protected_header(document)["typ"] != TRUST_LIST_TYPE:
+            raise JwsError("not a trust list")
+        payload = json_payload(unverified_payload(document), "the trust list")
+    except JwsError as error:
+        raise TrustListError(f"the gateway list: issuers[{index}]: {error}") from None
+    return parse_trust_list(payload)
+
+
+def _claimed_issuer(document: object) -> str:
+    """Whose root to verify with, read from the payload before it is verified."""
+    try:
+        payload = json_payload(unverified_payload(document), "the trust list")
+    except JwsError as error:
+        raise GatewayError(f"the trust list: {error}") from None
+    issuer = payload.get("issuer")
+    if not isinstance(issuer, str) or issuer_problem(issuer) is not None:
+        raise GatewayError("the trust list names no valid issuer")
+    return issuer

@@ -1,0 +1,123 @@
+"""Issuing a code (A8, D2): the stored colour, signed under a fresh pseudonym, short-lived.
+
+Each code gets a new random subject, so two codes of one person cannot be linked by anyone who
+lacks this database; `code_subjects` is the only link back. Holders of passports and permits get
+the international version (A8), residents the domestic one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from healthcode.codes.encoding import b64url_encode
+from healthcode.codes.signing import active_signing_key
+from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
+from healthcode.db.people import StoredPerson
+from healthcode.db.states import StoredState
+from healthcode.domain.facts import PersonKey
+from healthcode.domain.identity import IdType
+from healthcode.domain.rules import Colour
+from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens import CodeClaims, CodeVersion, Medium, issue_token
+
+SUBJECT_BYTES = 16
+# A person stored without a name still gets a code; the checkpoint then sees no name at all.
+NO_NAME = "*"
+
+
+class CodeIssueError(ValueError):
+    """A code that cannot be issued; the message is one line and names no personal data."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    text: str  # the QR text, HZ1:…
+    expires_at: datetime
+    masked_name: str
+    colour: Colour
+    version: CodeVersion
+    medium: Medium
+    kid: str
+
+
+def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> IssuedCode:
+    """A signed code from the person's stored colour; CodeIssueError if there is none.
+
+    A refusal is audited too; it stays in the log if the caller commits before re-raising.
+    """
+    target = audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+    person, state = _person_and_state(uow, key, target)
+    signing_key = active_signing_key(uow)
+    claims = _claims(
+        uow, signing_key.issuer, person, state, Medium.PAPER if paper else Medium.PHONE
+    )
+    text = issue_token(claims, signing_key.kid_bytes, signing_key.private_key)
+    CodeSubjectStore(uow.connection).add(
+        CodeSubject(
+            claims.subject,
+            person.id,
+            signing_key.kid,
+            claims.medium.value,
+            claims.version.value,
+            claims.issued_at,
+            claims.expires_at,
+        )
+    )
+    uow.audit(
+        "code.issue",
+        target,
+        detail=f"kid={signing_key.kid} medium={claims.medium} version={claims.version}",
+    )
+    return IssuedCode(
+        text,
+        claims.expires_at,
+        claims.masked_name,
+        claims.colour,
+        claims.version,
+        claims.medium,
+        signing_key.kid,
+    )
+
+
+def _person_and_state(
+    uow: UnitOfWork, key: PersonKey, target: str
+) -> tuple[StoredPerson, StoredState]:
+    person = uow.people.find(key)
+    if person is None:
+        uow.audit("code.issue", target, outcome="not_found")
+        raise CodeIssueError("no such person: a code is issued only to someone on record")
+    state = uow.states.get_many([person.id]).get(person.id)
+    if state is None:
+        uow.audit("code.issue", target, outcome="no_state")
+        raise CodeIssueError("this person has no evaluated colour yet: record their facts first")
+    return person, state
+
+
+def _claims(
+    uow: UnitOfWork, issuer: str, person: StoredPerson, state: StoredState, medium: Medium
+) -> CodeClaims:
+    settings = uow.runtime.settings
+    validity = settings.paper_code_validity if medium is Medium.PAPER else settings.code_validity
+    # NumericDate is whole seconds: the stored expiry is the one the token carries.
+    issued_at = uow.now.replace(microsecond=0)
+    return CodeClaims(
+        issuer=issuer,
+        subject=b64url_encode(secrets.token_bytes(SUBJECT_BYTES)),
+        issued_at=issued_at,
+        expires_at=issued_at + validity,
+        colour=Colour(state.colour),
+        flags=tuple(str(flag) for flag in state.decision.get("flags") or ()),
+        version=_version(person.id_type),
+        masked_name=person.name_masked or NO_NAME,
+        medium=medium,
+    )
+
+
+def _version(id_type: IdType) -> CodeVersion:
+    """Passports and permits hold the international version (A8); resident IDs the domestic."""
+    if id_type is IdType.RESIDENT_ID:
+        return CodeVersion.DOMESTIC
+    return CodeVersion.INTERNATIONAL

@@ -1,0 +1,287 @@
+"""Checkpoint flows for people without a phone (S4): staff check another credential.
+
+Each look-up is audited with the staff member, their declared purpose (D2), the venue, the method
+and the decision; the person is named by pseudonym only. Each credential stands in for the phone,
+not for the person's status (see `domain/checkpoints.py`): the venue policy is applied to the
+colour on record, or to green when nothing is on record (A4: no known risk).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from healthcode.certificate_tokens import (
+    UnverifiedCertificate,
+    check_certificate_signature,
+    read_certificate,
+)
+from healthcode.codes.encoding import b64url_encode
+from healthcode.codes.trust import DatabaseTrust
+from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
+from healthcode.db.people import StoredPerson
+from healthcode.domain.areas import RiskLevel
+from healthcode.domain.certificates import NOT_REGISTERED, REFUSALS, STATEMENT_TEXTS
+from healthcode.domain.checkpoints import (
+    CheckpointDecision,
+    Method,
+    name_of,
+    on_credential,
+    recent_negative_test,
+    without_credential,
+)
+from healthcode.domain.facts import PersonKey
+from healthcode.domain.identity import id_number_problem
+from healthcode.domain.rules import Colour
+from healthcode.domain.text import Bilingual
+from healthcode.domain.venues import Purpose, Venue, VenueDecision, Verdict
+from healthcode.presenters import display_instant
+from healthcode.rulesets import default_venue_policy
+from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens import Rejection, TokenError
+from healthcode.tokens.codec import DEFAULT_LEEWAY
+
+
+class CheckpointError(ValueError):
+    """A look-up that cannot be made; the one-line reason (never the document number)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Status:
+    colour: Colour
+    flags: frozenset[str]
+
+
+_GREEN = _Status(Colour.GREEN, frozenset())
+
+
+def check_by_test(
+    uow: UnitOfWork,
+    person_key: PersonKey,
+    venue: Venue,
+    area_risk: RiskLevel,
+    *,
+    purpose: Purpose | None = None,
+) -> CheckpointDecision:
+    """The person's own negative nucleic-acid test sampled in the last 7 days, looked up by ID."""
+    person = _look_up(uow, person_key)
+    facts = [] if person is None else uow.facts.of_persons([person.id]).get(person.id, [])
+    test = recent_negative_test(facts, uow.now)
+    shown = _shown(person)
+    policy = _policy(_status(uow, person), venue, area_risk, purpose)
+    if test is None:
+        decision = without_credential(Method.TEST, _NO_TEST, shown, policy)
+    else:
+        shown["test_sampled_at"] = display_instant(test.sampled_at)
+        decision = on_credential(Method.TEST, name_of(Method.TEST), policy, shown)
+    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk)
+    return decision
+
+
+def check_by_registration(
+    uow: UnitOfWork,
+    person_key: PersonKey,
+    venue: Venue,
+    area_risk: RiskLevel,
+    *,
+    purpose: Purpose | None = None,
+) -> CheckpointDecision:
+    """Registration with a valid identity document: staff look the stored colour up (代查).
+
+    Someone with no record at all is registered and let through as green where green may go: no
+    fact about them means no known risk (A4), and the code is never the only credential. The
+    registration is the audit entry (staff, purpose, venue, pseudonym); no person is created.
+    """
+    decision = _registration(uow, person_key, venue, area_risk, purpose)
+    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk)
+    return decision
+
+
+def check_itinerary_card(
+    uow: UnitOfWork,
+    person_key: PersonKey,
+    shows_risk_area: bool,
+    venue: Venue,
+    area_risk: RiskLevel,
+    *,
+    purpose: Purpose | None = None,
+) -> CheckpointDecision:
+    """The telecom itinerary card, as staff read it, together with registration by document.
+
+    The card is auxiliary: it never admits anyone on its own, so the registration decides. A card
+    that shows a stay in a medium or high-risk area refers the person to health management (S1's
+    exception for key groups) wherever codes are checked.
+    """
+    registered = _registration(uow, person_key, venue, area_risk, purpose)
+    card = "risk_area" if shows_risk_area else "clear"  # the staff's reading, shown and audited
+    shown = {**registered.shown, "itinerary_card": card}
+    if shows_risk_area and registered.verdict is not Verdict.NOT_CHECKED:
+        decision = CheckpointDecision(
+            Method.ITINERARY_CARD, Verdict.DENY, ("S4", "S1"), _RISK_CARD, shown
+        )
+    else:
+        basis = Bilingual(
+            f"通信行程卡（辅助）未显示中高风险地区；{registered.reason.zh}",
+            f"Itinerary card (auxiliary) shows no medium or high-risk area; {registered.reason.en}",
+        )
+        decision = CheckpointDecision(
+            Method.ITINERARY_CARD, registered.verdict, registered.clauses, basis, shown
+        )
+    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk, f"card={card}")
+    return decision
+
+
+def check_certificate(
+    uow: UnitOfWork,
+    text: str,
+    venue: Venue,
+    area_risk: RiskLevel,
+    *,
+    purpose: Purpose | None = None,
+) -> CheckpointDecision:
+    """A community's or medical institution's signed paper certificate (`HZC1:`)."""
+    _require_purpose(uow)
+    trust = DatabaseTrust(uow)
+    try:
+        certificate = read_certificate(text.strip())
+    except TokenError as error:
+        return _certificate_refused(uow, None, error.rejection.value, venue, area_risk)
+    claims = certificate.claims
+    rejection = _certificate_rejection(uow, trust, certificate)
+    if rejection is not None:
+        return _certificate_refused(uow, certificate, rejection.value, venue, area_risk)
+    institution = InstitutionStore(uow.connection).get(claims.institution)
+    if institution is None or institution.kind != claims.kind.value:
+        return _certificate_refused(uow, certificate, NOT_REGISTERED, venue, area_risk)
+    current = trust.current_state(claims.issuer, claims.subject)
+    status = _GREEN if current is None else _Status(current.colour, frozenset(current.flags))
+    shown = {
+        "masked_name": claims.masked_name,
+        "institution": institution.name,
+        "statement": STATEMENT_TEXTS[claims.statement].zh,
+        "expires_at": display_instant(claims.expires_at),
+    }
+    policy = _policy(status, venue, area_risk, purpose)
+    decision = on_credential(Method.CERTIFICATE, _basis(institution), policy, shown)
+    target = audit_pseudonym(uow.runtime.vault, "certificate", claims.subject)
+    _audit(uow, decision, target, venue, area_risk, f"institution={institution.id}")
+    return decision
+
+
+def _registration(
+    uow: UnitOfWork,
+    person_key: PersonKey,
+    venue: Venue,
+    area_risk: RiskLevel,
+    purpose: Purpose | None,
+) -> CheckpointDecision:
+    person = _look_up(uow, person_key)
+    policy = _policy(_status(uow, person), venue, area_risk, purpose)
+    shown = {**_shown(person), "record": "on_file" if person is not None else "none"}
+    if person is None:
+        return on_credential(Method.REGISTRATION, _REGISTERED_NEW, policy, shown, ("A4",))
+    return on_credential(Method.REGISTRATION, name_of(Method.REGISTRATION), policy, shown)
+
+
+def _look_up(uow: UnitOfWork, key: PersonKey) -> StoredPerson | None:
+    _require_purpose(uow)
+    problem = id_number_problem(key.id_type, key.id_number)
+    if problem is not None:
+        raise CheckpointError(f"id_number: {problem}")
+    return uow.people.find(key)
+
+
+def _require_purpose(uow: UnitOfWork) -> None:
+    if not uow.actor.purpose.strip():
+        raise CheckpointError("a checkpoint look-up needs a declared purpose (D2)")
+
+
+def _status(uow: UnitOfWork, person: StoredPerson | None) -> _Status:
+    if person is None:
+        return _GREEN
+    state = uow.states.get_many([person.id]).get(person.id)
+    if state is None:
+        return _GREEN
+    return _Status(Colour(state.colour), frozenset(state.decision.get("flags") or ()))
+
+
+def _policy(
+    status: _Status, venue: Venue, area_risk: RiskLevel, purpose: Purpose | None
+) -> VenueDecision:
+    return default_venue_policy().check(status.colour, venue, area_risk, status.flags, purpose)
+
+
+def _certificate_rejection(
+    uow: UnitOfWork, trust: DatabaseTrust, certificate: UnverifiedCertificate
+) -> Rejection | None:
+    found = trust.find_key(certificate.claims.issuer, b64url_encode(certificate.kid))
+    if isinstance(found, Rejection):
+        return found
+    return check_certificate_signature(
+        certificate, found.public_key, uow.now
+    ) or found.rejection_at(uow.now, DEFAULT_LEEWAY)
+
+
+def _certificate_refused(
+    uow: UnitOfWork,
+    certificate: UnverifiedCertificate | None,
+    why: str,
+    venue: Venue,
+    area_risk: RiskLevel,
+) -> CheckpointDecision:
+    text = REFUSALS[why]
+    missing = Bilingual(
+        f"纸质证明无效（{text.zh}）", f"The paper certificate is not valid: {text.en}"
+    )
+    # Nothing in a refused certificate is believed, so the venue is judged as for anyone: only
+    # whether it checks at all matters here.
+    unchecked = _policy(_GREEN, venue, area_risk, None)
+    decision = without_credential(Method.CERTIFICATE, missing, {}, unchecked)
+    target = (
+        "certificate:unreadable"
+        if certificate is None
+        else audit_pseudonym(uow.runtime.vault, "certificate", certificate.claims.subject)
+    )
+    _audit(uow, decision, target, venue, area_risk, f"rejected={why}")
+    return decision
+
+
+def _basis(institution: StoredInstitution) -> Bilingual:
+    return Bilingual(
+        f"{institution.name}开具的纸质证明", f"paper certificate issued by {institution.name}"
+    )
+
+
+def _shown(person: StoredPerson | None) -> dict[str, str | None]:
+    return {"masked_name": None if person is None else person.name_masked}
+
+
+def _person_target(uow: UnitOfWork, key: PersonKey) -> str:
+    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+
+
+def _audit(
+    uow: UnitOfWork,
+    decision: CheckpointDecision,
+    target: str,
+    venue: Venue,
+    area_risk: RiskLevel,
+    extra: str = "",
+) -> None:
+    detail = f"venue={venue.value} area_risk={area_risk.value} {extra}".strip()
+    uow.audit(f"checkpoint.{decision.method.value}", target, decision.verdict.value, detail)
+
+
+_NO_TEST = Bilingual(
+    "未查到本人7日内核酸检测阴性结果", "No negative nucleic-acid test of the last 7 days on record"
+)
+_REGISTERED_NEW = Bilingual(
+    "凭有效身份证件登记；系统内无此人记录，无已知风险，按绿码处理（A4）",
+    "Registered with a valid identity document; no record on file, so no known risk: treated as "
+    "green (A4)",
+)
+_RISK_CARD = Bilingual(
+    "通信行程卡显示到访中高风险地区：请按重点人群落实健康管理措施，不予通行",
+    "The itinerary card shows a stay in a medium or high-risk area: the person is referred to "
+    "health management as a key group and does not pass here",
+)
