@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from builders import ManualClock, fact, isolation, march, operator, resident_id
+from healthcode.codes.issuing import issue_code
 from healthcode.db.schema import applications, audit_log, code_history, persons
 from healthcode.domain.applications import INTERNATIONAL_REFUSED, Channel, Relationship
 from healthcode.domain.facts import Entry, Person, Source
@@ -198,3 +199,13 @@ def test_a_person_on_record_keeps_their_code__A1(runtime: Runtime) -> None:
     with runtime.engine.connect() as connection:
         causes = list(connection.scalars(select(code_history.c.cause)))
     assert causes == ["fact"]  # applying changed nothing about the code
+
+
+def test_the_code_carries_the_version_applied_for__A8(runtime: Runtime) -> None:
+    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL).granted()
+    with runtime.unit_of_work(operator("channel", "code_display")) as uow:
+        issued = issue_code(uow, HK_RESIDENT.key)
+    assert issued.version is CodeVersion.INTERNATIONAL
+    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.DOMESTIC).granted()
+    with runtime.unit_of_work(operator("channel", "code_display")) as uow:
+        assert issue_code(uow, HK_RESIDENT.key).version is CodeVersion.DOMESTIC

@@ -43,6 +43,7 @@ from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Venue
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
+from healthcode.services.scans import purge_scans
 from healthcode.tokens import PREFIX, read_token
 from healthcode.tokens.base45 import b45decode
 
@@ -278,3 +279,24 @@ def test_private_keys_are_sealed_and_key_work_is_audited__D1(runtime: Runtime) -
     assert "d" not in stored.public_jwk
     assert stored.private_sealed[0] == 1  # the Vault's sealed format, not a bare key
     assert [action for (action,) in actions][-2:] == ["signing_key.create", "code.issue"]
+
+
+def test_code_pseudonyms_are_forgotten_after_the_scan_retention__D2(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    on_record(runtime)
+    phone, paper = issue(runtime, GREEN), issue(runtime, GREEN, paper=True)
+    retention = runtime.settings.scan_retention
+
+    def kept() -> int:
+        with runtime.engine.connect() as connection:
+            return len(connection.execute(select(code_subjects.c.subject)).all())
+
+    clock.instant = phone.expires_at + retention + timedelta(seconds=1)
+    with runtime.unit_of_work(operator("system", "scan_retention")) as uow:
+        purge_scans(uow)
+    assert kept() == 1  # the paper code is still within its own validity plus retention
+    clock.instant = paper.expires_at + retention + timedelta(seconds=1)
+    with runtime.unit_of_work(operator("system", "scan_retention")) as uow:
+        purge_scans(uow)
+    assert kept() == 0

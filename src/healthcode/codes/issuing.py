@@ -13,6 +13,7 @@ from datetime import datetime
 
 from healthcode.codes.encoding import b64url_encode
 from healthcode.codes.signing import active_signing_key
+from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
 from healthcode.db.people import StoredPerson
 from healthcode.db.states import StoredState
@@ -110,14 +111,18 @@ def _claims(
         expires_at=issued_at + validity,
         colour=Colour(state.colour),
         flags=tuple(str(flag) for flag in state.decision.get("flags") or ()),
-        version=_version(person.id_type),
+        version=_version(uow, person),
         masked_name=person.name_masked or NO_NAME,
         medium=medium,
     )
 
 
-def _version(id_type: IdType) -> CodeVersion:
-    """Passports and permits hold the international version (A8); resident IDs the domestic."""
-    if id_type is IdType.RESIDENT_ID:
+def _version(uow: UnitOfWork, person: StoredPerson) -> CodeVersion:
+    """The version the person applied for; without an application, by document (A8): passports
+    and permits hold the international version, resident IDs the domestic one."""
+    applied = ApplicationStore(uow.connection).current_version(person.id)
+    if applied is not None:
+        return CodeVersion(applied)
+    if person.id_type is IdType.RESIDENT_ID:
         return CodeVersion.DOMESTIC
     return CodeVersion.INTERNATIONAL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from healthcode.db.schema import code_subjects
 
@@ -53,3 +53,10 @@ class CodeSubjectStore:
             row.issued_at,
             row.expires_at,
         )
+
+    def purge_expired_before(self, cutoff: datetime) -> int:
+        """Forget the pseudonyms of codes that expired before `cutoff`; returns how many went."""
+        result = self._connection.execute(
+            delete(code_subjects).where(code_subjects.c.expires_at < cutoff)
+        )
+        return result.rowcount

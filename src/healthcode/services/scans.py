@@ -17,16 +17,17 @@ from datetime import timedelta
 from typing import Final
 
 from healthcode.codes.jwk import public_key_from_jwk
+from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.venues_store import StoredDevice, VenueStore
 from healthcode.domain.text import Bilingual
-from healthcode.scan_requests import (
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.scan_reports import (
     ScanDecision,
     ScanRequest,
     ScanRequestError,
     read_scan_request,
     signed_by,
 )
-from healthcode.services.runtime import UnitOfWork
 
 # A device's clock may differ from ours this much; a report outside it is refused (a replayed or
 # hoarded report). The platform records its own instant, so a device cannot spread its rate out.
@@ -82,11 +83,16 @@ def record_scan(uow: UnitOfWork, device_id: str, signed_request: bytes) -> ScanO
 
 
 def purge_scans(uow: UnitOfWork) -> int:
-    """Delete scan records older than the retention window; returns how many went."""
+    """Delete scan records older than the retention window, and the code pseudonyms that expired
+    before it (nothing kept can name them any more); returns how many scans went."""
     cutoff = uow.now - uow.runtime.settings.scan_retention
     deleted = VenueStore(uow.connection).purge_scans(cutoff)
-    if deleted:
-        uow.audit("scans.purge", detail=f"deleted={deleted} before={cutoff.isoformat()}")
+    forgotten = CodeSubjectStore(uow.connection).purge_expired_before(cutoff)
+    if deleted or forgotten:
+        uow.audit(
+            "scans.purge",
+            detail=f"deleted={deleted} pseudonyms={forgotten} before={cutoff.isoformat()}",
+        )
     return deleted
 
 
