@@ -16,13 +16,6 @@ from healthcode.db.schema import audit_log, scanner_devices, scans
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.venues import Purpose, Venue
-from healthcode.scan_requests import (
-    ScanDecision,
-    ScanRequest,
-    ScanRequestError,
-    sign_scan_request,
-    token_digest,
-)
 from healthcode.services.areas import record_risk_areas
 from healthcode.services.runtime import Actor, Runtime
 from healthcode.services.scans import ScanOutcome, purge_scans, record_scan
@@ -37,6 +30,13 @@ from healthcode.services.venues import (
     register_venue,
     set_area_risk,
     venue_decision,
+)
+from healthcode.tokens.scan_reports import (
+    ScanDecision,
+    ScanRequest,
+    ScanRequestError,
+    sign_scan_request,
+    token_digest,
 )
 
 ADMIN = Actor("admin", "system_admin", "venue_registration")

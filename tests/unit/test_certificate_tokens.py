@@ -11,15 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from builders import march
-from healthcode.certificate_tokens import (
+from healthcode.domain.certificates import REFUSALS, InstitutionKind, Statement
+from healthcode.tokens import Rejection, TokenError
+from healthcode.tokens.base45 import ALPHABET
+from healthcode.tokens.certificates import (
     PREFIX,
     CertificateClaims,
     check_certificate_signature,
     read_certificate,
     sign_certificate,
 )
-from healthcode.domain.certificates import REFUSALS, InstitutionKind, Statement
-from healthcode.scan_requests import (
+from healthcode.tokens.scan_reports import (
     ScanDecision,
     ScanRequest,
     ScanRequestError,
@@ -28,8 +30,6 @@ from healthcode.scan_requests import (
     signed_by,
     token_digest,
 )
-from healthcode.tokens import Rejection, TokenError
-from healthcode.tokens.base45 import ALPHABET
 
 KEY = ec.generate_private_key(ec.SECP256R1())
 OTHER_KEY = ec.generate_private_key(ec.SECP256R1())

@@ -10,11 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from healthcode.certificate_tokens import (
-    UnverifiedCertificate,
-    check_certificate_signature,
-    read_certificate,
-)
 from healthcode.codes.encoding import b64url_encode
 from healthcode.codes.trust import DatabaseTrust
 from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
@@ -39,6 +34,11 @@ from healthcode.rulesets import default_venue_policy
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Rejection, TokenError
+from healthcode.tokens.certificates import (
+    UnverifiedCertificate,
+    check_certificate_signature,
+    read_certificate,
+)
 from healthcode.tokens.codec import DEFAULT_LEEWAY
 
 

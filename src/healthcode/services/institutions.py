@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from healthcode.certificate_tokens import CertificateClaims, sign_certificate
 from healthcode.codes.encoding import b64url_encode
 from healthcode.codes.signing import active_signing_key
 from healthcode.db.applications_store import ApplicationStore
@@ -28,6 +27,7 @@ from healthcode.services.evaluation import reevaluate
 from healthcode.services.runtime import UnitOfWork
 from healthcode.services.venues import RegistrationError, check_identifier, check_name
 from healthcode.tokens import Medium
+from healthcode.tokens.certificates import CertificateClaims, sign_certificate
 
 SUBJECT_BYTES = 16
 

@@ -18,10 +18,10 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from healthcode.domain.certificates import InstitutionKind, Statement
-from healthcode.tokens import Rejection, TokenError
 from healthcode.tokens.base45 import b45decode, b45encode
 from healthcode.tokens.codec import DEFAULT_LEEWAY, MAX_INFLATED_BYTES, MAX_TEXT_LENGTH
 from healthcode.tokens.cose import Sign1, decode_cbor, parse_sign1, sign1, verify_sign1
+from healthcode.tokens.errors import Rejection, TokenError
 
 PREFIX: Final = "HZC1:"
 ISSUER: Final = 1

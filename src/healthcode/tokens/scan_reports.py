@@ -29,8 +29,8 @@ from typing import Final
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from healthcode.tokens import TokenError
 from healthcode.tokens.cose import Sign1, decode_cbor, parse_sign1, sign1, verify_sign1
+from healthcode.tokens.errors import TokenError
 
 DEVICE: Final = "dev"
 AT: Final = "at"
