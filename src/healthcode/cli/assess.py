@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from healthcode.cli.choices import parse_instant
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, warn
-from healthcode.cli.options import parse_instant
 from healthcode.domain.assessment import Assessment, assess_all, group_by_person
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.exposure import AreaIndex

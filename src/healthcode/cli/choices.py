@@ -1,9 +1,10 @@
-"""Checked command-line values shared by the applying, venue and checkpoint commands."""
+"""Checked command-line values shared by the commands: enum choices, documents, instants."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -39,3 +40,17 @@ def show(shown: Any, line: str, as_json: bool) -> None:
         typer.echo(json.dumps(shown, ensure_ascii=False))
     else:
         typer.echo(line)
+
+
+def parse_instant(text: str, option: str) -> datetime:
+    """An ISO 8601 instant with an offset: a bare local time would be ambiguous across zones."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise BadInputError(
+            f"{option}: {text!r} is not an ISO 8601 instant with an offset "
+            "(e.g. 2021-03-20T12:00:00+08:00)"
+        )
+    return value

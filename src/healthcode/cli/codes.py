@@ -6,13 +6,13 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from healthcode.cli import context
+from healthcode.cli.choices import member, person_key
 from healthcode.cli.errors import BadInputError
 from healthcode.cli.trust import read_json
 from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
@@ -20,13 +20,10 @@ from healthcode.codes.trust import DatabaseTrust, ListTrust, TrustSource
 from healthcode.codes.trust_list import TrustListError
 from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
-from healthcode.domain.facts import PersonKey
-from healthcode.domain.identity import IdType, id_number_problem, normalise_id_number
+from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Purpose, Venue
 from healthcode.presenters import display_instant
 from healthcode.tokens import qr_png, qr_svg
-
-E = TypeVar("E", bound=StrEnum)
 
 code = typer.Typer(help="Signed health codes (SPEC §3).")
 AsJson = Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")]
@@ -43,7 +40,7 @@ def code_issue(
     png: Annotated[Path | None, typer.Option("--png", help="Write the QR image as PNG.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    key = _person_key(id_type, id_number)
+    key = person_key(id_type, id_number)
     refusal: CodeIssueError | None = None
     with context.runtime().unit_of_work(context.actor("operator", "code_issue")) as uow:
         try:
@@ -80,9 +77,9 @@ def verify(
     purpose: Annotated[str | None, typer.Option("--purpose", help="own_treatment")] = None,
     as_json: AsJson = False,
 ) -> None:
-    checked_venue = _member(Venue, venue, "--venue")
-    risk = _member(RiskLevel, area_risk, "--area-risk")
-    declared = None if purpose is None else _member(Purpose, purpose, "--purpose")
+    checked_venue = member(Venue, venue, "--venue")
+    risk = member(RiskLevel, area_risk, "--area-risk")
+    declared = None if purpose is None else member(Purpose, purpose, "--purpose")
 
     def decide(trust: TrustSource, now: datetime) -> Verification:
         return verify_code(
@@ -148,19 +145,3 @@ def _write(path: Path | None, content: Callable[[], bytes]) -> None:
         path.write_bytes(content())
     except OSError as error:
         raise BadInputError(f"{path}: {error.strerror or 'cannot be written'}") from None
-
-
-def _person_key(id_type: IdType, id_number: str) -> PersonKey:
-    number = normalise_id_number(id_type, id_number)
-    problem = id_number_problem(id_type, number)
-    if problem is not None:
-        raise BadInputError(f"--id-number: {problem}")
-    return PersonKey(id_type, number)
-
-
-def _member(kind: type[E], value: str, option: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise BadInputError(f"{option}: {value!r} is not one of: {allowed}") from None

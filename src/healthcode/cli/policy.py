@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from healthcode.cli.errors import BadInputError
+from healthcode.cli.choices import member
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.venues import Purpose, Venue
 from healthcode.rulesets import default_venue_policy
-
-E = TypeVar("E", bound=StrEnum)
 
 policy = typer.Typer(help="Venue policy (M3, M5, S2).")
 
@@ -34,11 +31,11 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")] = False,
 ) -> int:
     decision = default_venue_policy().check(
-        colour=_member(Colour, color, "--color"),
-        venue=_member(Venue, venue, "--venue"),
-        area_risk=_member(RiskLevel, area_risk, "--area-risk"),
+        colour=member(Colour, color, "--color"),
+        venue=member(Venue, venue, "--venue"),
+        area_risk=member(RiskLevel, area_risk, "--area-risk"),
         flags=frozenset(flag.strip() for flag in flags.split(",") if flag.strip()),
-        purpose=None if purpose is None else _member(Purpose, purpose, "--purpose"),
+        purpose=None if purpose is None else member(Purpose, purpose, "--purpose"),
     )
     shown = decision.as_json()
     if as_json or not sys.stdout.isatty():
@@ -46,11 +43,3 @@ def check(
     else:
         typer.echo(f"{shown['decision']}: {decision.reason.zh} / {decision.reason.en}")
     return 0
-
-
-def _member(kind: type[E], value: str, option: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise BadInputError(f"{option}: {value!r} is not one of: {allowed}") from None

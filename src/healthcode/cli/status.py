@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from healthcode.cli import context
-from healthcode.cli.errors import BadInputError
-from healthcode.domain.facts import PersonKey
-from healthcode.domain.identity import IdType, id_number_problem, normalise_id_number
+from healthcode.cli.choices import person_key
+from healthcode.domain.identity import IdType
 from healthcode.services.status import code_status
 
 EXIT_NOT_FOUND = 1
@@ -24,11 +23,7 @@ def status(
     ] = "status_query",
     as_json: Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")] = False,
 ) -> int:
-    number = normalise_id_number(id_type, id_number)
-    problem = id_number_problem(id_type, number)
-    if problem is not None:
-        raise BadInputError(f"--id-number: {problem}")
-    key = PersonKey(id_type, number)
+    key = person_key(id_type, id_number)
     runtime = context.runtime()
     with runtime.unit_of_work(context.actor("operator", purpose)) as uow:
         found = code_status(uow, key)
