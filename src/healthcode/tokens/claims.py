@@ -82,8 +82,8 @@ def encode_claims(claims: CodeClaims) -> bytes:
         {
             ISSUER: claims.issuer,
             SUBJECT: claims.subject,
-            EXPIRES_AT: _seconds(claims.expires_at),
-            ISSUED_AT: _seconds(claims.issued_at),
+            EXPIRES_AT: numeric_date(claims.expires_at),
+            ISSUED_AT: numeric_date(claims.issued_at),
             HEALTH_CODE: {
                 COLOUR: claims.colour.value,
                 FLAGS: list(claims.flags),
@@ -102,60 +102,61 @@ def decode_claims(payload: bytes) -> CodeClaims:
     Claims this version does not know are ignored, as RFC 8392 asks, so a later version can add
     some without breaking older checkpoints.
     """
-    claims = _map(decode_cbor(payload), "the claim set")
-    code = _map(claims.get(HEALTH_CODE), f"claim {HEALTH_CODE}")
-    issued_at = _datetime(claims.get(ISSUED_AT), "iat")
-    expires_at = _datetime(claims.get(EXPIRES_AT), "exp")
+    claims = claim_map(decode_cbor(payload), "the claim set")
+    code = claim_map(claims.get(HEALTH_CODE), f"claim {HEALTH_CODE}")
+    issued_at = from_numeric_date(claims.get(ISSUED_AT), "iat")
+    expires_at = from_numeric_date(claims.get(EXPIRES_AT), "exp")
     if expires_at <= issued_at:
-        raise _malformed("exp is not after iat")
+        raise malformed("exp is not after iat")
     return CodeClaims(
-        issuer=_text(claims.get(ISSUER), "iss"),
-        subject=_text(claims.get(SUBJECT), "sub"),
+        issuer=claim_text(claims.get(ISSUER), "iss"),
+        subject=claim_text(claims.get(SUBJECT), "sub"),
         issued_at=issued_at,
         expires_at=expires_at,
         colour=_member(Colour, code.get(COLOUR), "colour"),
         flags=_flags(code.get(FLAGS)),
         version=_member(CodeVersion, code.get(VERSION), "version"),
-        masked_name=_text(code.get(MASKED_NAME), "masked name"),
+        masked_name=claim_text(code.get(MASKED_NAME), "masked name"),
         medium=_member(Medium, code.get(MEDIUM), "medium"),
     )
 
 
-def _seconds(moment: datetime) -> int:
+def numeric_date(moment: datetime) -> int:
+    """A CWT NumericDate: whole seconds since the epoch (shared by every claim set we sign)."""
     return (moment - _EPOCH) // timedelta(seconds=1)
 
 
-def _datetime(value: object, name: str) -> datetime:
+def from_numeric_date(value: object, name: str) -> datetime:
     if type(value) is not int or not 0 <= value <= _LAST_SECOND:
-        raise _malformed(f"{name} is not a NumericDate in whole seconds")
+        raise malformed(f"{name} is not a NumericDate in whole seconds")
     return _EPOCH + timedelta(seconds=value)
 
 
-def _text(value: object, name: str) -> str:
+def claim_text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value:
-        raise _malformed(f"{name} is missing or not text")
+        raise malformed(f"{name} is missing or not text")
     return value
 
 
 def _flags(value: object) -> tuple[str, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        raise _malformed("flags are not a list")
-    return tuple(_text(flag, "a flag") for flag in value)
+        raise malformed("flags are not a list")
+    return tuple(claim_text(flag, "a flag") for flag in value)
 
 
 def _member(kind: type[_Member], value: object, name: str) -> _Member:
-    text = _text(value, name)
+    text = claim_text(value, name)
     try:
         return kind(text)
     except ValueError as error:
-        raise _malformed(f"unknown {name} {text!r}") from error
+        raise malformed(f"unknown {name} {text!r}") from error
 
 
-def _map(value: object, name: str) -> Mapping[object, object]:
+def claim_map(value: object, name: str) -> Mapping[object, object]:
     if not isinstance(value, Mapping):
-        raise _malformed(f"{name} is not a map")
+        raise malformed(f"{name} is not a map")
     return value
 
 
-def _malformed(detail: str) -> TokenError:
+def malformed(detail: str) -> TokenError:
     return TokenError(Rejection.BAD_STRUCTURE, detail)

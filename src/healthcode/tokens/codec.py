@@ -47,19 +47,28 @@ class UnverifiedToken:
 
 
 def issue_token(claims: CodeClaims, kid: bytes, private_key: ec.EllipticCurvePrivateKey) -> str:
-    signed = sign1(encode_claims(claims), kid, private_key)
-    return PREFIX + b45encode(zlib.compress(signed, level=9))
+    return wrap(PREFIX, encode_claims(claims), kid, private_key)
 
 
 def read_token(text: str) -> UnverifiedToken:
     """The layers of `text` undone; `TokenError` says which one failed."""
-    if not text.startswith(PREFIX):
-        raise TokenError(Rejection.BAD_PREFIX, f"a health code starts with {PREFIX}")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise TokenError(Rejection.BAD_ENCODING, "longer than any QR code holds")
-    message = parse_sign1(_inflate(b45decode(text[len(PREFIX) :])))
+    message = unwrap(PREFIX, text, "a health code")
     claims = decode_claims(message.payload)
     return UnverifiedToken(kid=message.kid, issuer=claims.issuer, claims=claims, sign1=message)
+
+
+def wrap(prefix: str, payload: bytes, kid: bytes, private_key: ec.EllipticCurvePrivateKey) -> str:
+    """`prefix` + Base45(zlib(COSE_Sign1(payload))): the layers every signed paper shares."""
+    return prefix + b45encode(zlib.compress(sign1(payload, kid, private_key), level=9))
+
+
+def unwrap(prefix: str, text: str, what: str) -> Sign1:
+    """The signed message inside `text`, not yet verified; `TokenError` names the failed layer."""
+    if not text.startswith(prefix):
+        raise TokenError(Rejection.BAD_PREFIX, f"{what} starts with {prefix}")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise TokenError(Rejection.BAD_ENCODING, "longer than any QR code holds")
+    return parse_sign1(_inflate(b45decode(text[len(prefix) :])))
 
 
 def check_token(
@@ -73,14 +82,27 @@ def check_token(
 
     The leeway absorbs clock drift between the issuing server and an offline checkpoint.
     """
+    claims = token.claims
+    return check_signed(token.sign1, public_key, claims.issued_at, claims.expires_at, now, leeway)
+
+
+def check_signed(
+    message: Sign1,
+    public_key: ec.EllipticCurvePublicKey,
+    issued_at: datetime,
+    expires_at: datetime,
+    now: datetime,
+    leeway: timedelta = DEFAULT_LEEWAY,
+) -> Rejection | None:
+    """Why a signed message valid from `issued_at` to `expires_at` is not valid at `now`."""
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    if not verify_sign1(token.sign1, public_key):
+    if not verify_sign1(message, public_key):
         return Rejection.BAD_SIGNATURE
     # Written so that no far-future exp can overflow datetime.
-    if now - leeway > token.claims.expires_at:
+    if now - leeway > expires_at:
         return Rejection.EXPIRED
-    if token.claims.issued_at > now + leeway:
+    if issued_at > now + leeway:
         return Rejection.NOT_YET_VALID
     return None
 
