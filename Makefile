@@ -24,8 +24,8 @@ run: install
 test: lint typecheck unit
 
 lint: install
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
+	$(BIN)/ruff format --no-cache --check .
+	$(BIN)/ruff check --no-cache .
 
 typecheck: install
 	$(BIN)/mypy

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
 
+from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
 from healthcode.codes.encoding import b64url_decode, b64url_encode
 from healthcode.codes.gateway import GATEWAY_LIST_TYPE, verify_gateway_list
 from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk

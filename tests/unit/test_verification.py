@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import cbor2
 import pytest
-from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
 from healthcode.codes.keys import KeyStatus
 from healthcode.codes.trust import ListTrust
 from healthcode.codes.verification import Verification, verify_code
