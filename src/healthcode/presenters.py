@@ -35,6 +35,11 @@ def decision_json(
     return shown
 
 
+# The decision part of SPEC §2, in its order; stored states are sealed as sorted JSON, so readers
+# put them back in this order.
+DECISION_FIELDS = ("color", "rules", "clauses", "measure", "flags", "next_review_at")
+
+
 def decision_fields(decision: Decision) -> dict[str, Any]:
     """The decision part of the SPEC §2 shape, as stored in a code state and shown by `status`."""
     return {

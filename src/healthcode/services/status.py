@@ -8,10 +8,9 @@ from typing import Any
 from healthcode.db.people import StoredPerson
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
+from healthcode.presenters import DECISION_FIELDS
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.runtime import UnitOfWork
-
-FIELDS = ("color", "rules", "clauses", "measure", "flags", "next_review_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +22,9 @@ class CodeStatus:
         """The `assess` shape (SPEC §2) for the stored state."""
         if self.state is None:
             return {"person": _person(key), "color": None}
-        return {"person": _person(key)} | {name: self.state.decision.get(name) for name in FIELDS}
+        return {"person": _person(key)} | {
+            name: self.state.decision.get(name) for name in DECISION_FIELDS
+        }
 
 
 def code_status(uow: UnitOfWork, key: PersonKey) -> CodeStatus | None:
