@@ -29,6 +29,9 @@ class Settings:
     scan_retention: timedelta = timedelta(days=28)
     # A scanner faster than this per minute is throttled and flagged (anti-harvesting, D2).
     scans_per_minute_limit: int = 60
+    # Where texts to residents go: "outbox" keeps them for the demo's outbox page (development
+    # only: anyone who can open that page reads sign-in codes); "none" sends nothing.
+    message_sender: str = "none"
 
     @property
     def keys_dir(self) -> Path:
@@ -50,6 +53,7 @@ class Settings:
             ),
             scan_retention=timedelta(days=_number(env, "HEALTHCODE_SCAN_RETENTION_DAYS", 28)),
             scans_per_minute_limit=_number(env, "HEALTHCODE_SCANS_PER_MINUTE_LIMIT", 60),
+            message_sender=_choice(env, "HEALTHCODE_MESSAGE_SENDER", ("none", "outbox")),
         )
 
 
@@ -60,6 +64,13 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) == 0:
         raise SettingsError(f"{name}: must be a positive whole number")
     return int(text)
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    text = env.get(name) or choices[0]
+    if text not in choices:
+        raise SettingsError(f"{name}: must be one of {', '.join(choices)}")
+    return text
 
 
 def _instant(text: str | None, name: str) -> datetime | None:

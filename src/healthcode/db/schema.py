@@ -276,3 +276,114 @@ scans = Table(
     Index("ix_scans_device_id_at", "device_id", "at"),
     Index("ix_scans_at", "at"),
 )
+
+# --- People who sign in (issue #5): staff, residents, department systems; their sessions. ---
+
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),  # argon2id, salted
+    Column("totp_sealed", LargeBinary, nullable=False),  # the second factor's secret
+    Column("roles", String(256), nullable=False),  # comma-separated Role values
+    Column("region", String(6)),  # the county, city or province a local handler answers for
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("disabled_at", Instant),
+)
+
+# A resident signs in with a phone number; the number is found by its blind index, read sealed.
+resident_accounts = Table(
+    "resident_accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("phone_index", LargeBinary(32), nullable=False, unique=True),
+    Column("phone_sealed", LargeBinary, nullable=False),
+    Column("created_at", Instant, nullable=False),
+)
+
+# Whose codes an account may show: the holder ("self") and family members bound with consent.
+household_links = Table(
+    "household_links",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("account_id", String(36), ForeignKey("resident_accounts.id"), nullable=False),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False),
+    Column("relationship", String(32), nullable=False),  # self, or a Relationship value
+    Column("consent", String(32), nullable=False),  # how consent was given (A8)
+    Column("linked_at", Instant, nullable=False),
+    Column("unlinked_at", Instant),
+    Index("ix_household_links_account_id", "account_id"),
+    Index("ix_household_links_person_id", "person_id"),
+)
+
+# One-time sign-in codes: only a keyed hash of the code is kept, never the code itself.
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("phone_index", LargeBinary(32), nullable=False, index=True),
+    Column("code_index", LargeBinary(32), nullable=False),
+    Column("issued_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", Instant),
+)
+
+# Sessions are found by a keyed hash of their bearer token: a copy of this table signs no one in.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_index", LargeBinary(32), primary_key=True),
+    Column("kind", String(16), nullable=False),  # resident, staff, client
+    Column("subject", String(64), nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False, index=True),
+    Column("revoked_at", Instant),
+)
+
+# Department systems (D1 registry): what categories of facts they may send, and why.
+department_clients = Table(
+    "department_clients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("department", String(32), nullable=False),
+    Column("secret_hash", String(256), nullable=False),
+    Column("categories", String(512), nullable=False),  # comma-separated event types
+    Column("purpose", String(256), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("disabled_at", Instant),
+)
+
+# Messages to residents through the development sender (the demo's SMS): sealed like any phone.
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("recipient_index", LargeBinary(32), nullable=False, index=True),
+    Column("recipient_masked", String(32), nullable=False),
+    Column("body_sealed", LargeBinary, nullable=False),
+    Column("sent_at", Instant, nullable=False),
+)
+
+# Aggregates for the dashboards, kept as codes change: counts need no one's record opened.
+code_tallies = Table(
+    "code_tallies",
+    metadata,
+    Column("region", String(6), primary_key=True),  # county of registration; "" when unknown
+    Column("colour", String(8), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+code_moves = Table(
+    "code_moves",
+    metadata,
+    Column("day", String(10), primary_key=True),  # China date, YYYY-MM-DD
+    Column("region", String(6), primary_key=True),
+    Column("from_colour", String(8), primary_key=True),  # "" for a first code
+    Column("to_colour", String(8), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)

@@ -8,15 +8,18 @@ or end of an area rating that can reach the person's stays.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from healthcode.db.states import StoredState
+from healthcode.db.tallies_store import Move, TallyStore
 from healthcode.domain.decisions import decide
 from healthcode.domain.facts import Fact
 from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset, parse_ruleset
+from healthcode.domain.timezones import CHINA_TIME
 from healthcode.presenters import decision_fields
 from healthcode.rulesets import default_ruleset
 from healthcode.services.runtime import UnitOfWork
@@ -40,6 +43,7 @@ def reevaluate(
     facts = uow.facts.of_persons(causes)
     states = uow.states.get_many(causes)
     report = Reevaluation()
+    moves: Counter[Move] = Counter()
     for person_id, cause_ref in causes.items():
         person_facts = facts.get(person_id, [])
         features = derive_features(person_facts, index, uow.now)
@@ -65,7 +69,21 @@ def reevaluate(
             report.changed += 1
             move = (None if previous is None else previous.colour, fields["color"])
             report.transitions[move] = report.transitions.get(move, 0) + 1
+            if move[0] != move[1]:
+                moves[(person_id, move[0] or "", move[1])] += 1
+    _tally(uow, moves)
     return report
+
+
+def _tally(uow: UnitOfWork, moves: Counter[Move]) -> None:
+    """Count colour moves by county for the dashboards (person ids replaced by their county)."""
+    if not moves:
+        return
+    regions = uow.people.home_regions(person_id for person_id, _, _ in moves)
+    by_region: Counter[Move] = Counter()
+    for (person_id, before, after), count in moves.items():
+        by_region[(regions.get(person_id) or "", before, after)] += count
+    TallyStore(uow.connection).record(uow.now.astimezone(CHINA_TIME).date().isoformat(), by_region)
 
 
 def active_ruleset(uow: UnitOfWork) -> Ruleset:

@@ -1,0 +1,35 @@
+"""`healthcode serve`: the web application on Uvicorn, with the scheduled jobs beside it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from healthcode.cli import context
+from healthcode.web import create_app
+from healthcode.web.logs import LOG_CONFIG
+from healthcode.web.scheduler import Scheduler
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    schedule: Annotated[
+        bool, typer.Option(help="Run the scheduled jobs (reviews, rulesets, purges) here too.")
+    ] = True,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between job rounds.")] = 30.0,
+) -> int:
+    runtime = context.runtime()
+    app = create_app(runtime.settings, runtime)
+    scheduler = Scheduler(runtime, interval) if schedule else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        # Uvicorn's own access log prints full URLs; ours (the metrics middleware) does not.
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+    return 0

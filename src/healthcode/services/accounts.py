@@ -1,0 +1,103 @@
+"""Creating staff accounts and department clients (security administrators' work, D1, D2)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAccount, StaffStore
+from healthcode.domain.facts import EVENT_TYPES
+from healthcode.domain.regions import region_problem
+from healthcode.domain.roles import Role, staff_roles_problem
+from healthcode.security.passwords import hash_password, new_password
+from healthcode.security.totp import new_secret
+from healthcode.services.runtime import UnitOfWork
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9._-]{1,63}")
+
+
+class AccountError(ValueError):
+    """An account that cannot be created; the message is one line and names no secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewStaff:
+    """What the new staff member is handed once: the password and the authenticator secret."""
+
+    account: StaffAccount
+    password: str
+    totp_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    client: DepartmentClient
+    secret: str  # shown once; only its argon2 hash is kept
+
+
+def create_staff(
+    uow: UnitOfWork,
+    username: str,
+    roles: Iterable[Role],
+    region: str | None = None,
+    password: str | None = None,
+) -> NewStaff:
+    chosen = tuple(sorted(set(roles)))
+    _check_identifier(username, "username")
+    problem = staff_roles_problem(chosen, region) or (region and region_problem(region))
+    if problem:
+        raise AccountError(problem)
+    staff = StaffStore(uow.connection, uow.runtime.vault)
+    if staff.by_username(username) is not None:
+        raise AccountError(f"username already taken: {username}")
+    password = password or new_password()
+    account = StaffAccount(
+        str(uuid.uuid4()), username, hash_password(password), chosen, region, uow.now, None
+    )
+    totp_secret = new_secret()
+    staff.add(account, totp_secret, uow.actor.name)
+    uow.audit("staff.create", f"staff:{username}", detail=",".join(chosen))
+    return NewStaff(account, password, totp_secret)
+
+
+def register_client(
+    uow: UnitOfWork,
+    client_id: str,
+    name: str,
+    department: str,
+    categories: Iterable[str],
+    purpose: str,
+) -> NewClient:
+    _check_identifier(client_id, "client id")
+    chosen = tuple(sorted(set(categories)))
+    unknown = [category for category in chosen if category not in EVENT_TYPES]
+    if not chosen or unknown:
+        raise AccountError(f"categories must be event types; unknown: {', '.join(unknown) or '-'}")
+    if not purpose.strip() or not name.strip():
+        raise AccountError("a department client needs a name and a declared purpose (D1)")
+    store = ClientStore(uow.connection)
+    if store.get(client_id) is not None:
+        raise AccountError(f"client id already taken: {client_id}")
+    secret = new_password(32)
+    client = DepartmentClient(
+        client_id,
+        name.strip(),
+        department,
+        hash_password(secret),
+        chosen,
+        purpose.strip(),
+        uow.now,
+        None,
+    )
+    store.add(client, uow.actor.name)
+    uow.audit("client.register", f"client:{client_id}", detail=",".join(chosen))
+    return NewClient(client, secret)
+
+
+def _check_identifier(value: str, what: str) -> None:
+    if not _IDENTIFIER.fullmatch(value):
+        raise AccountError(
+            f"{what} must be 2-64 lower-case letters, digits, '.', '_' or '-' after a letter"
+        )

@@ -1,0 +1,225 @@
+"""Signing in: residents with a phone number and a one-time code, staff with a password and a
+second factor (TOTP), department systems with client credentials. Each ends in a session.
+
+Failures name no account and no reason beyond what the caller may know: "wrong code", never
+"no such user". Every attempt is audited under a pseudonym. A refusal is returned, not raised, so
+the transaction that counts the attempt and audits it still commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from healthcode.db.accounts_store import ClientStore, ResidentStore, StaffStore
+from healthcode.db.sessions_store import OneTimeCodeStore, SessionStore, StoredSession
+from healthcode.domain.identity import phone_problem
+from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
+from healthcode.security.passwords import DECOY_HASH, password_matches
+from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.security.totp import code_matches
+from healthcode.services.messages import MessageSender, SenderUnavailableError
+from healthcode.services.principals import Principal, PrincipalKind
+from healthcode.services.runtime import UnitOfWork
+
+CODE_VALIDITY: Final = timedelta(minutes=5)
+CODE_ATTEMPTS: Final = 5
+# A phone gets at most one code a minute and five an hour: an SMS costs money and annoys.
+CODE_SPACING: Final = timedelta(minutes=1)
+CODES_PER_HOUR: Final = 5
+LIFETIMES: Final = {
+    PrincipalKind.RESIDENT: timedelta(days=7),
+    PrincipalKind.STAFF: timedelta(hours=8),
+    PrincipalKind.CLIENT: timedelta(hours=1),
+}
+
+
+class SignInError(ValueError):
+    """A sign-in that did not succeed; `text` is what the person is told."""
+
+    def __init__(self, code: str, text: Bilingual) -> None:
+        super().__init__(code)
+        self.code = code
+        self.text = text
+
+
+WRONG_CODE = SignInError(
+    "sign_in_failed",
+    Bilingual("验证码错误或已过期，请重新获取。", "Wrong or expired code; ask for a new one."),
+)
+WRONG_CREDENTIALS = SignInError(
+    "sign_in_failed",
+    Bilingual("账号、密码或动态口令错误。", "Wrong account, password or one-time password."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str  # the bearer token: returned once, kept only as a keyed hash
+    principal: Principal
+    session: StoredSession
+
+
+def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> SignInError | None:
+    phone = phone.strip()
+    if phone_problem(phone) is not None:
+        raise SignInError(
+            "invalid_phone", Bilingual("手机号码格式不正确。", "Not a valid mobile number.")
+        )
+    residents = ResidentStore(uow.connection, uow.runtime.vault)
+    codes = OneTimeCodeStore(uow.connection)
+    index = residents.phone_index(phone)
+    target = audit_pseudonym(uow.runtime.vault, "phone", phone)
+    recent = codes.issued_since(index, uow.now - CODE_SPACING)
+    if recent or codes.issued_since(index, uow.now - timedelta(hours=1)) >= CODES_PER_HOUR:
+        uow.audit("sign-in.code", target, outcome="throttled")
+        return SignInError(
+            "too_many_codes",
+            Bilingual(
+                "验证码发送过于频繁，请稍后再试。", "Too many codes asked for; try again later."
+            ),
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    codes.add(index, _code_index(uow, index, code), uow.now, uow.now + CODE_VALIDITY)
+    try:
+        sender.send(uow, phone, _code_message(code))
+    except SenderUnavailableError:
+        raise SignInError(
+            "sender_unavailable",
+            Bilingual(
+                "短信服务暂不可用，请稍后再试。", "Text messages cannot be sent now; try later."
+            ),
+        ) from None
+    uow.audit("sign-in.code", target)
+    return None
+
+
+def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignInError:
+    phone = phone.strip()
+    residents = ResidentStore(uow.connection, uow.runtime.vault)
+    codes = OneTimeCodeStore(uow.connection)
+    index = residents.phone_index(phone)
+    target = audit_pseudonym(uow.runtime.vault, "phone", phone)
+    pending = codes.latest_pending(index, uow.now)
+    if pending is None or pending.attempts >= CODE_ATTEMPTS:
+        uow.audit("sign-in.resident", target, outcome="refused")
+        return WRONG_CODE
+    if not secrets.compare_digest(pending.code_index, _code_index(uow, index, code.strip())):
+        codes.count_attempt(pending.id)
+        uow.audit("sign-in.resident", target, outcome="refused")
+        return WRONG_CODE
+    codes.use(pending.id, uow.now)
+    account = residents.account_for(phone)
+    if account is None:
+        account = str(uuid.uuid4())
+        residents.add(account, phone, uow.now)
+    uow.audit("sign-in.resident", f"resident:{account}")
+    return _session(uow, PrincipalKind.RESIDENT, account, resident_principal(account))
+
+
+def sign_in_staff(
+    uow: UnitOfWork, username: str, password: str, one_time: str
+) -> SignedIn | SignInError:
+    staff = StaffStore(uow.connection, uow.runtime.vault)
+    account = staff.by_username(username.strip())
+    # An unknown name costs the same argon2 time as a known one: timing does not list accounts.
+    matches = password_matches(account.password_hash if account else DECOY_HASH, password)
+    if account is None or not matches or account.disabled_at is not None:
+        uow.audit("sign-in.staff", audit_pseudonym(uow.runtime.vault, "staff", username), "refused")
+        return WRONG_CREDENTIALS
+    if not code_matches(staff.totp_secret(account.id), one_time, uow.now):
+        uow.audit("sign-in.staff", f"staff:{account.username}", outcome="refused")
+        return WRONG_CREDENTIALS
+    uow.audit("sign-in.staff", f"staff:{account.username}")
+    principal = staff_principal(account.id, account.username, account.roles, account.region)
+    return _session(uow, PrincipalKind.STAFF, account.id, principal)
+
+
+def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | SignInError:
+    client = ClientStore(uow.connection).get(client_id.strip())
+    matches = password_matches(client.secret_hash if client else DECOY_HASH, secret)
+    if client is None or not matches or client.disabled_at is not None:
+        uow.audit(
+            "sign-in.client", audit_pseudonym(uow.runtime.vault, "client", client_id), "refused"
+        )
+        return WRONG_CREDENTIALS
+    uow.audit("sign-in.client", f"client:{client.id}")
+    principal = client_principal(client.id, client.categories, client.purpose)
+    return _session(uow, PrincipalKind.CLIENT, client.id, principal)
+
+
+def session_principal(uow: UnitOfWork, token: str) -> Principal | None:
+    """The caller behind a bearer token, or None if the session ended or the account did."""
+    session = SessionStore(uow.connection, uow.runtime.vault).live(token, uow.now)
+    if session is None:
+        return None
+    kind = PrincipalKind(session.kind)
+    if kind is PrincipalKind.RESIDENT:
+        return resident_principal(session.subject)
+    if kind is PrincipalKind.STAFF:
+        account = StaffStore(uow.connection, uow.runtime.vault).by_id(session.subject)
+        if account is None or account.disabled_at is not None:
+            return None
+        return staff_principal(account.id, account.username, account.roles, account.region)
+    client = ClientStore(uow.connection).get(session.subject)
+    if client is None or client.disabled_at is not None:
+        return None
+    return client_principal(client.id, client.categories, client.purpose)
+
+
+def sign_out(uow: UnitOfWork, token: str) -> None:
+    SessionStore(uow.connection, uow.runtime.vault).revoke(token, uow.now)
+    uow.audit("sign-out")
+
+
+def resident_principal(account_id: str) -> Principal:
+    return Principal(
+        PrincipalKind.RESIDENT, account_id, f"resident:{account_id}", frozenset({Role.RESIDENT})
+    )
+
+
+def staff_principal(
+    account_id: str, username: str, roles: tuple[str, ...], region: str | None
+) -> Principal:
+    return Principal(
+        PrincipalKind.STAFF,
+        account_id,
+        f"staff:{username}",
+        frozenset(Role(r) for r in roles),
+        region,
+    )
+
+
+def client_principal(client_id: str, categories: tuple[str, ...], purpose: str) -> Principal:
+    return Principal(
+        PrincipalKind.CLIENT,
+        client_id,
+        f"client:{client_id}",
+        frozenset({Role.DEPARTMENT}),
+        categories=frozenset(categories),
+        purpose=purpose,
+    )
+
+
+def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Principal) -> SignedIn:
+    token = secrets.token_urlsafe(32)
+    session = StoredSession(kind.value, subject, uow.now, uow.now + LIFETIMES[kind])
+    SessionStore(uow.connection, uow.runtime.vault).add(token, session)
+    return SignedIn(token, principal, session)
+
+
+def _code_index(uow: UnitOfWork, phone_index: bytes, code: str) -> bytes:
+    return uow.runtime.vault.blind_index("sign-in-code", f"{phone_index.hex()}:{code}")
+
+
+def _code_message(code: str) -> Bilingual:
+    return Bilingual(
+        f"【健康码】您的登录验证码是 {code}，5 分钟内有效。"
+        "工作人员不会向您索要验证码，请勿告诉他人。",
+        f"[HealthCode] Your sign-in code is {code}, valid for 5 minutes. Never share it: "
+        "staff will never ask for it.",
+    )

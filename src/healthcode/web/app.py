@@ -1,0 +1,46 @@
+"""`create_app(settings)`: the one place the web application is wired (CONVENTIONS 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from healthcode.services.messages import MessageSender, sender_for
+from healthcode.services.runtime import Runtime, open_runtime
+from healthcode.settings import Settings
+from healthcode.web.access import SessionCache
+from healthcode.web.errors import install_error_handlers
+from healthcode.web.metrics import Metrics, MetricsMiddleware
+from healthcode.web.pages import sign_in
+from healthcode.web.rendering import templates
+from healthcode.web.routes import auth, health
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, sender: MessageSender | None = None
+) -> FastAPI:
+    """The app for `settings`; tests pass a runtime with their own clock and a sender to read."""
+    runtime = runtime or open_runtime(settings)
+    app = FastAPI(
+        title="HealthCode 健康码",
+        version="1",
+        description="省疫情防控办〔2021〕36号: codes from shared facts, verified at checkpoints.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.sender = sender or sender_for(settings.message_sender)
+    app.state.sessions = SessionCache()
+    app.state.metrics = Metrics(runtime)
+    app.state.templates = templates()
+    install_error_handlers(app)
+    for module in (health, auth, sign_in):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app

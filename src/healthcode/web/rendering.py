@@ -1,0 +1,43 @@
+"""Server-rendered pages: Jinja2 templates that read Chinese first, English on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from healthcode.domain.text import Bilingual
+from healthcode.web.i18n import COOKIE, language
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=TEMPLATES)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render `name` in the reader's language; `t(zh, en)` and `tb(Bilingual)` pick the text."""
+    lang = language(request)
+
+    def t(zh: str, en: str) -> str:
+        return en if lang == "en" else zh
+
+    def tb(text: Bilingual | dict[str, str] | None) -> str:
+        if text is None:
+            return ""
+        if isinstance(text, Bilingual):
+            return t(text.zh, text.en)
+        return t(text.get("zh", ""), text.get("en", ""))
+
+    page: Jinja2Templates = request.app.state.templates
+    response = page.TemplateResponse(
+        request, name, {"lang": lang, "t": t, "tb": tb, **context}, status_code=status
+    )
+    if request.query_params.get("lang") in {"zh", "en"}:
+        # The choice made with the switch sticks for the next pages.
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response

@@ -1,0 +1,52 @@
+"""Liveness, readiness, metrics and the trust list's well-known address (SPEC §4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from healthcode.db.migrate import current_revision, head_revision
+from healthcode.domain.text import Bilingual
+from healthcode.web.access import Caller, public
+from healthcode.web.errors import ApiError
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz(_: Annotated[Caller, Depends(public("liveness probe"))]) -> dict[str, str]:
+    """Alive: the process answers. Says nothing about the database."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(
+    request: Request, _: Annotated[Caller, Depends(public("readiness probe"))]
+) -> dict[str, Any]:
+    """Ready: the database answers at the schema's head and the data keys open."""
+    runtime = request.app.state.runtime
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        schema_ready = current_revision(runtime.engine) == head_revision()
+    except Exception:
+        schema_ready = False
+    if not schema_ready:
+        raise ApiError(
+            503,
+            "not_ready",
+            Bilingual(
+                "服务尚未就绪：数据库不可用或未升级。",
+                "Not ready: database unreachable or not upgraded.",
+            ),
+        )
+    return {"status": "ready", "keys": runtime.vault.active_version}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request, _: Annotated[Caller, Depends(public("metrics scrape"))]) -> Response:
+    body = generate_latest(request.app.state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,48 @@
+"""The web app on a migrated SQLite database, with fresh keys and a hand-moved clock; callers of
+every kind sign in through the real API (password + TOTP, one-time code, client credentials)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from builders import ManualClock, march
+from healthcode.db.engine import connect
+from healthcode.db.migrate import upgrade
+from healthcode.security.keyring import generate_keyring
+from healthcode.security.vault import Vault
+from healthcode.services.messages import OutboxSender
+from healthcode.services.runtime import Runtime
+from healthcode.settings import Settings
+from healthcode.web import create_app
+from web_builders import Callers
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(march(20))
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
+    url = f"sqlite:///{tmp_path / 'healthcode.db'}"
+    engine = connect(url)
+    upgrade(engine)
+    vault = Vault(generate_keyring(clock.now()))
+    settings = Settings(data_dir=tmp_path, database_url=url)
+    yield Runtime(settings, engine, vault, clock, vault.blind_index("audit-chain", "test"))
+    engine.dispose()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime.settings, runtime, OutboxSender())) as client:
+        yield client
+
+
+@pytest.fixture
+def callers(client: TestClient, runtime: Runtime) -> Callers:
+    return Callers(client, runtime)

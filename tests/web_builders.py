@@ -1,0 +1,73 @@
+"""Signing in callers of every kind through the real API, for the web tests."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from fastapi.testclient import TestClient
+
+from builders import operator
+from healthcode.db.sessions_store import OutboxStore
+from healthcode.domain.roles import Role
+from healthcode.security.totp import code_at
+from healthcode.services.accounts import create_staff, register_client
+from healthcode.services.runtime import Runtime
+
+Headers = dict[str, str]
+_numbers = itertools.count(1)
+
+
+class Callers:
+    def __init__(self, client: TestClient, runtime: Runtime) -> None:
+        self.client = client
+        self.runtime = runtime
+
+    def staff(self, *roles: Role, region: str | None = None) -> Headers:
+        """A new staff account with `roles`, signed in with its password and TOTP."""
+        username = f"staff{next(_numbers)}"
+        with self.runtime.unit_of_work(operator("security-admin")) as uow:
+            new = create_staff(uow, username, roles, region)
+        response = self.client.post(
+            "/api/v1/auth/staff",
+            json={
+                "username": username,
+                "password": new.password,
+                "one_time_password": code_at(new.totp_secret, self.runtime.clock.now()),
+            },
+        )
+        assert response.status_code == 200, response.text
+        return _bearer(response.json()["access_token"])
+
+    def resident(self, phone: str | None = None) -> Headers:
+        """A resident signed in with the one-time code the outbox received."""
+        phone = phone or f"139{next(_numbers):08d}"
+        asked = self.client.post("/api/v1/auth/sign-in-code", json={"phone": phone})
+        assert asked.status_code == 202, asked.text
+        response = self.client.post(
+            "/api/v1/auth/resident", json={"phone": phone, "code": self.last_code(phone)}
+        )
+        assert response.status_code == 200, response.text
+        return _bearer(response.json()["access_token"])
+
+    def department(self, *categories: str, purpose: str = "report test results") -> Headers:
+        client_id = f"dept{next(_numbers)}"
+        with self.runtime.unit_of_work(operator("security-admin")) as uow:
+            new = register_client(uow, client_id, "检测机构", "health", categories, purpose)
+        response = self.client.post(
+            "/api/v1/auth/token", json={"client_id": client_id, "client_secret": new.secret}
+        )
+        assert response.status_code == 200, response.text
+        return _bearer(response.json()["access_token"])
+
+    def last_code(self, phone: str) -> str:
+        with self.runtime.unit_of_work(operator()) as uow:
+            index = self.runtime.vault.blind_index("phone", phone)
+            message = OutboxStore(uow.connection, self.runtime.vault).latest(1, index)[0]
+        found = re.search(r"\b(\d{6})\b", message.body)
+        assert found is not None
+        return found.group(1)
+
+
+def _bearer(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
