@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
 
@@ -71,3 +72,42 @@ class Callers:
 
 def _bearer(token: str) -> Headers:
     return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """One route and the roles that may call it: every other role must be refused (403), and an
+    anonymous caller must be asked to sign in (401), unless the route is public."""
+
+    method: str
+    path: str
+    allowed: frozenset[Role] | None  # None: public
+    body: object = None
+
+
+ALL_ROLES = tuple(Role)
+
+
+def caller_in_role(callers: Callers, role: Role) -> Headers:
+    if role is Role.RESIDENT:
+        return callers.resident()
+    if role is Role.DEPARTMENT:
+        return callers.department("test")
+    return callers.staff(role, region="330106" if role is Role.LOCAL_HANDLER else None)
+
+
+def assert_access(callers: Callers, case: RouteCase) -> None:
+    """Allowed roles get past the door (whatever the answer then is); the others are refused."""
+    for role in ALL_ROLES:
+        response = callers.client.request(
+            case.method, case.path, headers=caller_in_role(callers, role), json=case.body
+        )
+        admitted = case.allowed is None or role in case.allowed
+        if admitted:
+            assert response.status_code not in {401, 403}, (role, case.path, response.text)
+        else:
+            assert response.status_code == 403, (role, case.path, response.status_code)
+            assert response.json()["error"]["code"] == "forbidden"
+    anonymous = callers.client.request(case.method, case.path, json=case.body)
+    if case.allowed is not None:
+        assert anonymous.status_code == 401, (case.path, anonymous.status_code)

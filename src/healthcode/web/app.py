@@ -13,9 +13,21 @@ from healthcode.settings import Settings
 from healthcode.web.access import SessionCache
 from healthcode.web.errors import install_error_handlers
 from healthcode.web.metrics import Metrics, MetricsMiddleware
-from healthcode.web.pages import sign_in
+from healthcode.web.pages import checkpoint, console, resident, sign_in
 from healthcode.web.rendering import templates
-from healthcode.web.routes import auth, health
+from healthcode.web.routes import (
+    admin,
+    areas,
+    auth,
+    dashboard,
+    facts,
+    health,
+    residents,
+    rulesets,
+    trust,
+    venues,
+    verification,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,7 +51,9 @@ def create_app(
     app.state.metrics = Metrics(runtime)
     app.state.templates = templates()
     install_error_handlers(app)
-    for module in (health, auth, sign_in):
+    api = (health, auth, residents, facts, areas, rulesets, trust, venues, verification, admin)
+    pages = (dashboard, sign_in, resident, console, checkpoint)
+    for module in (*api, *pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
