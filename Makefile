@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR_STAMP := src/healthcode/web/static/vendor/zxing/.vendored
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench browser clean
 
-install: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP)
 
 # Reinstall only when the pinned lock or the project metadata changed (idempotent).
 $(STAMP): requirements.lock pyproject.toml
@@ -15,13 +16,33 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The checkpoint page's QR reader (zxing-wasm, pinned in package-lock.json) copied into the static
+# files; its own stamp sits in the generated folder, so deleting the folder brings it back.
+$(VENDOR_STAMP): package.json package-lock.json scripts/vendor_browser_assets.sh
+	bash scripts/vendor_browser_assets.sh
+
 run: install
 	$(BIN)/healthcode assess --events src/healthcode/samples/events.jsonl \
 		--areas src/healthcode/samples/risk_areas.jsonl \
 		--severe src/healthcode/samples/severe_areas.jsonl \
 		--at 2021-03-20T12:00:00+08:00
 
-test: lint typecheck unit
+test: lint typecheck browser unit
+
+# The browser tests drive Debian's chromium (never a browser download); fonts-noto-cjk makes Chinese
+# legible in their screenshots. Installed only when missing, so a second run does nothing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser:
+	@missing=$$(for package in $(BROWSER_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; \
+	done); \
+	if [ -x /usr/bin/chromium ] && [ -z "$$missing" ]; then \
+		echo "browser: chromium and fonts-noto-cjk are installed"; \
+	else \
+		echo "browser: installing $$missing from Debian (apt-get update, then apt-get install)"; \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
 
 lint: install
 	$(BIN)/ruff format --no-cache --check .

@@ -54,7 +54,7 @@ class Reader {
     return start;
   }
 
-  // The argument of a head: a small number, or a BigInt when it exceeds what a double holds exactly.
+  // The argument of a head: a number, or a BigInt past what a double holds exactly.
   argument(info) {
     if (info < 24) return info;
     if (info === 24) return this.view.getUint8(this.take(1));

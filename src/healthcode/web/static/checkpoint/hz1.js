@@ -26,7 +26,7 @@ export const MAX_TEXT_LENGTH = 4296;
 // A real token inflates to ~200 bytes; the cap stops a zip bomb long before memory is at risk.
 export const MAX_INFLATED_BYTES = 4096;
 // Absorbs clock drift between the issuing server and an offline checkpoint (codec.DEFAULT_LEEWAY).
-export const DEFAULT_LEEWAY_MS = 0;
+export const DEFAULT_LEEWAY_MS = 30_000;
 
 const ES256 = -7;
 const COSE_SIGN1_TAG = 18;
@@ -70,19 +70,26 @@ export async function readToken(text) {
 
 // What `text` proves at `now` (a Date or milliseconds) under `trust` (a ListTrust, or verified
 // trust lists). Resolves to {ok: true, issuer, kid, colour, flags, version, maskedName, medium,
-// issuedAt, expiresAt} or {ok: false, reason, message, refusal, issuer, ...}.
+// issuedAt, expiresAt, trustListAgeSeconds} or {ok: false, reason, message, refusal, issuer,
+// trustListAgeSeconds, ...}: `message` is why, `refusal` the whole sentence with the other proof
+// that still lets the person pass (S4); both are {zh, en}.
 export async function verifyToken(text, trust, now) {
   const moment = instantOf(now);
   const trusted = trust instanceof ListTrust ? trust : new ListTrust([trust].flat());
-  let token;
+  let token = null;
+  let reason;
   try {
     token = await readToken(text);
+    reason = await rejection(token, trusted, moment);
   } catch (error) {
-    if (error instanceof TokenError) return refused(error.reason, null);
-    throw error;
+    if (!(error instanceof TokenError)) throw error;
+    reason = error.reason;
   }
-  const reason = await rejection(token, trusted, moment);
-  return reason === null ? { ok: true, ...shown(token) } : refused(reason, token);
+  // How stale the checkpoint's knowledge of the issuer's keys is, for the operator to judge.
+  const age = { trustListAgeSeconds: trusted.listAgeSeconds(token?.issuer ?? null, moment) };
+  return reason === null
+    ? { ok: true, ...shown(token), ...age }
+    : { ...refused(reason, token), ...age };
 }
 
 // Trust first (before any signature work), then signature and times, as the server orders them.
@@ -130,7 +137,10 @@ function instantOf(now) {
 }
 
 async function inflate(compressed) {
-  const reader = new Blob([compressed]).stream().pipeThrough(new DecompressionStream("deflate")).getReader();
+  const reader = new Blob([compressed])
+    .stream()
+    .pipeThrough(new DecompressionStream("deflate"))
+    .getReader();
   const chunks = [];
   let total = 0;
   try {
@@ -138,7 +148,10 @@ async function inflate(compressed) {
       total += chunk.value.length;
       if (total > MAX_INFLATED_BYTES) {
         reader.cancel().catch(() => {});
-        throw new TokenError(Rejection.BAD_COMPRESSION, `inflates past ${MAX_INFLATED_BYTES} bytes`);
+        throw new TokenError(
+          Rejection.BAD_COMPRESSION,
+          `inflates past ${MAX_INFLATED_BYTES} bytes`,
+        );
       }
       chunks.push(chunk.value);
     }
@@ -173,7 +186,8 @@ function parseSign1(bytes) {
     throw malformed("not a tagged COSE_Sign1");
   }
   const parts = message.value;
-  if (!Array.isArray(parts) || parts.length !== 4) throw malformed("a COSE_Sign1 is an array of four");
+  if (!Array.isArray(parts) || parts.length !== 4)
+    throw malformed("a COSE_Sign1 is an array of four");
   const [protectedBytes, unprotected, payload, signature] = parts;
   if (
     !(protectedBytes instanceof Uint8Array) ||
@@ -192,16 +206,27 @@ function parseSign1(bytes) {
   const alg = header.get(ALG);
   if (alg !== ES256) throw malformed(`algorithm ${String(alg)} is not ES256 (${ES256})`);
   const kid = header.get(KID);
-  if (!(kid instanceof Uint8Array) || !kid.length) throw malformed("no key id in the protected header");
+  if (!(kid instanceof Uint8Array) || !kid.length)
+    throw malformed("no key id in the protected header");
   return { protectedBytes, kid, alg, payload, signature };
 }
 
 async function verifySign1(sign1, cryptoKey) {
   if (sign1.alg !== ES256 || sign1.signature.length !== 64) return false;
   // The Sig_structure of RFC 9052 §4.4, with no external additional data.
-  const toBeSigned = encodeCbor(["Signature1", sign1.protectedBytes, new Uint8Array(0), sign1.payload]);
+  const toBeSigned = encodeCbor([
+    "Signature1",
+    sign1.protectedBytes,
+    new Uint8Array(0),
+    sign1.payload,
+  ]);
   // COSE ES256 signatures are r || s, the very form WebCrypto verifies.
-  return subtle().verify({ name: "ECDSA", hash: "SHA-256" }, cryptoKey, sign1.signature, toBeSigned);
+  return subtle().verify(
+    { name: "ECDSA", hash: "SHA-256" },
+    cryptoKey,
+    sign1.signature,
+    toBeSigned,
+  );
 }
 
 // The CWT claims (RFC 8392) and the private claim -260 with its text keys. Claims this version

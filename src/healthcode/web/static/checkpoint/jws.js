@@ -39,7 +39,8 @@ export function b64urlDecode(text) {
   if (typeof text !== "string" || !BASE64URL.test(text) || text.length % 4 === 1) {
     throw new Error("not base64url without padding");
   }
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  const padded =
+    text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
   const bytes = Uint8Array.from(atob(padded), (character) => character.charCodeAt(0));
   if (b64urlEncode(bytes) !== text) throw new Error("not the canonical base64url of its bytes");
   return bytes;
@@ -101,8 +102,10 @@ function coordinate(jwk, name) {
 // The protected header, read but not verified: to choose the key to verify with.
 export function protectedHeader(document) {
   const header = jsonObject(part(members(document), "protected"), "the protected header");
-  if (header.alg !== ES256) throw new JwsError(`algorithm ${JSON.stringify(header.alg)} is not ES256`);
-  if (Object.hasOwn(header, "crit")) throw new JwsError("critical header parameters are not supported");
+  if (header.alg !== ES256)
+    throw new JwsError(`algorithm ${JSON.stringify(header.alg)} is not ES256`);
+  if (Object.hasOwn(header, "crit"))
+    throw new JwsError("critical header parameters are not supported");
   if (typeof header.kid !== "string" || typeof header.typ !== "string") {
     throw new JwsError("the protected header names no kid or no typ");
   }
@@ -118,9 +121,11 @@ export function unverifiedPayload(document) {
 export async function verifyJws(document, cryptoKey, typ) {
   const found = members(document);
   const header = protectedHeader(document);
-  if (header.typ !== typ) throw new JwsError(`a ${header.typ} document where a ${typ} was expected`);
+  if (header.typ !== typ)
+    throw new JwsError(`a ${header.typ} document where a ${typ} was expected`);
   const signature = part(found, "signature");
-  if (signature.length !== 2 * COORDINATE_BYTES) throw new JwsError("an ES256 signature is 64 bytes");
+  if (signature.length !== 2 * COORDINATE_BYTES)
+    throw new JwsError("an ES256 signature is 64 bytes");
   const signingInput = new TextEncoder().encode(`${found.protected}.${found.payload}`);
   // JWS ES256 signatures are r || s, the very form WebCrypto verifies.
   if (!(await subtle().verify(ECDSA_SHA256, cryptoKey, signature, signingInput))) {
@@ -143,7 +148,10 @@ export function jsonObject(bytes, what) {
 // Exactly the three members: nothing unsigned rides along.
 function members(document) {
   const names = isObject(document) ? Object.keys(document).sort() : [];
-  if (names.length !== JWS_MEMBERS.length || names.some((name, index) => name !== JWS_MEMBERS[index])) {
+  if (
+    names.length !== JWS_MEMBERS.length ||
+    names.some((name, index) => name !== JWS_MEMBERS[index])
+  ) {
     throw new JwsError("not a flattened JWS: exactly protected, payload and signature");
   }
   return document;

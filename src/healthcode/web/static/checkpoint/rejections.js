@@ -26,7 +26,10 @@ export const WHY = Object.freeze({
     zh: "签发地不在信任列表中",
     en: "its issuer is not on the trust list",
   }),
-  unknown_key: Object.freeze({ zh: "签发密钥不在信任列表中", en: "its key is not on the trust list" }),
+  unknown_key: Object.freeze({
+    zh: "签发密钥不在信任列表中",
+    en: "its key is not on the trust list",
+  }),
   revoked: Object.freeze({ zh: "签发密钥已吊销", en: "its signing key has been revoked" }),
   bad_signature: Object.freeze({ zh: "签名无效", en: "its signature is not valid" }),
   expired: Object.freeze({ zh: "已过期", en: "it has expired" }),

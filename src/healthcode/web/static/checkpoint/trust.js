@@ -21,15 +21,21 @@ export const GATEWAY_LIST_TYPE = "healthcode-gateway-list+json";
 const FORMAT = 1;
 const PURPOSES = ["code", "trust_list"];
 const STATUSES = ["active", "retired", "revoked"];
-// ISO 3166-1 alpha-2, optionally a subdivision (CN-33 Zhejiang); `CN` alone is the national platform.
+// ISO 3166-1 alpha-2, optionally a subdivision (CN-33 Zhejiang); `CN` alone is the national
+// platform.
 const ISSUER = /^[A-Z]{2}(?:-[A-Z0-9]{1,13})?$/;
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+// Date and time, seconds and up to six fraction digits optional, and an offset that must be there.
+const INSTANT = new RegExp(
+  String.raw`^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?` +
+    String.raw`(?:Z|([+-])(\d{2}):(\d{2}))$`,
+);
 
 export class TrustListError extends Error {}
 
 export function issuerProblem(issuer) {
-  return ISSUER.test(issuer) ? null : `issuer ${JSON.stringify(issuer)} is not an ISO 3166 code such as CN-33 or CN`;
+  return ISSUER.test(issuer)
+    ? null
+    : `issuer ${JSON.stringify(issuer)} is not an ISO 3166 code such as CN-33 or CN`;
 }
 
 // The list in `document` once it verifies under the issuer's root JWK; TrustListError if not.
@@ -41,8 +47,10 @@ export async function verifyTrustList(document, rootJwk) {
 // vouches for the issuers' lists inside, which are not verified one by one.
 export async function verifyGatewayList(document, rootJwk) {
   const payload = await verifySigned(document, rootJwk, GATEWAY_LIST_TYPE, "gateway list");
-  if (payload.format !== FORMAT) throw new TrustListError(`the gateway list is not format ${FORMAT}`);
-  if (!Array.isArray(payload.issuers)) throw new TrustListError("the gateway list: issuers is not a list");
+  if (payload.format !== FORMAT)
+    throw new TrustListError(`the gateway list is not format ${FORMAT}`);
+  if (!Array.isArray(payload.issuers))
+    throw new TrustListError("the gateway list: issuers is not a list");
   const lists = [];
   for (const [index, inner] of payload.issuers.entries()) lists.push(await innerList(inner, index));
   const issuers = lists.map((listed) => listed.issuer);
@@ -141,18 +149,23 @@ async function parseTrustList(payload) {
 async function listedKey(entry, issuer, revoked, where) {
   if (!isObject(entry)) throw new TrustListError(`the trust list: ${where} is not an object`);
   const kid = text(entry, "kid", where);
-  if (!isObject(entry.jwk)) throw new TrustListError(`the trust list: ${where}: jwk is not an object`);
+  if (!isObject(entry.jwk))
+    throw new TrustListError(`the trust list: ${where}: jwk is not an object`);
   let key;
   try {
     // The entry's kid must be the key id of its key: a list cannot rename a key.
     key = await publicKeyFromJwk({ ...entry.jwk, kid });
   } catch (error) {
-    if (error instanceof JwkError) throw new TrustListError(`the trust list: ${where}: ${error.message}`);
+    if (error instanceof JwkError)
+      throw new TrustListError(`the trust list: ${where}: ${error.message}`);
     throw error;
   }
   const purpose = member(entry, "purpose", PURPOSES, where);
   const status = member(entry, "status", STATUSES, where);
-  const notAfter = entry.not_after === null || entry.not_after === undefined ? null : instant(entry, "not_after", where);
+  const notAfter =
+    entry.not_after === null || entry.not_after === undefined
+      ? null
+      : instant(entry, "not_after", where);
   return {
     issuer,
     kid,
@@ -167,7 +180,8 @@ async function listedKey(entry, issuer, revoked, where) {
 
 function text(mapping, name, where) {
   const value = mapping[name];
-  if (typeof value !== "string" || !value) throw new TrustListError(`${where}: ${name} is missing or not text`);
+  if (typeof value !== "string" || !value)
+    throw new TrustListError(`${where}: ${name} is missing or not text`);
   return value;
 }
 
@@ -191,20 +205,27 @@ export function instant(mapping, name, where) {
 }
 
 function instantFrom(parts) {
-  const [year, month, day, hour, minute, second = "0"] = parts.slice(1, 7).map((part) => part ?? "0");
-  const numbers = [year, month, day, hour, minute, second].map(Number);
-  const [y, mo, d, h, mi, s] = numbers;
-  const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  const offsetHours = parts[8] ? 0 : Number(parts[10]);
-  const offsetMinutes = parts[8] ? 0 : Number(parts[11]);
-  if (mo < 1 || mo > 12 || d < 1 || d > lastDay || h > 23 || mi > 59 || s > 59 || offsetHours > 23 || offsetMinutes > 59) {
-    return Number.NaN;
-  }
-  const fraction = Math.floor(Number(`0.${parts[7] ?? "0"}`) * 1000);
-  const sign = parts[9] === "-" ? -1 : 1;
-  const local = Date.UTC(y, mo - 1, d, h, mi, s, fraction);
-  // Date.UTC maps years 0-99 onto 1900-1999; a trust list never names one.
-  return y < 100 ? Number.NaN : local - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const [year, month, day, hour, minute, second] = parts
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const [sign, offsetHours, offsetMinutes] = parts[8]
+    ? [parts[8] === "-" ? -1 : 1, Number(parts[9]), Number(parts[10])]
+    : [1, 0, 0];
+  const fraction = Math.floor(Number(`0.${parts[7] ?? 0}`) * 1000);
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
+  // Date.UTC rolls 30 February over into March: a date that does not come back as written is no
+  // date. It also reads years below 100 as 19xx, and no trust list names one.
+  const written = new Date(local);
+  const valid =
+    year >= 100 &&
+    written.getUTCMonth() === month - 1 &&
+    written.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    offsetHours < 24 &&
+    offsetMinutes < 60;
+  return valid ? local - sign * (offsetHours * 60 + offsetMinutes) * 60_000 : Number.NaN;
 }
 
 // Why `key` verifies no code at `now`, or null. Past `notAfter` every code the key signed has
@@ -225,7 +246,8 @@ export class ListTrust {
     this.revoked = new Map();
     for (const listed of lists) {
       const held = this.lists.get(listed.issuer);
-      if (held === undefined || listed.issuedAt > held.issuedAt) this.lists.set(listed.issuer, listed);
+      if (held === undefined || listed.issuedAt > held.issuedAt)
+        this.lists.set(listed.issuer, listed);
       const pooled = this.revoked.get(listed.issuer) ?? new Set();
       for (const kid of listed.revoked) pooled.add(kid);
       this.revoked.set(listed.issuer, pooled);
@@ -238,7 +260,8 @@ export class ListTrust {
       try {
         lists.push(...(await verifyAnyList(document, roots)));
       } catch (error) {
-        if (error instanceof TrustListError) throw new TrustListError(`list ${index + 1}: ${error.message}`);
+        if (error instanceof TrustListError)
+          throw new TrustListError(`list ${index + 1}: ${error.message}`);
         throw error;
       }
     }
@@ -262,7 +285,9 @@ export class ListTrust {
   // How old the list of `issuer` (of the oldest list, for null) is at `now`, in whole seconds.
   listAgeSeconds(issuer, now) {
     const listed = issuer === null ? undefined : this.lists.get(issuer);
-    const issued = listed ? [listed.issuedAt] : [...this.lists.values()].map((held) => held.issuedAt);
+    const issued = listed
+      ? [listed.issuedAt]
+      : [...this.lists.values()].map((held) => held.issuedAt);
     return issued.length ? Math.round((now - Math.min(...issued)) / 1000) : null;
   }
 }
