@@ -11,11 +11,13 @@ from healthcode.cli.apply import apply
 from healthcode.cli.assess import assess
 from healthcode.cli.checkpoint import checkpoint
 from healthcode.cli.codes import code, verify
+from healthcode.cli.demo import demo
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
 from healthcode.cli.importer import import_feed
 from healthcode.cli.institutions import institutions
 from healthcode.cli.policy import policy
 from healthcode.cli.rules import rules
+from healthcode.cli.serve import serve
 from healthcode.cli.status import status
 from healthcode.cli.trust import gateway, trust_list_app
 from healthcode.cli.venues import devices, venues
@@ -46,6 +48,8 @@ app.add_typer(venues, name="venues")
 app.add_typer(devices, name="devices")
 app.add_typer(institutions, name="institutions")
 app.add_typer(checkpoint, name="checkpoint")
+app.command(help="Load a synthetic population to try the whole product on (see the README).")(demo)
+app.command(help="Serve the web application and API on HTTP (issue #5).")(serve)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,109 @@
+"""`healthcode demo` on an empty data directory, as a newcomer runs it (S3, S5, A4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from healthcode.demo.residents import (
+    FIXED_RESIDENTS,
+    GREEN_RESIDENT,
+    GREEN_RESIDENT_PARENT,
+    RED_RESIDENT,
+    YELLOW_RESIDENT,
+)
+
+CLOCK = "2021-03-20T12:00:00+08:00"
+A_WEEK_LATER = "2021-03-27T12:00:00+08:00"
+Loaded = tuple[Path, dict[str, Any]]  # the data directory and the first run's summary
+
+
+def healthcode(data_dir: Path, *args: str, clock: str = CLOCK) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "HEALTHCODE_DATA_DIR": str(data_dir), "HEALTHCODE_CLOCK": clock}
+    environment.pop("HEALTHCODE_DATABASE_URL", None)  # the embedded SQLite database
+    return subprocess.run(  # noqa: S603 - our own command, with the test's own arguments
+        [sys.executable, "-m", "healthcode", *args],
+        capture_output=True, text=True, check=False, timeout=300, env=environment,
+    )  # fmt: skip
+
+
+def demo(data_dir: Path, *args: str, clock: str = CLOCK) -> dict[str, Any]:
+    result = healthcode(data_dir, "demo", "--json", *args, clock=clock)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def status(data_dir: Path, id_number: str) -> dict[str, Any]:
+    result = healthcode(
+        data_dir, "status", "--id-type", "resident_id", "--id-number", id_number, "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """One demo of the default size, loaded into a fresh data directory without keys or schema."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    return data_dir, demo(data_dir)
+
+
+def test_the_demo_loads_everything_and_a_second_run_adds_nothing__S5(
+    loaded: Loaded,
+) -> None:
+    data_dir, first = loaded
+    added = first["added"]
+    assert added["facts"] > 1000
+    assert added["applications"] > 200
+    assert (added["venues"], added["scanners"], added["institutions"]) == (30, 30, 2)
+    assert sum(first["colours"].values()) == 300 + len(FIXED_RESIDENTS)
+    # A week later: the facts are regenerated for the instant the demo was loaded at, not for now.
+    again = demo(data_dir, clock=A_WEEK_LATER)
+    assert set(again["added"].values()) == {0}
+    assert again["already_there"] == first["added"]
+    assert (again["conflicts"], again["colours"]) == (0, first["colours"])
+
+
+def test_the_fixed_residents_have_their_colours__A4(
+    loaded: Loaded,
+) -> None:
+    data_dir, summary = loaded
+    shown = {item["id_number"]: item["colour"] for item in summary["demo_residents"]}
+    for resident in FIXED_RESIDENTS:
+        assert shown[resident.id_number] == resident.colour
+    assert status(data_dir, GREEN_RESIDENT.id_number)["color"] == "green"
+    assert status(data_dir, YELLOW_RESIDENT.id_number)["rules"] == ["yellow-symptoms"]
+    red = status(data_dir, RED_RESIDENT.id_number)
+    assert (red["color"], red["measure"]) == ("red", "centralized_isolation")
+
+
+def test_the_parent_is_known_and_her_son_can_apply_for_her__S3(
+    loaded: Loaded,
+) -> None:
+    data_dir, _ = loaded
+    assert status(data_dir, GREEN_RESIDENT_PARENT.id_number)["color"] == "green"
+    applied = healthcode(
+        data_dir, "apply", "--channel", "web", "--json",
+        "--id-type", "resident_id", "--id-number", GREEN_RESIDENT.id_number,
+        "--phone", str(GREEN_RESIDENT.phone), "--relationship", "child",
+        "--for-id-type", "resident_id", "--for-id-number", GREEN_RESIDENT_PARENT.id_number,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    taken = json.loads(applied.stdout)
+    assert (taken["color"], taken["relationship"], taken["channel"]) == ("green", "child", "web")
+
+
+def test_another_seed_or_instant_is_refused_on_a_loaded_database__S5(
+    loaded: Loaded,
+) -> None:
+    data_dir, _ = loaded
+    for option in (["--seed", "2"], ["--at", "2021-04-01T00:00:00+08:00"]):
+        refused = healthcode(data_dir, "demo", *option)
+        assert refused.returncode == 2
+        assert "fresh HEALTHCODE_DATA_DIR" in refused.stderr
