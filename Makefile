@@ -21,11 +21,11 @@ $(STAMP): requirements.lock pyproject.toml
 $(VENDOR_STAMP): package.json package-lock.json scripts/vendor_browser_assets.sh
 	bash scripts/vendor_browser_assets.sh
 
+# The demo population (idempotent), then the web application on http://127.0.0.1:8000. Texts to
+# residents (sign-in codes) go to the development outbox page, /dev/outbox: never in production.
 run: install
-	$(BIN)/healthcode assess --events src/healthcode/samples/events.jsonl \
-		--areas src/healthcode/samples/risk_areas.jsonl \
-		--severe src/healthcode/samples/severe_areas.jsonl \
-		--at 2021-03-20T12:00:00+08:00
+	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode demo
+	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode serve --host 127.0.0.1 --port 8000
 
 test: lint typecheck browser unit
 

@@ -30,11 +30,12 @@ from healthcode.demo.manifest import Manifest, ManifestError, read_manifest, wri
 from healthcode.demo.places import COMMUNITY
 from healthcode.demo.population import DEFAULT_PERSONS, Population, generate
 from healthcode.demo.residents import FIXED_RESIDENTS
+from healthcode.demo.staff import CREATED_BY, create_demo_staff, demo_one_time_password
 from healthcode.domain.facts import PersonKey
 from healthcode.presenters import display_instant
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring
 from healthcode.services.institutions import list_institutions
-from healthcode.services.runtime import Runtime, open_runtime
+from healthcode.services.runtime import Actor, Runtime, open_runtime
 from healthcode.settings import Settings
 
 DEFAULT_SEED: Final = 1
@@ -78,14 +79,24 @@ def demo(
     return 0
 
 
-def _staff_accounts(runtime: Runtime) -> list[tuple[str, str]]:
-    """The demo's staff accounts, as (login, role) to show in the summary.
+def _staff_accounts(runtime: Runtime) -> list[tuple[str, str, str | None]]:
+    """The demo's staff accounts, one per role: (login, role, password when just created)."""
+    # Created in the demo's name: that mark is what lets `demo-totp` help with these accounts only.
+    with runtime.unit_of_work(Actor(CREATED_BY, "security_admin", "demo staff accounts")) as uow:
+        return create_demo_staff(uow)
 
-    The one place to create them, once `healthcode.services.accounts.create_staff(...)` exists
-    (the web server's accounts); until then the demo has none. Keep it idempotent like the rest.
-    """
-    del runtime  # will open its unit of work
-    return []
+
+def demo_totp(
+    login: Annotated[str, typer.Argument(help="A demo staff login, e.g. author.")],
+) -> int:
+    """The current one-time password of a demo staff account (demo accounts only)."""
+    runtime = context.runtime()
+    with runtime.unit_of_work(context.actor("security_admin", "demo sign-in help")) as uow:
+        code = demo_one_time_password(uow, login)
+    if code is None:
+        raise BadInputError(f"{login} is not a demo staff account")
+    typer.echo(code)
+    return 0
 
 
 def _prepare(settings: Settings, now: datetime) -> None:
@@ -146,7 +157,7 @@ def _summary(
     population: Population,
     report: LoadReport,
     found: dict[PersonKey, str | None],
-    staff: list[tuple[str, str]],
+    staff: list[tuple[str, str, str | None]],
 ) -> dict[str, Any]:
     """Counts, and the fixed demo residents: synthetic, the only persons ever shown in full."""
     counts = Counter(found.values())
@@ -171,7 +182,9 @@ def _summary(
             }
             for resident in FIXED_RESIDENTS
         ],
-        "staff_accounts": [{"login": login, "role": role} for login, role in staff],
+        "staff_accounts": [
+            {"login": login, "role": role, "password": password} for login, role, password in staff
+        ],
     }
 
 
@@ -193,8 +206,12 @@ def _show(console: Console, summary: dict[str, Any], seconds: float) -> None:
                           shown["colour"] or "no code", shown["applied_via"] or "not yet",
                           style=COLOUR_STYLES.get(shown["colour"]))  # fmt: skip
     console.print(residents)
+    accounts = Table("staff login", "role", "password (shown once)")
     for account in summary["staff_accounts"]:
-        console.print(f"staff account {account['login']} ({account['role']})")
+        password = account["password"] or "(set when first created)"
+        accounts.add_row(account["login"], account["role"], password)
+    console.print(accounts)
+    console.print("one-time password for a demo login: healthcode demo-totp LOGIN")
     if summary["conflicts"] or summary["refused"]:
         console.print(
             f"{summary['conflicts']} facts differ from those stored earlier and were left as "

@@ -84,6 +84,12 @@ class StaffStore:
         rows = self._connection.execute(select(staff_accounts).order_by(staff_accounts.c.username))
         return [_staff(row) for row in rows]
 
+    def created_by(self, account_id: str) -> str | None:
+        found: str | None = self._connection.execute(
+            select(staff_accounts.c.created_by).where(staff_accounts.c.id == account_id)
+        ).scalar_one_or_none()
+        return found
+
     def totp_secret(self, account_id: str) -> str:
         sealed = self._connection.execute(
             select(staff_accounts.c.totp_sealed).where(staff_accounts.c.id == account_id)
@@ -186,6 +192,17 @@ class ResidentStore:
             .order_by(household_links.c.id)
         )
         return [_link(row) for row in rows]
+
+    def self_account_of(self, person_id: str) -> str | None:
+        """The account this person holds as themselves, if any: one account per person (A1)."""
+        found: str | None = self._connection.execute(
+            select(household_links.c.account_id).where(
+                household_links.c.person_id == person_id,
+                household_links.c.relationship == "self",
+                household_links.c.unlinked_at.is_(None),
+            )
+        ).scalar()
+        return found
 
     def link(self, link: HouseholdLink) -> None:
         self._connection.execute(
