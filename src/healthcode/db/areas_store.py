@@ -78,6 +78,24 @@ class AreaStore:
         ).one_or_none()
         return None if row is None else _severe(row)
 
+    def in_force(self, at: datetime) -> tuple[list[RiskArea], list[SevereDesignation]]:
+        """The ratings and designations in force at `at` (started, not yet ended)."""
+
+        def current(table: Any) -> Any:
+            ended = table.c.effective_to.is_(None) | (table.c.effective_to > at)
+            return (table.c.effective_from <= at) & ended
+
+        areas = select(risk_areas).where(current(risk_areas)).order_by(risk_areas.c.region)
+        severe = (
+            select(severe_designations)
+            .where(current(severe_designations))
+            .order_by(severe_designations.c.designation_id)
+        )
+        return (
+            [_risk_area(row) for row in self._connection.execute(areas)],
+            [_severe(row) for row in self._connection.execute(severe)],
+        )
+
     def index(self) -> AreaIndex:
         return AreaIndex(
             [_risk_area(row) for row in self._connection.execute(select(risk_areas))],
