@@ -8,7 +8,7 @@ S4 remain: the code is never the only credential. Nothing here raises on any inp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,7 @@ class Verification:
     rejection: Rejection | None = None
     trust_list_age_seconds: int | None = None
     current_colour: Colour | None = None  # online only, when it differs from the code's
+    flags: tuple[str, ...] = ()  # the flags that decided: the current ones online
 
     def as_json(self) -> dict[str, Any]:
         """SPEC §2's decision shape, and what the code says (only what its signature proves)."""
@@ -94,13 +95,14 @@ def verify_code(
         decision = VenueDecision(
             decision.verdict, (*decision.clauses, "S1"), decision.reason, decision.entry
         )
-    return _verification(
+    verified = _verification(
         decision,
         token,
         None,
         trust.list_age_seconds(token.issuer, now),
         current_colour=None if current is None or current.colour is claims.colour else colour,
     )
+    return replace(verified, flags=tuple(flags))
 
 
 def _rejection(token: UnverifiedToken, trust: TrustSource, now: datetime) -> Rejection | None:

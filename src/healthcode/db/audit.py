@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
 
 from healthcode.db.schema import audit_head, audit_log
 
@@ -125,3 +125,50 @@ def _rows(connection: Connection) -> Iterator[Row[Any]]:
         select(audit_log).order_by(audit_log.c.seq)
     )
     yield from result
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    seq: int
+    at: datetime
+    entry: AuditEntry
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which entries an auditor reads: filters, and `before` a sequence number to page back."""
+
+    action: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None
+    limit: int = 50
+
+
+def read(connection: Connection, query: AuditQuery) -> list[LoggedEntry]:
+    """Entries newest first; the next page starts before the last one returned."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.action is not None:
+        conditions.append(audit_log.c.action == query.action)
+    if query.actor is not None:
+        conditions.append(audit_log.c.actor == query.actor)
+    if query.since is not None:
+        conditions.append(audit_log.c.at >= query.since)
+    if query.until is not None:
+        conditions.append(audit_log.c.at < query.until)
+    if query.before is not None:
+        conditions.append(audit_log.c.seq < query.before)
+    rows = connection.execute(
+        select(audit_log).where(*conditions).order_by(audit_log.c.seq.desc()).limit(query.limit)
+    )
+    return [
+        LoggedEntry(
+            row.seq,
+            row.at,
+            AuditEntry(
+                row.actor, row.role, row.purpose, row.action, row.object, row.outcome, row.detail
+            ),
+        )
+        for row in rows
+    ]

@@ -120,8 +120,13 @@ def without_credential(
     return CheckpointDecision(method, Verdict.DENY, (S4,), reason, shown)
 
 
+def other_ways_in(method: Method | None = None) -> list[Bilingual]:
+    """The credentials a checkpoint accepts besides `method` (None: besides the phone's code)."""
+    return [name for key, name in _NAMES.items() if key != method]
+
+
 def _with_alternatives(method: Method, missing: Bilingual) -> Bilingual:
-    others = [name for key, name in _NAMES.items() if key != method]
+    others = other_ways_in(method)
     return Bilingual(
         f"{missing.zh}。可改用：{'、'.join(name.zh for name in others)}",
         f"{missing.en}. Other ways in: {', '.join(name.en for name in others)}",

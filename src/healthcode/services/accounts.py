@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAccount, StaffStore
+from healthcode.db.sessions_store import SessionStore
 from healthcode.domain.facts import EVENT_TYPES
 from healthcode.domain.regions import region_problem
 from healthcode.domain.roles import Role, staff_roles_problem
 from healthcode.security.passwords import hash_password, new_password
 from healthcode.security.totp import new_secret
+from healthcode.services.principals import PrincipalKind
 from healthcode.services.runtime import UnitOfWork
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9._-]{1,63}")
@@ -101,3 +103,30 @@ def _check_identifier(value: str, what: str) -> None:
         raise AccountError(
             f"{what} must be 2-64 lower-case letters, digits, '.', '_' or '-' after a letter"
         )
+
+
+def disable_staff(uow: UnitOfWork, staff_id: str) -> StaffAccount | None:
+    """Disable a staff account and end its sessions at once; None if there is no such account."""
+    store = StaffStore(uow.connection, uow.runtime.vault)
+    account = store.by_id(staff_id)
+    if account is None:
+        return None
+    store.disable(staff_id, uow.now)
+    SessionStore(uow.connection, uow.runtime.vault).revoke_subject(
+        PrincipalKind.STAFF, staff_id, uow.now
+    )
+    uow.audit("staff.disable", f"staff:{account.username}")
+    return store.by_id(staff_id)
+
+
+def disable_client(uow: UnitOfWork, client_id: str) -> DepartmentClient | None:
+    """Disable a department client and end its sessions; None if there is no such client."""
+    store = ClientStore(uow.connection)
+    if store.get(client_id) is None:
+        return None
+    store.disable(client_id, uow.now)
+    SessionStore(uow.connection, uow.runtime.vault).revoke_subject(
+        PrincipalKind.CLIENT, client_id, uow.now
+    )
+    uow.audit("client.disable", f"client:{client_id}")
+    return store.get(client_id)

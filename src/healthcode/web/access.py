@@ -127,3 +127,12 @@ class SessionCache:
     def forget(self, token: str) -> None:
         with self._lock:
             self._entries.pop(token, None)
+
+    def forget_subject(self, subject: str) -> None:
+        """A disabled account stops working in this process at once, not after the cache time."""
+        with self._lock:
+            self._entries = {
+                token: entry
+                for token, entry in self._entries.items()
+                if entry[1] is None or entry[1].subject != subject
+            }

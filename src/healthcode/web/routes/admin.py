@@ -1,5 +1,233 @@
-"""(being written)"""
+"""Administration (D1, D2): staff accounts and department clients for security administrators, the
+audit log for auditors only.
 
-from fastapi import APIRouter
+Secrets (a staff member's password and authenticator secret, a client's secret) are shown once, in
+the answer that creates them; only their hashes or sealed forms are kept. Disabling an account ends
+its sessions at once. The auditor reads the log and checks its hash chain; no one else can.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from healthcode.db import audit
+from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAccount, StaffStore
+from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
+from healthcode.domain.timezones import CHINA_TIME
+from healthcode.presenters import display_instant
+from healthcode.security.totp import provisioning_uri
+from healthcode.services.accounts import (
+    AccountError,
+    NewClient,
+    NewStaff,
+    create_staff,
+    disable_client,
+    disable_staff,
+    register_client,
+)
+from healthcode.web.access import Caller, SessionCache, allow
+from healthcode.web.deps import unit_of_work
+from healthcode.web.errors import ApiError, not_found
+
+router = APIRouter(prefix="/api/v1", tags=["administration"])
+
+SecurityAdmin = Annotated[
+    Caller, Depends(allow(Role.SECURITY_ADMIN, purpose="manage staff accounts and clients (D2)"))
+]
+Auditor = Annotated[Caller, Depends(allow(Role.AUDITOR, purpose="audit who did what (D2)"))]
+
+TOTP_ISSUER = "HealthCode"
+
+
+class NewStaffRequest(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    region: str | None = Field(
+        default=None, min_length=6, max_length=6, description="A local handler's county (D2)."
+    )
+
+
+class NewClientRequest(BaseModel):
+    id: str = Field(min_length=2, max_length=64)
+    name: str = Field(min_length=1, max_length=128)
+    department: str = Field(min_length=1, max_length=32)
+    categories: list[str] = Field(min_length=1, max_length=32, description="Event types (D1).")
+    purpose: str = Field(min_length=1, max_length=64, description="Its declared purpose (D1).")
+
+
+@router.get("/admin/staff")
+def staff_accounts(request: Request, caller: SecurityAdmin) -> list[dict[str, Any]]:
+    with unit_of_work(request, caller) as uow:
+        accounts = StaffStore(uow.connection, uow.runtime.vault).all()
+        uow.audit("staff.list", detail=f"count={len(accounts)}")
+    return [_staff_json(account) for account in accounts]
+
+
+@router.post("/admin/staff", status_code=201)
+def new_staff(body: NewStaffRequest, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
+    """Create a staff account; its password and TOTP secret are in this answer and nowhere else."""
+    refusal: AccountError | None = None
+    with unit_of_work(request, caller) as uow:
+        try:
+            created: NewStaff = create_staff(uow, body.username, body.roles, body.region)
+        except AccountError as error:
+            refusal = error
+            uow.audit("staff.create", outcome="refused", detail=str(error)[:200])
+    if refusal is not None:
+        raise _refused(refusal)
+    return {
+        **_staff_json(created.account),
+        "password": created.password,
+        "totp_secret": created.totp_secret,
+        "otpauth_uri": provisioning_uri(created.totp_secret, body.username, TOTP_ISSUER),
+    }
+
+
+@router.post("/admin/staff/{staff_id}/disable")
+def disable_staff_account(staff_id: str, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
+    """Disable a staff account and end its sessions; one's own account cannot be disabled here."""
+    if staff_id == caller.signed_in.subject:
+        raise ApiError(422, "own_account", _OWN_ACCOUNT)
+    with unit_of_work(request, caller) as uow:
+        disabled = disable_staff(uow, staff_id)
+    if disabled is None:
+        raise not_found()
+    _sessions(request).forget_subject(staff_id)
+    return _staff_json(disabled)
+
+
+@router.get("/admin/clients")
+def clients(request: Request, caller: SecurityAdmin) -> list[dict[str, Any]]:
+    """The registry of department clients: their data categories and declared purpose (D1)."""
+    with unit_of_work(request, caller) as uow:
+        registered = ClientStore(uow.connection).all()
+        uow.audit("client.list", detail=f"count={len(registered)}")
+    return [_client_json(client) for client in registered]
+
+
+@router.post("/admin/clients", status_code=201)
+def new_client(body: NewClientRequest, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
+    """Register a department client; its secret is in this answer and nowhere else."""
+    refusal: AccountError | None = None
+    with unit_of_work(request, caller) as uow:
+        try:
+            created: NewClient = register_client(
+                uow, body.id, body.name, body.department, body.categories, body.purpose
+            )
+        except AccountError as error:
+            refusal = error
+            uow.audit("client.register", outcome="refused", detail=str(error)[:200])
+    if refusal is not None:
+        raise _refused(refusal)
+    return {**_client_json(created.client), "client_secret": created.secret}
+
+
+@router.post("/admin/clients/{client_id}/disable")
+def disable_department_client(
+    client_id: str, request: Request, caller: SecurityAdmin
+) -> dict[str, Any]:
+    with unit_of_work(request, caller) as uow:
+        disabled = disable_client(uow, client_id)
+    if disabled is None:
+        raise not_found()
+    _sessions(request).forget_subject(client_id)
+    return _client_json(disabled)
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    caller: Auditor,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: Annotated[int | None, Query(ge=1, description="Page back from this entry.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The audit log, newest first; `next_before` pages on. Objects are pseudonyms, never data."""
+    query = audit.AuditQuery(action, actor, _aware(since), _aware(until), before, limit)
+    with unit_of_work(request, caller) as uow:
+        entries = audit.read(uow.connection, query)
+        uow.audit("audit.read", detail=f"entries={len(entries)}")
+    last = entries[-1].seq if len(entries) == limit else None
+    return {"entries": [_entry_json(logged) for logged in entries], "next_before": last}
+
+
+@router.get("/audit/verification")
+def audit_verification(request: Request, caller: Auditor) -> dict[str, Any]:
+    """Check that no entry was edited, deleted or reordered (`healthcode audit verify`)."""
+    with unit_of_work(request, caller) as uow:
+        report = audit.verify(uow.connection, uow.runtime.audit_key)
+        uow.audit("audit.verify", outcome="ok" if report.intact else "tampered")
+    return {"intact": report.intact, "entries": report.entries, "problems": list(report.problems)}
+
+
+def _aware(instant: datetime | None) -> datetime | None:
+    """An instant given without an offset is read as China Standard Time, the notice's time."""
+    if instant is None or instant.tzinfo is not None:
+        return instant
+    return instant.replace(tzinfo=CHINA_TIME)
+
+
+def _sessions(request: Request) -> SessionCache:
+    cache: SessionCache = request.app.state.sessions
+    return cache
+
+
+def _refused(error: AccountError) -> ApiError:
+    # The service's reasons name roles, regions and identifiers, never a secret or personal data.
+    return ApiError(
+        422,
+        "account_refused",
+        Bilingual(f"无法创建该账号：{error}", f"The account cannot be created: {error}"),
+    )
+
+
+def _staff_json(account: StaffAccount) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "roles": list(account.roles),
+        "region": account.region,
+        "created_at": display_instant(account.created_at),
+        "disabled_at": display_instant(account.disabled_at),
+    }
+
+
+def _client_json(client: DepartmentClient) -> dict[str, Any]:
+    return {
+        "id": client.id,
+        "name": client.name,
+        "department": client.department,
+        "categories": list(client.categories),
+        "purpose": client.purpose,
+        "created_at": display_instant(client.created_at),
+        "disabled_at": display_instant(client.disabled_at),
+    }
+
+
+def _entry_json(logged: audit.LoggedEntry) -> dict[str, Any]:
+    entry = logged.entry
+    return {
+        "seq": logged.seq,
+        "at": display_instant(logged.at),
+        "actor": entry.actor,
+        "role": entry.role,
+        "purpose": entry.purpose,
+        "action": entry.action,
+        "object": entry.object,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+    }
+
+
+_OWN_ACCOUNT = Bilingual(
+    "不能停用自己的账号，请由另一位安全管理员操作",
+    "You cannot disable your own account; ask another security administrator",
+)
