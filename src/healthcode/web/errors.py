@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthcode.domain.text import Bilingual
 from healthcode.web.i18n import language
+from healthcode.web.rendering import render
 
 log = logging.getLogger("healthcode.web")
 
@@ -76,7 +77,15 @@ def _respond(
 
 async def _api_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ApiError)  # noqa: S101 - registered for ApiError only
+    if error.code == "forbidden" and _wants_page(request):
+        return _forbidden_page(request)
     return _respond(request, error.status, error.code, error.text, error.field)
+
+
+def _forbidden_page(request: Request) -> Response:
+    """A person who follows a link their roles do not open reads why, in a page, not JSON."""
+    home = "/console" if request.url.path.startswith("/console") else "/"
+    return render(request, "console/forbidden.html", status=403, home=home)
 
 
 async def _not_signed_in(request: Request, _error: Exception) -> Response:

@@ -1,0 +1,96 @@
+"""The audit log viewer (D1, D2), for auditors only: who did what, in which role, for which
+declared purpose; filters, paging back, and verification of the hash chain. Reading the log and
+verifying it are themselves audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from healthcode.db import audit
+from healthcode.domain.timezones import CHINA_TIME
+from healthcode.presenters import display_instant
+from healthcode.web.access import Caller, allow
+from healthcode.web.deps import unit_of_work
+from healthcode.web.errors import INVALID, ApiError
+from healthcode.web.pages.console_layout import AUDIT_ROLES, console_page
+
+router = APIRouter(include_in_schema=False)
+Auditor = Annotated[Caller, Depends(allow(*AUDIT_ROLES, purpose="audit who did what (D2)"))]
+PAGE: Final = 50
+Filter = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/console/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    caller: Auditor,
+    action: Filter = None,
+    actor: Filter = None,
+    since: Filter = None,
+    until: Filter = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    verify: bool = False,
+) -> HTMLResponse:
+    """`since` and `until` are China dates, both included; `verify` walks the whole chain."""
+    first, last = _day(since, "since"), _day(until, "until")
+    query = audit.AuditQuery(
+        action or None, actor or None, _start(first), _start(last, 1), before, PAGE
+    )
+    with unit_of_work(request, caller) as uow:
+        entries = audit.read(uow.connection, query)
+        uow.audit("audit.read", detail=f"entries={len(entries)}")
+        report = audit.verify(uow.connection, uow.runtime.audit_key) if verify else None
+        if report is not None:
+            uow.audit("audit.verify", outcome="ok" if report.intact else "tampered")
+    filters = {"action": action or "", "actor": actor or "", "since": first, "until": last}
+    return console_page(
+        request,
+        caller,
+        "console/audit.html",
+        entries=[_shown(logged) for logged in entries],
+        filters=filters,
+        older=_older(filters, entries[-1].seq) if len(entries) == PAGE else None,
+        report=report,
+    )
+
+
+def _day(text: str | None, field: str) -> date | None:
+    """A date from the filter form; an empty field is no filter."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(422, "invalid_input", INVALID, field) from None
+
+
+def _older(filters: dict[str, Any], before: int) -> str:
+    """The next page back, with the same filters."""
+    kept = {name: str(value) for name, value in filters.items() if value}
+    return "/console/audit?" + urlencode({**kept, "before": before})
+
+
+def _start(day: date | None, later: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=later), time(), CHINA_TIME)
+
+
+def _shown(logged: audit.LoggedEntry) -> dict[str, Any]:
+    entry = logged.entry
+    return {
+        "seq": logged.seq,
+        "at": display_instant(logged.at),
+        "actor": entry.actor,
+        "role": entry.role,
+        "purpose": entry.purpose,
+        "action": entry.action,
+        "object": entry.object,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+    }

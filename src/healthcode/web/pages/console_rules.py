@@ -1,0 +1,131 @@
+"""Rules (A5, M1): the versions and their status, a draft editor with a dry run, and the review
+page where a second person sees a draft's impact before approving it.
+
+Drafting, the editor's dry run and approval go through `/api/v1/rulesets` (static/console/rules.js);
+the review page runs the dry run itself, so the impact is on the page before the approve button.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib.resources import files
+from typing import Annotated, Any, Final
+
+import yaml
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from healthcode.db.rulesets_store import DRAFT, StoredRuleset
+from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
+from healthcode.presenters import display_instant
+from healthcode.rulesets import DEFAULT_RULESET
+from healthcode.services.dashboard import region_name
+from healthcode.services.rulesets import UNKNOWN_REGION, DryRun, dry_run, moves_json
+from healthcode.services.runtime import UnitOfWork
+from healthcode.web.access import Caller, allow
+from healthcode.web.deps import unit_of_work
+from healthcode.web.errors import not_found
+from healthcode.web.pages.console_charts import COLOUR_NAMES
+from healthcode.web.pages.console_layout import RULES_ROLES, console_page
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Caller, Depends(allow(*RULES_ROLES, purpose="read and review ruleset versions"))]
+BUNDLED: Final = "bundled"
+
+
+@router.get("/console/rules", response_class=HTMLResponse)
+def rules_page(request: Request, caller: Reader) -> HTMLResponse:
+    with unit_of_work(request, caller) as uow:
+        stored = uow.rulesets.all()
+        in_force = uow.rulesets.in_force(uow.now)
+        document = in_force.document if in_force is not None else bundled_document()
+    current = None if in_force is None else in_force.label
+    return console_page(
+        request,
+        caller,
+        "console/rules.html",
+        versions=[listed(version, current) for version in reversed(stored)],
+        in_force=current or BUNDLED,
+        document=json.dumps(document, ensure_ascii=False, indent=2),
+        may_draft=Role.RULE_AUTHOR in caller.signed_in.roles,
+    )
+
+
+@router.get("/console/rules/{ruleset_id}/{version}", response_class=HTMLResponse)
+def review_page(ruleset_id: str, version: str, request: Request, caller: Reader) -> HTMLResponse:
+    """A version's document; for a draft, its impact now and (for a second person) approval."""
+    with unit_of_work(request, caller) as uow:
+        stored = uow.rulesets.get(ruleset_id, version)
+        if stored is None:
+            raise not_found()
+        impact = _impact(uow, stored)
+        in_force = uow.rulesets.in_force(uow.now)
+    roles = caller.signed_in.roles
+    is_author = stored.author == caller.actor.name
+    return console_page(
+        request,
+        caller,
+        "console/rule_review.html",
+        version=listed(stored, None if in_force is None else in_force.label),
+        document=json.dumps(stored.document, ensure_ascii=False, indent=2),
+        impact=impact,
+        colour_names=COLOUR_NAMES,
+        is_author=is_author,
+        may_approve=stored.status == DRAFT and Role.RULE_APPROVER in roles and not is_author,
+    )
+
+
+def listed(stored: StoredRuleset, in_force: str | None) -> dict[str, Any]:
+    return {
+        "id": stored.ruleset_id,
+        "version": stored.version,
+        "label": stored.label,
+        "valid_from": display_instant(stored.valid_from),
+        "status": _status(stored, in_force),
+        "author": stored.author,
+        "approved_by": stored.approved_by,
+        "approved_at": display_instant(stored.approved_at),
+    }
+
+
+def bundled_document() -> dict[str, Any]:
+    """The default ruleset as JSON text can hold it (its valid-from as ISO 8601)."""
+    text = files("healthcode.rulesets").joinpath(f"{DEFAULT_RULESET}.yaml").read_text("utf-8")
+    loaded = yaml.safe_load(text)
+    document: dict[str, Any] = json.loads(json.dumps(loaded, default=_iso))
+    return document
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _status(stored: StoredRuleset, in_force: str | None) -> str:
+    if stored.status == DRAFT:
+        return "draft"
+    if stored.label == in_force:
+        return "active"
+    return "superseded" if stored.activated_at is not None else "approved"
+
+
+def _impact(uow: UnitOfWork, stored: StoredRuleset) -> dict[str, Any] | None:
+    """Only a draft is still to be decided on; its dry run is audited like the API's."""
+    if stored.status != DRAFT:
+        return None
+    report: DryRun = dry_run(uow, stored.document)
+    return {
+        "evaluated": report.evaluated,
+        "changes": moves_json(report.changes),
+        "by_region": [
+            {"name": _prefecture(region), "changes": moves_json(moves)}
+            for region, moves in report.by_region.items()
+        ],
+    }
+
+
+def _prefecture(region: str) -> Bilingual:
+    return region_name("" if region == UNKNOWN_REGION else region)

@@ -1,0 +1,220 @@
+"""The staff console: who may open each page (D2), what each shows, and that a page a role does not
+open answers with a bilingual 403 page, not JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from builders import march, operator, risk_area
+from healthcode.domain.areas import RiskLevel
+from healthcode.domain.roles import STAFF_ROLES, Role
+from healthcode.domain.venues import Venue
+from healthcode.services.areas import record_risk_areas
+from healthcode.services.runtime import Runtime
+from healthcode.services.venues import register_venue
+from healthcode.web.pages.console_layout import (
+    ADMIN_ROLES,
+    AREAS_ROLES,
+    AUDIT_ROLES,
+    RULES_ROLES,
+    VENUES_ROLES,
+)
+from healthcode.web.pages.console_rules import bundled_document
+from healthcode.web.routes.dashboard import DASHBOARD_ROLES
+from web_builders import Callers, Headers, RouteCase, assert_access
+
+PAGE = {"Accept": "text/html"}
+ROUTES = [
+    RouteCase("GET", "/console", frozenset(STAFF_ROLES)),
+    RouteCase("GET", "/console/dashboard", frozenset(DASHBOARD_ROLES)),
+    RouteCase("GET", "/console/rules", frozenset(RULES_ROLES)),
+    RouteCase("GET", "/console/rules/zhejiang-2021-36/9.9.9", frozenset(RULES_ROLES)),
+    RouteCase("GET", "/console/areas", frozenset(AREAS_ROLES)),
+    RouteCase("GET", "/console/venues", frozenset(VENUES_ROLES)),
+    RouteCase("GET", "/console/clients", frozenset(ADMIN_ROLES)),
+    RouteCase("GET", "/console/staff", frozenset(ADMIN_ROLES)),
+    RouteCase("GET", "/console/audit", frozenset(AUDIT_ROLES)),
+]
+
+
+@pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
+def test_who_may_open_each_console_page__D2(callers: Callers, case: RouteCase) -> None:
+    assert_access(callers, case)
+
+
+def page(callers: Callers, path: str, headers: Headers) -> str:
+    answer = callers.client.get(path, headers={**headers, **PAGE})
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def test_a_person_not_signed_in_is_sent_to_the_staff_sign_in__D2(callers: Callers) -> None:
+    answer = callers.client.get("/console/rules", headers=PAGE, follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in?next=/console/rules"
+
+
+def test_the_audit_page_is_refused_to_a_system_admin_with_a_page__D2(callers: Callers) -> None:
+    admin = callers.staff(Role.SYSTEM_ADMIN)
+
+    shown = callers.client.get("/console/audit", headers={**admin, **PAGE})
+    english = callers.client.get("/console/audit?lang=en", headers={**admin, **PAGE})
+    api = callers.client.get("/console/audit", headers=admin)
+
+    assert shown.status_code == 403
+    assert 'id="forbidden"' in shown.text
+    assert "无权访问" in shown.text
+    assert english.status_code == 403
+    assert "Not allowed" in english.text
+    assert api.status_code == 403
+    assert api.json()["error"]["code"] == "forbidden"
+
+
+def test_the_home_and_navigation_show_only_what_the_role_opens__D2(callers: Callers) -> None:
+    author = page(callers, "/console", callers.staff(Role.RULE_AUTHOR))
+    auditor = page(callers, "/console", callers.staff(Role.AUDITOR))
+
+    assert 'id="link-rules"' in author
+    assert 'id="link-dashboard"' in author
+    assert 'id="nav-audit"' not in author
+    assert 'id="link-clients"' not in author
+    assert 'id="link-audit"' in auditor
+    assert 'id="nav-audit"' in auditor
+    assert 'id="link-staff"' not in auditor
+
+
+def test_the_dashboard_page_draws_charts_with_tables_beside_them__D2(callers: Callers) -> None:
+    shown = page(callers, "/console/dashboard?days=7", callers.staff(Role.HOTLINE_OPERATOR))
+
+    for chart in ("chart-colours", "chart-moves"):
+        assert f'<svg id="{chart}" class="chart" role="img"' in shown
+        assert f'<title id="{chart}-title">' in shown
+    for table in ("table-colours", "table-regions", "table-moves"):
+        assert f'id="{table}"' in shown
+    assert len(re.findall(r'<tr data-day="', shown)) == 7
+
+
+def test_an_author_gets_the_editor_filled_with_the_rules_in_force__A5(callers: Callers) -> None:
+    author = page(callers, "/console/rules", callers.staff(Role.RULE_AUTHOR))
+    approver = page(callers, "/console/rules", callers.staff(Role.RULE_APPROVER))
+
+    assert '<textarea id="ruleset-document"' in author
+    assert "&#34;id&#34;: &#34;zhejiang-2021-36&#34;" in author
+    assert 'id="dry-run"' in author
+    assert 'id="save-draft"' in author
+    assert 'id="ruleset-document"' not in approver
+
+
+def test_a_second_person_sees_a_drafts_impact_before_approving__A5(callers: Callers) -> None:
+    author = callers.staff(Role.RULE_AUTHOR)
+    draft = bundled_document() | {"version": "1.0.1"}
+    saved = callers.client.post("/api/v1/rulesets", json=draft, headers=author)
+    assert saved.status_code == 201, saved.text
+    review = "/console/rules/zhejiang-2021-36/1.0.1"
+
+    listed = page(callers, "/console/rules", callers.staff(Role.RULE_APPROVER))
+    by_approver = page(callers, review, callers.staff(Role.RULE_APPROVER))
+    by_author = page(callers, review, author)
+
+    assert 'id="review-zhejiang-2021-36-1.0.1"' in listed
+    assert 'data-status="draft"' in listed
+    assert 'id="impact-changes"' in by_approver
+    assert 'id="impact-evaluated"' in by_approver
+    assert 'id="approve"' in by_approver
+    assert 'id="approve"' not in by_author
+    assert 'id="approval-note"' in by_author
+
+
+def test_a_missing_version_is_not_found__A5(callers: Callers) -> None:
+    answer = callers.client.get(
+        "/console/rules/zhejiang-2021-36/0.0.0", headers=callers.staff(Role.RULE_APPROVER)
+    )
+
+    assert answer.status_code == 404
+
+
+def test_areas_in_force_and_the_designation_forms_for_approvers__A6(
+    callers: Callers, runtime: Runtime
+) -> None:
+    with runtime.unit_of_work(operator()) as uow:
+        record_risk_areas(uow, [risk_area("330106", "high", march(18))])
+
+    approver = page(callers, "/console/areas", callers.staff(Role.RULE_APPROVER))
+    admin = page(callers, "/console/areas", callers.staff(Role.SYSTEM_ADMIN))
+
+    assert '<tr data-region="330106"><th scope="row">杭州市西湖区</th><td>高风险</td>' in approver
+    assert 'id="risk-area-form"' in approver
+    assert 'id="designation-form"' in approver
+    assert 'id="risk-area-form"' not in admin
+    assert 'data-region="330106"' in admin
+
+
+def test_venues_and_their_forms_by_role__S2(callers: Callers, runtime: Runtime) -> None:
+    with runtime.unit_of_work(operator()) as uow:
+        register_venue(
+            uow,
+            "bus-1",
+            "杭州汽车客运中心",
+            Venue.LONG_DISTANCE_BUS_STATION,
+            "330106",
+            RiskLevel.LOW,
+        )
+
+    admin = page(callers, "/console/venues", callers.staff(Role.SYSTEM_ADMIN))
+    security = page(callers, "/console/venues", callers.staff(Role.SECURITY_ADMIN))
+
+    assert 'data-venue="bus-1"' in admin
+    assert "杭州汽车客运中心" in admin
+    assert 'id="venue-form"' in admin
+    assert 'id="device-form"' in admin
+    assert 'id="venue-form"' not in security
+    assert 'id="device-form"' in security
+
+
+def test_clients_show_categories_and_purposes_and_no_secret__D1(callers: Callers) -> None:
+    callers.department("test", purpose="report test results")
+
+    shown = page(callers, "/console/clients", callers.staff(Role.SECURITY_ADMIN))
+
+    assert re.search(r'data-client="dept\d+"', shown)
+    assert "report test results" in shown
+    assert "检测机构" in shown
+    assert "argon2" not in shown
+    assert 'id="client-form"' in shown
+    assert 'id="client-secret" hidden' in shown
+
+
+def test_staff_accounts_show_roles_and_no_secret__D2(callers: Callers) -> None:
+    callers.staff(Role.LOCAL_HANDLER, region="330106")
+
+    shown = page(callers, "/console/staff", callers.staff(Role.SECURITY_ADMIN))
+
+    assert "属地处置人员" in shown
+    assert "330106" in shown
+    assert "argon2" not in shown
+    assert 'id="staff-form"' in shown
+    assert 'id="staff-secret" hidden' in shown
+
+
+def test_the_audit_viewer_filters_and_verifies_the_chain__D2(callers: Callers) -> None:
+    auditor = callers.staff(Role.AUDITOR)
+    callers.client.get("/api/v1/dashboard", headers=auditor)
+
+    filtered = page(callers, "/console/audit?action=dashboard.read&since=&until=", auditor)
+    verified = page(callers, "/console/audit?verify=true", auditor)
+
+    actions = set(re.findall(r'data-action="([^"]+)"', filtered))
+    assert actions == {"dashboard.read"}
+    assert 'id="chain-report" class="message ok"' in verified
+
+
+def test_a_bad_date_filter_names_the_field__D2(callers: Callers) -> None:
+    answer = callers.client.get(
+        "/console/audit?since=yesterday", headers=callers.staff(Role.AUDITOR)
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "since"
