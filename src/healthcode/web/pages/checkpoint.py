@@ -1,5 +1,44 @@
-"""(being written)"""
+"""The checkpoint page (issue #5 §5): scan a code with the camera, verify its signature in the
+browser against the cached trust list, then ask the server only for the venue's decision; or check
+a person without a phone by their ID document (S4). Usable at arm's length."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from healthcode.codes.jwk import public_jwk
+from healthcode.codes.keys import KeyPurpose
+from healthcode.codes.signing import active_signing_key
+from healthcode.codes.trust_list import publish_trust_list
+from healthcode.domain.identity import IdType
+from healthcode.domain.roles import Role
+from healthcode.services.venues import list_venues
+from healthcode.web.access import Caller, allow
+from healthcode.web.deps import unit_of_work
+from healthcode.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+Checkpoint = Annotated[Caller, Depends(allow(Role.CHECKPOINT, purpose="check codes at a venue"))]
+
+
+@router.get("/checkpoint", response_class=HTMLResponse)
+def checkpoint_page(request: Request, caller: Checkpoint) -> HTMLResponse:
+    with unit_of_work(request, caller) as uow:
+        venues = [venue.as_json() for venue in list_venues(uow)]
+        # The root key the page trusts lists under: delivered with the page from this instance,
+        # as a provisioned device would have it pinned. The list itself is refreshed and cached.
+        root = public_jwk(active_signing_key(uow, KeyPurpose.TRUST_LIST).public_key)
+        trust_list = publish_trust_list(uow)
+    return render(
+        request,
+        "checkpoint.html",
+        venues=venues,
+        roots=[root],
+        trust_list=trust_list,
+        issuer=request.app.state.settings.issuer,
+        id_types=[id_type.value for id_type in IdType],
+    )
