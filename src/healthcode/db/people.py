@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from healthcode.db.schema import persons
 from healthcode.db.writes import chunks
@@ -58,11 +59,26 @@ class PersonStore:
         row = self._connection.execute(
             select(persons).where(persons.c.id_index == self.index_of(key))
         ).one_or_none()
+        return None if row is None else _stored(row)
+
+    def by_ids(self, person_ids: Iterable[str]) -> dict[str, StoredPerson]:
+        """The masked records of those of `person_ids` that exist (nothing sealed is opened)."""
+        found: dict[str, StoredPerson] = {}
+        for batch in chunks(list(person_ids)):
+            rows = self._connection.execute(select(persons).where(persons.c.id.in_(batch)))
+            found.update({row.id: _stored(row) for row in rows})
+        return found
+
+    def key_of(self, person_id: str) -> PersonKey | None:
+        """The identity document of a stored person, opened from its seal: only for a caller the
+        person is linked to (issuing their code needs the key)."""
+        row = self._connection.execute(
+            select(persons.c.id_type, persons.c.id_number_sealed).where(persons.c.id == person_id)
+        ).one_or_none()
         if row is None:
             return None
-        return StoredPerson(
-            row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
-        )
+        number = self._vault.open_text(row.id_number_sealed, f"person:{person_id}:id_number")
+        return PersonKey(IdType(row.id_type), number)
 
     def person_ids(self, after: str | None, limit: int) -> list[str]:
         """One page of all stored persons in id order, starting after `after` (keyset paging)."""
@@ -99,6 +115,12 @@ class PersonStore:
         if value is None:
             return None
         return self._vault.seal_text(value, f"person:{person_id}:{field}")
+
+
+def _stored(row: Row[Any]) -> StoredPerson:
+    return StoredPerson(
+        row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
+    )
 
 
 def _home_region(person: Person) -> str | None:

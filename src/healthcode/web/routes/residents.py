@@ -1,5 +1,204 @@
-"""(being written)"""
+"""The resident API (A1, A3, A8, S3, S4): people on the account, applications, codes, symptoms.
 
-from fastapi import APIRouter
+Every person is addressed by their pseudonymous id and checked against the caller's account
+(`person_for`): a person not linked to it is answered 404, so ids cannot be probed.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, Field, model_validator
+
+from healthcode.domain.facts import Fact, Person, Source, Symptom, Symptoms, SymptomsAction
+from healthcode.domain.identity import IdType, normalise_id_number
+from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
+from healthcode.services.explanations import Explanation
+from healthcode.services.facts import record_facts
+from healthcode.services.household_refusals import Refusal
+from healthcode.services.households import (
+    FamilyMember,
+    LinkedPerson,
+    apply_for_account,
+    key_for,
+    people_of,
+    person_for,
+    person_pseudonym,
+    unbind,
+)
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens import CodeVersion
+from healthcode.web.access import Caller, allow
+from healthcode.web.code_views import (
+    HOTLINE,
+    explanation_json,
+    explanation_of,
+    issued_json,
+    person_json,
+)
+from healthcode.web.deps import metrics_of, unit_of_work
+from healthcode.web.errors import ApiError, not_found
+
+router = APIRouter(prefix="/api/v1", tags=["residents"])
+
+PersonId = Annotated[str, Path(min_length=1, max_length=64)]
+Listing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="list my household's codes"))]
+Applying = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="apply for a health code"))]
+Unbinding = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="unbind a family member"))]
+Showing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="show a health code"))]
+Printing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="print a paper code"))]
+Reporting = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="self-report symptoms"))]
+Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="start an appeal"))]
+
+NO_CODE = Bilingual("暂时无法生成健康码，请稍后再试。", "The code cannot be issued yet; try later.")
+APPEAL_RECORDED = Bilingual(
+    "已记录您的申诉意向。线上申诉流程尚未开通，请拨打12345健康码专线办理。",
+    "Your wish to appeal is recorded. Online appeals are not available yet: please call the "
+    "12345 hotline's health-code line.",
+)
+
+
+class ApplicationBody(BaseModel):
+    """For yourself (`relationship` "self") or a family member: what they are to you."""
+
+    relationship: Literal["self"] | FamilyMember = "self"
+    id_type: IdType
+    id_number: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=20)
+    nationality: str | None = Field(default=None, min_length=3, max_length=3)
+    consent: bool = False  # for a family member: you declare they agreed (A8, S3)
+    version: CodeVersion | None = None
+
+    def person(self) -> Person:
+        return Person(
+            self.id_type,
+            normalise_id_number(self.id_type, self.id_number),
+            name=self.name.strip(),
+            phone=self.phone or None,
+            nationality=self.nationality.upper() if self.nationality else None,
+        )
+
+
+class SymptomsBody(BaseModel):
+    action: SymptomsAction = SymptomsAction.REPORT
+    symptoms: list[Symptom] = Field(default_factory=list, max_length=3)
+
+    @model_validator(mode="after")
+    def _named_when_reported(self) -> SymptomsBody:
+        if self.action is SymptomsAction.REPORT and not self.symptoms:
+            raise ValueError("name at least one symptom")
+        return self
+
+
+class AppealBody(BaseModel):
+    # No free text: nothing stores it yet, and it could carry personal data into the audit log.
+    ground: Literal["colour_wrong", "facts_wrong", "other"] = "colour_wrong"
+
+
+@router.get("/me/people")
+def my_people(request: Request, caller: Listing) -> dict[str, Any]:
+    """The persons this account may show: the holder first, then family members."""
+    with unit_of_work(request, caller) as uow:
+        people = people_of(uow, caller.signed_in.subject)
+    return {"people": [person_json(person) for person in people]}
+
+
+@router.post("/applications", status_code=201)
+def apply(body: ApplicationBody, request: Request, caller: Applying) -> dict[str, Any]:
+    member = None if body.relationship == "self" else FamilyMember(body.relationship)
+    with unit_of_work(request, caller) as uow:
+        taken = apply_for_account(
+            uow,
+            caller.signed_in.subject,
+            body.person(),
+            member=member,
+            consent=body.consent,
+            version=body.version,
+        )
+    if taken.refusal is not None or taken.application is None:
+        raise _refused(taken.refusal)
+    return {"person_id": taken.person_id, **taken.application.as_json()}
+
+
+@router.delete("/me/people/{person_id}", status_code=204)
+def unbind_member(person_id: PersonId, request: Request, caller: Unbinding) -> Response:
+    with unit_of_work(request, caller) as uow:
+        refusal = unbind(uow, caller.signed_in.subject, person_id)
+    if refusal is not None:
+        raise _refused(refusal)
+    return Response(status_code=204)
+
+
+@router.get("/codes/{person_id}")
+def show_code(person_id: PersonId, request: Request, caller: Showing) -> dict[str, Any]:
+    """A fresh code for a linked person, with why it has its colour and what turns it green."""
+    return _issued(request, caller, person_id, paper=False)
+
+
+@router.post("/codes/{person_id}/paper")
+def paper_code(person_id: PersonId, request: Request, caller: Printing) -> dict[str, Any]:
+    """A paper code to print, valid for days (S4: no smartphone, never refused)."""
+    return _issued(request, caller, person_id, paper=True)
+
+
+@router.post("/codes/{person_id}/symptoms")
+def report_symptoms(
+    person_id: PersonId, body: SymptomsBody, request: Request, caller: Reporting
+) -> dict[str, Any]:
+    """Self-reported symptoms (A3) or their end (M4); the code is decided again at once."""
+    with unit_of_work(request, caller) as uow:
+        linked = person_for(uow, caller.signed_in.subject, person_id)
+        explanation = None if linked is None else _report(uow, linked, body)
+    if linked is None:
+        raise not_found()
+    shown = {} if explanation is None else explanation_json(explanation)
+    return {"person_id": person_id, "previous_colour": linked.colour, **shown}
+
+
+@router.post("/codes/{person_id}/appeal", status_code=202)
+def appeal_intent(
+    person_id: PersonId, body: AppealBody, request: Request, caller: Appealing
+) -> dict[str, Any]:
+    """Records the wish to appeal; the workflow (S6) comes later, so the answer says call 12345."""
+    with unit_of_work(request, caller) as uow:
+        linked = person_for(uow, caller.signed_in.subject, person_id)
+        if linked is not None:
+            detail = f"ground={body.ground} colour={linked.colour}"
+            uow.audit("appeal.intent", person_pseudonym(uow, linked), detail=detail)
+    if linked is None:
+        raise not_found()
+    return {"status": "recorded", "message": APPEAL_RECORDED.as_dict(), "hotline": HOTLINE}
+
+
+def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explanation | None:
+    fact = Fact(
+        f"self-report-{secrets.token_hex(12)}",
+        Source.RESIDENT,
+        Person(*key_for(uow, linked)),
+        uow.now,
+        Symptoms(body.action, tuple(body.symptoms)),
+    )
+    record_facts(uow, [fact])
+    return explanation_of(uow, linked)
+
+
+def _issued(request: Request, caller: Caller, person_id: str, *, paper: bool) -> dict[str, Any]:
+    with unit_of_work(request, caller) as uow:
+        linked = person_for(uow, caller.signed_in.subject, person_id)
+        shown = None if linked is None else issued_json(uow, linked, paper=paper)
+    if linked is None:
+        raise not_found()
+    if shown is None:  # the refusal was audited and committed with the unit of work
+        raise ApiError(409, "no_code", NO_CODE)
+    metrics_of(request).codes_shown.labels(shown["colour"]).inc()
+    return shown
+
+
+def _refused(refusal: Refusal | None) -> ApiError:
+    if refusal is None:
+        return ApiError(500, "internal_error", NO_CODE)
+    return ApiError(refusal.status, refusal.code, refusal.text, refusal.field)

@@ -1,0 +1,109 @@
+"""Household refusals: what a resident is told when a link or an application is not made.
+
+Stable codes for apps, bilingual texts for people; none names personal data (D2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from healthcode.domain.text import Bilingual
+from healthcode.services.applications import ApplicationError
+
+# Enough for any household; the cap keeps one phone from collecting strangers' codes.
+MAX_FAMILY: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a household request was not done; `code` is stable, the text names no personal data."""
+
+    status: int
+    code: str
+    text: Bilingual
+    field: str | None = None
+
+
+def invalid_application(error: ApplicationError) -> Refusal:
+    """ApplicationError says `<role> <field>: <problem>`; the problem never repeats the value."""
+    head, _, problem = str(error).partition(": ")
+    field = head.split(" ")[-1] if problem else None
+    zh = _FIELD_ZH.get(field or "", "申请信息有误")
+    return Refusal(
+        422, "invalid_application", Bilingual(f"{zh}，请检查后重试。", str(error)), field
+    )
+
+
+def version_refused() -> Refusal:
+    return Refusal(
+        409,
+        "version_refused",
+        Bilingual(
+            "国际版健康码适用于持护照、港澳台通行证或居住证、外国人永久居留身份证的人员，"
+            "以及近28天内入境的人员；内地居民身份证持有人请申领国内版。",
+            "The international version is for holders of passports, Hong Kong, Macao or Taiwan "
+            "permits or residence permits, foreign permanent residence cards, and travellers "
+            "who entered in the last 28 days; mainland resident ID holders get the domestic one.",
+        ),
+        "version",
+    )
+
+
+_FIELD_ZH: Final = {
+    "id_number": "证件号码有误",
+    "name": "姓名有误",
+    "phone": "手机号码有误",
+    "nationality": "国籍有误",
+}
+
+NOT_LINKED: Final = Refusal(404, "not_found", Bilingual("找不到该资源。", "Not found."))
+CANNOT_UNBIND_SELF: Final = Refusal(
+    409, "cannot_unbind_self", Bilingual("不能解绑本人。", "You cannot unbind yourself.")
+)
+CONSENT_REQUIRED: Final = Refusal(
+    422,
+    "consent_required",
+    Bilingual("为家人代办须先取得其同意。", "Applying for a family member needs their consent."),
+    "consent",
+)
+SELF_FIRST: Final = Refusal(
+    409,
+    "self_first",
+    Bilingual("请先为本人申领健康码，再为家人代办。", "Apply for yourself first, then for family."),
+)
+IS_SELF: Final = Refusal(
+    422,
+    "is_self",
+    Bilingual(
+        "这是您本人的证件，请选择“本人申领”。", "This is your own document: apply for yourself."
+    ),
+    "id_number",
+)
+TOO_MANY: Final = Refusal(
+    409,
+    "too_many_family_members",
+    Bilingual(
+        f"一个账号最多绑定{MAX_FAMILY}位家人。",
+        f"An account can hold at most {MAX_FAMILY} family members.",
+    ),
+)
+SELF_BOUND: Final = Refusal(
+    409,
+    "self_already_bound",
+    Bilingual(
+        "此账号已绑定本人证件；为他人申领请选择“为家人代办”。",
+        "This account already holds your own document; to apply for someone else, "
+        "apply for a family member.",
+    ),
+)
+SELF_ELSEWHERE: Final = Refusal(
+    409,
+    "self_bound_elsewhere",
+    Bilingual(
+        "该证件已由另一个手机号作为本人绑定；如有疑问请拨打12345。",
+        "This document is already held by another phone number as its owner; call 12345 "
+        "if this is wrong.",
+    ),
+    "id_number",
+)

@@ -1,0 +1,84 @@
+"""A resident's code as the API returns it and the pages draw it: one shape for both.
+
+Only masked names and document numbers leave here (D2). The token is a fresh pseudonymous code
+(codes/issuing.py); the explanation comes from the rules that decided the stored colour.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
+from healthcode.presenters import display_instant
+from healthcode.services.explanations import Explanation, explain
+from healthcode.services.households import LinkedPerson, key_for
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens import qr_png, qr_svg
+
+HOTLINE = "12345"
+# Screens are read at arm's length and scanned from cracked phones: 6 px a module.
+QR_SCALE = 6
+
+
+def person_json(linked: LinkedPerson) -> dict[str, Any]:
+    person = linked.person
+    return {
+        "person_id": linked.person_id,
+        "relationship": linked.relationship,
+        "name": person.name_masked,
+        "id_type": person.id_type.value,
+        "id_number": person.id_number_masked,
+        "colour": linked.colour,
+        "linked_at": display_instant(linked.linked_at),
+    }
+
+
+def explanation_of(uow: UnitOfWork, linked: LinkedPerson) -> Explanation | None:
+    state = uow.states.get_many([linked.person_id]).get(linked.person_id)
+    return None if state is None else explain(uow, state)
+
+
+def explanation_json(explanation: Explanation) -> dict[str, Any]:
+    measure = explanation.measure
+    return {
+        "colour": explanation.colour.value,
+        "since": display_instant(explanation.since),
+        "reasons": [reason.as_json() for reason in explanation.reasons],
+        "measure": None
+        if measure is None or explanation.measure_text is None
+        else {"code": measure.value, "text": explanation.measure_text.as_dict()},
+        "guidance": explanation.guidance.as_dict(),
+        "next_review_at": display_instant(explanation.next_review_at),
+        "appeal": {"hotline": HOTLINE},
+    }
+
+
+def issued_json(
+    uow: UnitOfWork, linked: LinkedPerson, *, paper: bool = False
+) -> dict[str, Any] | None:
+    """A fresh code for a linked person; None if none can be issued (the refusal is audited)."""
+    try:
+        issued = issue_code(uow, key_for(uow, linked), paper=paper)
+    except CodeIssueError:
+        return None
+    explanation = explanation_of(uow, linked)
+    explained = {} if explanation is None else explanation_json(explanation)
+    return person_json(linked) | explained | code_json(issued, uow)
+
+
+def code_json(issued: IssuedCode, uow: UnitOfWork) -> dict[str, Any]:
+    png = base64.b64encode(qr_png(issued.text, scale=QR_SCALE)).decode("ascii")
+    return {
+        "colour": issued.colour.value,
+        "name": issued.masked_name,
+        "version": issued.version.value,
+        "medium": issued.medium.value,
+        "token": issued.text,
+        "qr_svg": qr_svg(issued.text, scale=QR_SCALE),
+        "qr_png": f"data:image/png;base64,{png}",
+        # NumericDate is whole seconds: the instant the token says it was issued.
+        "issued_at": display_instant(uow.now.replace(microsecond=0)),
+        "expires_at": display_instant(issued.expires_at),
+        "issuer": uow.runtime.settings.issuer,
+    }

@@ -1,0 +1,118 @@
+"""Households (A1, A8, S3, D2): binding family members with consent, on both databases."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from builders import operator, resident_id
+from healthcode.db.accounts_store import ResidentStore
+from healthcode.db.schema import applications, audit_log, household_links
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import IdType
+from healthcode.services.household_refusals import (
+    CONSENT_REQUIRED,
+    MAX_FAMILY,
+    SELF_FIRST,
+    TOO_MANY,
+)
+from healthcode.services.households import (
+    CONSENT_DECLARED,
+    AccountApplication,
+    FamilyMember,
+    apply_for_account,
+    people_of,
+    person_for,
+    unbind,
+)
+from healthcode.services.runtime import Runtime
+
+HOLDER = Person(IdType.RESIDENT_ID, resident_id(birth="19800101", seq="201"), "赵大山")
+MOTHER = Person(IdType.RESIDENT_ID, resident_id(birth="19500101", seq="202"), "钱秀英")
+
+
+def account(runtime: Runtime, phone: str) -> str:
+    account_id = f"account-{phone}"
+    with runtime.unit_of_work(operator("resident")) as uow:
+        ResidentStore(uow.connection, runtime.vault).add(account_id, phone, uow.now)
+    return account_id
+
+
+def take(
+    runtime: Runtime,
+    account_id: str,
+    person: Person,
+    member: FamilyMember | None = None,
+    consent: bool = True,
+) -> AccountApplication:
+    with runtime.unit_of_work(operator("resident", "apply for a health code")) as uow:
+        return apply_for_account(uow, account_id, person, member=member, consent=consent)
+
+
+def test_holder_and_mother_are_linked_with_consent_recorded__A1_A8_S3(runtime: Runtime) -> None:
+    holder = account(runtime, "13900000101")
+    own = take(runtime, holder, HOLDER).person_id
+    mother = take(runtime, holder, MOTHER, FamilyMember.PARENT).person_id
+    with runtime.unit_of_work(operator("resident")) as uow:
+        people = people_of(uow, holder)
+        links = uow.connection.execute(select(household_links).order_by(household_links.c.id))
+        rows = [(row.person_id, row.relationship, row.consent) for row in links]
+        applied = uow.connection.execute(select(applications.c.relationship)).scalars().all()
+    assert [(p.person_id, p.relationship, p.colour) for p in people] == [
+        (own, "self", "green"),
+        (mother, "parent", "green"),
+    ]
+    assert rows == [(own, "self", "self"), (mother, "parent", CONSENT_DECLARED)]
+    # The application records what the applicant is to the person: the mother's child.
+    assert list(applied) == [None, "child"]
+    assert people[1].person.name_masked != MOTHER.name
+
+
+def test_refusals_link_nobody__S3(runtime: Runtime) -> None:
+    holder = account(runtime, "13900000102")
+    assert take(runtime, holder, MOTHER, FamilyMember.PARENT).refusal == SELF_FIRST
+    take(runtime, holder, HOLDER)
+    refused = take(runtime, holder, MOTHER, FamilyMember.PARENT, consent=False)
+    assert refused.refusal == CONSENT_REQUIRED
+    with runtime.unit_of_work(operator("resident")) as uow:
+        assert [p.relationship for p in people_of(uow, holder)] == ["self"]
+
+
+def test_a_household_has_a_cap__S3(runtime: Runtime) -> None:
+    holder = account(runtime, "13900000103")
+    take(runtime, holder, HOLDER)
+    for number in range(MAX_FAMILY):
+        member = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq=f"{300 + number}"))
+        assert take(runtime, holder, member, FamilyMember.OTHER).refusal is None
+    extra = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq="399"))
+    assert take(runtime, holder, extra, FamilyMember.OTHER).refusal == TOO_MANY
+
+
+def test_person_for_sees_only_the_account_s_own_people__D2(runtime: Runtime) -> None:
+    holder, stranger = account(runtime, "13900000104"), account(runtime, "13900000105")
+    take(runtime, holder, HOLDER)
+    mother = take(runtime, holder, MOTHER, FamilyMember.PARENT).person_id
+    assert mother is not None
+    with runtime.unit_of_work(operator("resident")) as uow:
+        assert person_for(uow, holder, mother) is not None
+        assert person_for(uow, stranger, mother) is None
+        assert unbind(uow, stranger, mother) is not None
+        assert unbind(uow, holder, mother) is None
+        assert person_for(uow, holder, mother) is None
+        outcomes = uow.connection.execute(
+            select(audit_log.c.action, audit_log.c.outcome, audit_log.c.object)
+        ).all()
+    assert ("household.person", "not_found") in {(a, o) for a, o, _ in outcomes}
+    unlinked = [obj for action, _, obj in outcomes if action == "household.unlink"]
+    assert len(unlinked) == 1
+    assert unlinked[0].startswith("person:")
+    assert all(MOTHER.id_number not in str(row) for row in outcomes)
+
+
+def test_two_children_may_both_bind_their_mother__S3(runtime: Runtime) -> None:
+    first, second = account(runtime, "13900000106"), account(runtime, "13900000107")
+    sibling = Person(IdType.RESIDENT_ID, resident_id(birth="19820101", seq="203"), "赵小山")
+    take(runtime, first, HOLDER)
+    take(runtime, second, sibling)
+    one = take(runtime, first, MOTHER, FamilyMember.PARENT).person_id
+    two = take(runtime, second, MOTHER, FamilyMember.PARENT).person_id
+    assert one == two is not None
