@@ -22,16 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route
 
 from codes_builders import ISSUED, code, signed_list, signing_key, trusted
-from e2e.browser import (  # noqa: F401 - fixtures are found by pytest in this module's namespace
-    STATIC,
-    browser_fixture,
-    fake_camera_browser,
-    page_fixture,
-    playwright_fixture,
-    save_screenshot,
-    serve,
-    write_fake_camera,
-)
+from e2e.browser import STATIC, fake_camera_browser, save_screenshot, serve, write_fake_camera
 from healthcode.codes.encoding import b64url_decode, b64url_encode
 from healthcode.codes.gateway import GATEWAY_LIST_TYPE
 from healthcode.codes.jwk import public_jwk
