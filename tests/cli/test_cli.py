@@ -71,7 +71,7 @@ def test_assess_explain_gives_reasons_in_chinese_and_english__A4() -> None:
     result = assess_samples("--json", "--explain")
     decisions = [json.loads(line) for line in result.stdout.splitlines()]
     red = next(d for d in decisions if d["color"] == "red")
-    assert red["ruleset"] == "zhejiang-2021-36@1.0.0"
+    assert red["ruleset"] == "zhejiang-2021-36@1.1.0"
     assert {"zh", "en"} <= set(red["explanation"][0]["to_green"])
 
 

@@ -38,9 +38,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def new_version(tmp_path: Path) -> Path:
-    """The default ruleset as version 1.1.0, its valid-from an unquoted YAML timestamp."""
-    text = DEFAULT_FILE.read_text("utf-8").replace("version: 1.0.0", "version: 1.1.0")
-    path = tmp_path / "rules-1.1.0.yaml"
+    """The default ruleset as version 1.2.0, its valid-from an unquoted YAML timestamp."""
+    text = DEFAULT_FILE.read_text("utf-8").replace("version: 1.1.0", "version: 1.2.0")
+    path = tmp_path / "rules-1.2.0.yaml"
     path.write_text(text.replace("2021-03-26T00:00:00+08:00", "2021-04-01T00:00:00+08:00"))
     return path
 
@@ -48,14 +48,14 @@ def new_version(tmp_path: Path) -> Path:
 def test_draft_then_approval_by_a_second_person__A5(data_dir: Path, new_version: Path) -> None:
     drafted = healthcode(data_dir, "rules", "draft", str(new_version))
     assert drafted.returncode == 0, drafted.stderr
-    assert "drafted zhejiang-2021-36@1.1.0" in drafted.stdout
-    approved = healthcode(data_dir, "rules", "approve", "zhejiang-2021-36", "1.1.0", actor="bob")
+    assert "drafted zhejiang-2021-36@1.2.0" in drafted.stdout
+    approved = healthcode(data_dir, "rules", "approve", "zhejiang-2021-36", "1.2.0", actor="bob")
     assert approved.returncode == 0, approved.stderr
     listed = healthcode(data_dir, "rules", "list", "--json")
     assert json.loads(listed.stdout) == [
         {
             "id": "zhejiang-2021-36",
-            "version": "1.1.0",
+            "version": "1.2.0",
             "valid_from": "2021-04-01T00:00:00+08:00",
             "status": "approved",
             "author": "alice",
@@ -67,7 +67,7 @@ def test_draft_then_approval_by_a_second_person__A5(data_dir: Path, new_version:
 
 def test_the_author_approving_exits_2_with_one_line__A5(data_dir: Path, new_version: Path) -> None:
     assert healthcode(data_dir, "rules", "draft", str(new_version)).returncode == 0
-    refused = healthcode(data_dir, "rules", "approve", "zhejiang-2021-36", "1.1.0")
+    refused = healthcode(data_dir, "rules", "approve", "zhejiang-2021-36", "1.2.0")
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1
     assert "second, different person" in refused.stderr
@@ -91,7 +91,7 @@ def test_dry_run_reports_json_before_approval__A5(data_dir: Path, new_version: P
     result = healthcode(data_dir, "rules", "dry-run", str(new_version), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "ruleset": "zhejiang-2021-36@1.1.0",
+        "ruleset": "zhejiang-2021-36@1.2.0",
         "evaluated": 0,
         "changes": [],
         "by_region": {},

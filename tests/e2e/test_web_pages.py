@@ -93,10 +93,10 @@ def test_a_rule_drafted_by_one_and_approved_by_another_changes_a_code__M1(
     expect(author.locator("#impact-table")).to_contain_text("1")
     save_screenshot(author, "console_rules_dry_run")
     author.click("#save-draft")
-    author.wait_for_url("**/console/rules/zhejiang-2021-36/1.1.0")
+    author.wait_for_url("**/console/rules/zhejiang-2021-36/1.2.0")
 
     approver = sign_in_staff(browser, live_server, Role.RULE_APPROVER, "approver")
-    approver.goto(f"{live_server.url}/console/rules/zhejiang-2021-36/1.1.0")
+    approver.goto(f"{live_server.url}/console/rules/zhejiang-2021-36/1.2.0")
     approver.click("#approve")
     expect(approver.locator("#approval-status")).to_contain_text("1")
     save_screenshot(approver, "console_rules_approved")

@@ -33,7 +33,7 @@ from healthcode.services.rulesets import (
 from healthcode.services.runtime import Actor, Runtime
 
 DEFAULT_FILE = Path(__file__).parents[2] / "src/healthcode/rulesets/zhejiang-2021-36.yaml"
-CANDIDATE = "zhejiang-2021-36@1.1.0"
+CANDIDATE = "zhejiang-2021-36@1.2.0"
 AUTHOR = Actor("alice", "rule_author", "ruleset_draft")
 APPROVER = Actor("bob", "rule_approver", "ruleset_approval")
 
@@ -43,13 +43,13 @@ VISITOR = Person(IdType.PASSPORT, "E12345678", nationality="FRA")
 
 
 def candidate() -> dict[str, Any]:
-    """The default ruleset, version 1.1.0 from March 20th, with persons under health monitoring
+    """The default ruleset, version 1.2.0 from March 20th, with persons under health monitoring
     (M5) now yellow."""
     document = copy.deepcopy(read_ruleset_document(DEFAULT_FILE))
     monitored = next(rule for rule in document["rules"] if rule["id"] == "flag-health-monitoring")
     yellow = {key: value for key, value in monitored.items() if key != "flag"}
     document["rules"].append(yellow | {"id": "yellow-health-monitoring", "color": "yellow"})
-    return document | {"version": "1.1.0", "valid_from": "2021-03-20T00:00:00+08:00"}
+    return document | {"version": "1.2.0", "valid_from": "2021-03-20T00:00:00+08:00"}
 
 
 def at(runtime: Runtime, instant: datetime) -> Runtime:
@@ -74,7 +74,7 @@ def draft_and_approve(runtime: Runtime) -> None:
     with runtime.unit_of_work(AUTHOR) as uow:
         draft_ruleset(uow, candidate())
     with runtime.unit_of_work(APPROVER) as uow:
-        approve_ruleset(uow, "zhejiang-2021-36", "1.1.0").approved()
+        approve_ruleset(uow, "zhejiang-2021-36", "1.2.0").approved()
 
 
 def colours(runtime: Runtime) -> dict[str, str]:
@@ -114,11 +114,11 @@ def test_the_author_cannot_approve_and_the_refusal_is_audited__A5(runtime: Runti
     with runtime.unit_of_work(AUTHOR) as uow:
         draft_ruleset(uow, candidate())
     with runtime.unit_of_work(Actor("alice", "rule_approver", "ruleset_approval")) as uow:
-        approval = approve_ruleset(uow, "zhejiang-2021-36", "1.1.0")
+        approval = approve_ruleset(uow, "zhejiang-2021-36", "1.2.0")
     with pytest.raises(RulesetApprovalError, match="second, different person"):
         approval.approved()
     with runtime.unit_of_work(AUTHOR) as uow:
-        stored = uow.rulesets.get("zhejiang-2021-36", "1.1.0")
+        stored = uow.rulesets.get("zhejiang-2021-36", "1.2.0")
     assert stored is not None
     assert (stored.status, stored.approved_by) == ("draft", None)
     assert audited(runtime, "ruleset.approve") == [("alice", "refused", CANDIDATE)]
@@ -129,9 +129,9 @@ def test_the_author_cannot_approve_and_the_refusal_is_audited__A5(runtime: Runti
 def test_a_second_person_approves_once__A5(runtime: Runtime) -> None:
     draft_and_approve(runtime)
     with runtime.unit_of_work(APPROVER) as uow:
-        again = approve_ruleset(uow, "zhejiang-2021-36", "1.1.0")
+        again = approve_ruleset(uow, "zhejiang-2021-36", "1.2.0")
         missing = approve_ruleset(uow, "zhejiang-2021-36", "9.9.9")
-        stored = uow.rulesets.get("zhejiang-2021-36", "1.1.0")
+        stored = uow.rulesets.get("zhejiang-2021-36", "1.2.0")
     assert stored is not None
     assert (stored.status, stored.approved_by, stored.activated_at) == ("approved", "bob", None)
     assert again.refusal == f"{CANDIDATE} is already approved (by bob)"
@@ -149,7 +149,7 @@ def test_a_version_takes_effect_at_valid_from_and_activation_reevaluates_everyon
     draft_and_approve(runtime)
     before = at(runtime, march(19, 23))
     with before.unit_of_work(APPROVER) as uow:
-        assert active_ruleset(uow).label == "zhejiang-2021-36@1.0.0"
+        assert active_ruleset(uow).label == "zhejiang-2021-36@1.1.0"
         assert activate_due_rulesets(uow) is None
     after = at(runtime, march(20, 8))
     progress: Activation | None = None
@@ -166,7 +166,7 @@ def test_a_version_takes_effect_at_valid_from_and_activation_reevaluates_everyon
         assert hangzhou is not None
         changed_at, cause, cause_ref, decision = uow.states.history(hangzhou.id)[-1]
         assert activate_due_rulesets(uow) is None  # activated once
-        stored = uow.rulesets.get("zhejiang-2021-36", "1.1.0")
+        stored = uow.rulesets.get("zhejiang-2021-36", "1.2.0")
     assert (changed_at, cause, cause_ref) == (march(20, 8), "ruleset", CANDIDATE)
     assert decision["color"] == "yellow"
     assert "yellow-health-monitoring" in decision["rules"]

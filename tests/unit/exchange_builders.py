@@ -30,6 +30,7 @@ VALID_PAYLOADS: dict[str, dict[str, Any]] = {
         "reason": "密接的密接",
         "authority": "杭州市西湖区疫情防控指挥部",
     },
+    "retraction": {"retracts": "test-1", "reason": "样本登记错误"},
 }
 """One valid set of type-specific fields for every event type of SPEC §1."""
 

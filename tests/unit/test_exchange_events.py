@@ -168,7 +168,7 @@ BAD_FIELDS = [
     (event("entry", from_country="XYZ"), "from_country", "alpha-3"),
     (event("entry", from_country=None), "from_country", "required"),
     (event("designation", action=None), "action", "required"),
-    (event("designation", color="green"), "color", "must be one of: red, yellow"),
+    (event("designation", color="blue"), "color", "must be one of: red, yellow, green"),
     (event("designation", color=None), "color", "required when action is start"),
     (event("designation", authority=None), "authority", "required when action is start"),
 ]

@@ -50,7 +50,7 @@ _DELETE = object()
 
 def test_default_ruleset_implements_the_notice__A5() -> None:
     ruleset = default_ruleset()
-    assert ruleset.label == "zhejiang-2021-36@1.0.0"
+    assert ruleset.label == "zhejiang-2021-36@1.1.0"
     clauses = {rule.clause for rule in ruleset.rules}
     assert {"A2", "A3", "A6", "A7", "M5"} <= clauses
     red = [rule for rule in ruleset.rules if rule.colour is Colour.RED]

@@ -49,7 +49,7 @@ def test_only_the_policy_roles_reach_the_policy_routes__D2(
     assert_access(callers, case)
 
 
-def candidate(version: str = "1.1.0") -> dict[str, Any]:
+def candidate(version: str = "1.2.0") -> dict[str, Any]:
     """The default ruleset with persons under health monitoring (M5) yellow, from March 20th."""
     document = copy.deepcopy(read_ruleset_document(DEFAULT_FILE))
     monitored = next(rule for rule in document["rules"] if rule["id"] == "flag-health-monitoring")
@@ -93,14 +93,14 @@ def test_a_ruleset_is_drafted_dry_run_approved_by_another_and_changes_a_code__M1
     assert impact["by_region"] == {"3301": [{"from": "green", "to": "yellow", "count": 1}]}
     assert colour_of(runtime, monitored.person.key) == "green"  # a dry run changes nothing
 
-    approved = client.post("/api/v1/rulesets/zhejiang-2021-36/1.1.0/approval", headers=approver)
+    approved = client.post("/api/v1/rulesets/zhejiang-2021-36/1.2.0/approval", headers=approver)
     assert approved.status_code == 200, approved.text
     answer = approved.json()
     assert (answer["status"], answer["activated"], answer["codes_changed"]) == ("active", True, 1)
     assert colour_of(runtime, monitored.person.key) == "yellow"
     listed = client.get("/api/v1/rulesets", headers=approver).json()["rulesets"]
-    assert [(r["version"], r["status"]) for r in listed] == [("1.1.0", "active")]
-    shown = client.get("/api/v1/rulesets/zhejiang-2021-36/1.1.0", headers=author).json()
+    assert [(r["version"], r["status"]) for r in listed] == [("1.2.0", "active")]
+    shown = client.get("/api/v1/rulesets/zhejiang-2021-36/1.2.0", headers=author).json()
     assert shown["document"]["rules"][-1]["id"] == "yellow-health-monitoring"
 
 
@@ -113,7 +113,7 @@ def test_the_author_cannot_approve_their_own_draft_and_the_refusal_is_audited__M
     name = client.get("/api/v1/auth/me", headers=approver).json()["label"]
     with runtime.unit_of_work(Actor(name, "rule_author", "ruleset_draft")) as uow:
         draft_ruleset(uow, candidate())
-    refused = client.post("/api/v1/rulesets/zhejiang-2021-36/1.1.0/approval", headers=approver)
+    refused = client.post("/api/v1/rulesets/zhejiang-2021-36/1.2.0/approval", headers=approver)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "second_person_required"
     with runtime.engine.connect() as connection:
@@ -122,7 +122,7 @@ def test_the_author_cannot_approve_their_own_draft_and_the_refusal_is_audited__M
         ).scalars()
         assert list(outcomes) == ["refused"]
     second = callers.staff(Role.RULE_APPROVER)
-    url = "/api/v1/rulesets/zhejiang-2021-36/1.1.0/approval"
+    url = "/api/v1/rulesets/zhejiang-2021-36/1.2.0/approval"
     assert client.post(url, headers=second).status_code == 200
     again = client.post(url, headers=callers.staff(Role.RULE_APPROVER))
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_approved")
@@ -133,7 +133,7 @@ def test_a_later_version_waits_for_its_valid_from__A5(callers: Callers, client: 
     later = candidate() | {"valid_from": "2021-04-01T00:00:00+08:00"}
     client.post("/api/v1/rulesets", headers=author, json=later)
     answer = client.post(
-        "/api/v1/rulesets/zhejiang-2021-36/1.1.0/approval", headers=approver
+        "/api/v1/rulesets/zhejiang-2021-36/1.2.0/approval", headers=approver
     ).json()
     assert (answer["status"], answer["activated"], answer["codes_changed"]) == (
         "approved",

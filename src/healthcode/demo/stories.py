@@ -113,6 +113,15 @@ def positive_pending(line: Timeline) -> None:
     line.test(line.ago(1.2, 0.8), "positive")
 
 
+def positive_withdrawn(line: Timeline) -> None:
+    """A positive result filed under the wrong person, withdrawn after a 12345 appeal (S6)."""
+    sampled = line.ago(4, 2)
+    line.test(sampled, "positive")
+    wrong = line.events[-1]["event_id"]
+    line.add("health", "retraction", sampled + timedelta(days=1), retracts=wrong,
+             reason="样本信息登记错误")  # fmt: skip
+
+
 def suspicion(excluded: bool) -> Write:
     def write(line: Timeline) -> None:
         suspected = line.ago(12, 9) if excluded else line.ago(2, 1)
@@ -245,6 +254,7 @@ STORIES: Final = (
     Story("risk_area_long_ago", "green", 1, stayed(HIGH_RISK, 25)),
     Story("health_monitoring", "green", 2, monitored),
     Story("designation_lifted", "green", 1, designated("yellow", lifted=True)),
+    Story("positive_withdrawn", "green", 1, positive_withdrawn),
     Story("arrived_long_ago", "green", 1, arrival(40), traveller=True),
     Story("arrived_monitored", "green", 1, arrival(25), traveller=True),
     Story("symptoms_open", "yellow", 2, symptoms("open")),

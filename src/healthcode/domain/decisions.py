@@ -1,10 +1,12 @@
 """Decisions: features + ruleset → colour, explanation, measure, flags and the next review.
 
-Red dominates yellow, yellow dominates green; green is what remains (A4). The measure of a red
-person is the measure of the first red rule that fired, so a ruleset orders its red rules from
-the most to the least serious. `next_review_at` is found from the rules themselves: every
-comparison of an instant with `now` can flip only where its other side points, so the decision is
-re-evaluated at those instants, in order, until one differs.
+An override that fires (the ruleset's `overrides`, tried in order before the rules) decides the
+colour outright: an authority's decision after an appeal (S6). Otherwise red dominates yellow,
+yellow dominates green; green is what remains (A4). The measure of a red person is the measure of
+the first red rule that fired, so a ruleset orders its red rules from the most to the least
+serious. `next_review_at` is found from the rules themselves: every comparison of an instant with
+`now` can flip only where its other side points, so the decision is re-evaluated at those
+instants, in order, until one differs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Decision:
     flags: tuple[str, ...]
     next_review_at: datetime | None
     ruleset: str
+    # The override that decided the colour, if one did; it is then the first rule that fired.
+    override: Rule | None = None
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -38,7 +42,8 @@ class Decision:
     @property
     def clauses(self) -> tuple[str, ...]:
         """The notice's clauses behind the decision, most general first, without repeats."""
-        clauses = ["A4"] if self.colour is Colour.GREEN else []
+        # Green by override is the authority's decision (its own clause), not "no rule fired" (A4).
+        clauses = ["A4"] if self.colour is Colour.GREEN and self.override is None else []
         clauses += [rule.clause for rule in self.fired]
         if self.measure is not None:
             clauses.append("M1")
@@ -62,12 +67,29 @@ def decide(features: Features, ruleset: Ruleset, at: datetime) -> Decision:
 
 
 def _evaluate(data: dict[str, Any], ruleset: Ruleset) -> Decision:
-    fired = tuple(rule for rule in ruleset.rules if _is_truthy(evaluate(rule.condition, data)))
+    fired = tuple(rule for rule in ruleset.rules if _fires(rule, data))
+    flags = tuple(dict.fromkeys(rule.flag for rule in fired if rule.flag is not None))
+    override = next((rule for rule in ruleset.overrides if _fires(rule, data)), None)
+    if override is not None and override.colour is not None:
+        # The override alone explains the colour; the rules it overrode would only contradict it.
+        flagged = tuple(rule for rule in fired if rule.flag is not None)
+        return Decision(
+            override.colour,
+            (override, *flagged),
+            override.measure,
+            flags,
+            None,
+            ruleset.label,
+            override,
+        )
     colours = {rule.colour for rule in fired}
     colour = next((c for c in (Colour.RED, Colour.YELLOW) if c in colours), Colour.GREEN)
     measure = next((rule.measure for rule in fired if rule.colour is Colour.RED), None)
-    flags = tuple(dict.fromkeys(rule.flag for rule in fired if rule.flag is not None))
     return Decision(colour, fired, measure, flags, None, ruleset.label)
+
+
+def _fires(rule: Rule, data: dict[str, Any]) -> bool:
+    return _is_truthy(evaluate(rule.condition, data))
 
 
 def _is_truthy(value: object) -> bool:
@@ -77,7 +99,7 @@ def _is_truthy(value: object) -> bool:
 
 def _flip_instants(ruleset: Ruleset, data: dict[str, Any]) -> Iterator[datetime]:
     """Where a comparison with `now` can change its truth value: where its other side points."""
-    for rule in ruleset.rules:
+    for rule in ruleset.all_rules:
         for operand in rule.compared_with_now:
             try:
                 value = evaluate(operand, data)

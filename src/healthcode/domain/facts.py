@@ -80,6 +80,8 @@ class TestResult(StrEnum):
 class DesignatedColour(StrEnum):
     RED = "red"
     YELLOW = "yellow"
+    # An authority's override after an appeal (S6); only ever for a limited time, see Designation.
+    GREEN = "green"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,35 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Designation:
-    """其他须纳入红/黄码管理的人员: a person put under red or yellow management by an authority."""
+    """其他须纳入红/黄码管理的人员: a person put under red or yellow management by an authority.
+
+    Green is the override an authority grants after an appeal (S6): its expiry is an `end`
+    designation recorded with it and dated at the expiry (see services/facts.py), so that the
+    override lapses by itself and the code is reviewed then.
+    """
 
     action: Action
     color: DesignatedColour | None
     reason: str | None
     authority: str | None
+
+    def __post_init__(self) -> None:
+        # A colour override without someone answerable for it must not exist, whoever builds it.
+        green_start = self.action is Action.START and self.color is DesignatedColour.GREEN
+        if green_start and not self.authority:
+            raise ValueError("a green designation needs the authority that decided it")
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    """Withdraws the earlier fact of the same person whose `event_id` it names (S6).
+
+    The log is never edited: the withdrawn fact stays on file and stops counting from the instant
+    the retraction occurred (domain/corrections.py).
+    """
+
+    event_id: str
+    reason: str | None
 
 
 Payload = (
@@ -202,6 +227,7 @@ Payload = (
     | Trip
     | Entry
     | Designation
+    | Retraction
 )
 
 EVENT_TYPES: dict[str, type[Payload]] = {
@@ -216,6 +242,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "trip": Trip,
     "entry": Entry,
     "designation": Designation,
+    "retraction": Retraction,
 }
 """The exchange format's `type` values and the payload class each one carries."""
 

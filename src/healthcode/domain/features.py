@@ -2,8 +2,9 @@
 
 `derive_features` is the only place that interprets facts. Rules (layer 2, data) see nothing but
 the features, through `Features.as_data`. As-of semantics: a fact that occurred after the instant
-does not count, so the same facts give the same features at the same instant, whatever the order
-in which they arrived.
+does not count, nor one withdrawn by a retraction that occurred by then (domain/corrections.py), so
+the same facts give the same features at the same instant, whatever the order in which they
+arrived.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from healthcode.certlogic import format_datetime
+from healthcode.domain.corrections import in_force
 from healthcode.domain.episodes import CLOSED, Episode
 from healthcode.domain.exposure import (
     NO_RISK_EXPOSURE,
@@ -68,6 +70,7 @@ class Features:
     symptoms: tuple[Symptom, ...] = ()
     red_designation: Episode = CLOSED
     yellow_designation: Episode = CLOSED
+    green_designation: Episode = CLOSED
     designation_reason: str | None = None
     risk_area: RiskExposure = NO_RISK_EXPOSURE
     severe_area: SevereExposure = NO_SEVERE_EXPOSURE
@@ -105,6 +108,7 @@ class Features:
             "designation": {
                 "red": self.red_designation.active,
                 "yellow": self.yellow_designation.active,
+                "green": self.green_designation.active,
                 "reason": self.designation_reason,
             },
             "risk_area": {
@@ -152,7 +156,7 @@ def fact_order(fact: Fact) -> tuple[datetime, str, str]:
 def derive_features(facts: Iterable[Fact], areas: AreaIndex, at: datetime) -> Features:
     """Fold one person's facts into their features at `at`, against the given area lists."""
     fold = _Fold()
-    for fact in sorted((f for f in facts if f.occurred_at <= at), key=fact_order):
+    for fact in sorted(in_force(facts, at), key=fact_order):
         fold.apply(fact)
     stays = _stays(fold.trips)
     if stays:
@@ -255,7 +259,7 @@ class _Fold:
     def _designation(self, payload: Designation, at: datetime) -> None:
         colours = (payload.color,) if payload.color else tuple(DesignatedColour)
         for colour in colours:
-            name = "red_designation" if colour is DesignatedColour.RED else "yellow_designation"
+            name = f"{colour.value}_designation"
             self.set(**{name: _step(self.get(name), payload.action, at)})
         if payload.action is Action.START:
             self.set(designation_reason=payload.reason)

@@ -1,8 +1,10 @@
 """Rules as data (DESIGN, layer 2): ordered CertLogic conditions over features, versioned.
 
 A ruleset is read from a plain mapping (YAML or JSON), checked completely before use, and never
-changed afterwards. The notice's clauses are carried on every rule so each decision can say which
-clause put a person where they are.
+changed afterwards. An optional `overrides` list, of the same rule shape, comes before the rules:
+the first override that fires decides the colour (an authority's decision after an appeal, S6).
+The notice's clauses are carried on every rule so each decision can say which clause put a person
+where they are.
 """
 
 from __future__ import annotations
@@ -94,10 +96,17 @@ class Ruleset:
     valid_from: datetime
     description: Bilingual
     rules: tuple[Rule, ...]
+    # Evaluated before `rules`: the first that fires decides the colour (an authority's word, S6).
+    overrides: tuple[Rule, ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Overrides, then the ordinary rules: everything a decision may name."""
+        return self.overrides + self.rules
 
 
 def parse_ruleset(document: Mapping[str, Any]) -> Ruleset:
@@ -109,17 +118,30 @@ def parse_ruleset(document: Mapping[str, Any]) -> Ruleset:
     if not isinstance(rules_data, Sequence) or isinstance(rules_data, str) or not rules_data:
         raise RulesetError("rules", "must be a non-empty list")
     rules = tuple(_rule(item, f"rules[{index}]") for index, item in enumerate(rules_data))
-    _check_unique_ids(rules)
+    overrides = _overrides(document.get("overrides"))
+    _check_unique_ids(overrides + rules)
     return Ruleset(
         id=required_text(document, "id", "ruleset"),
         version=version,
         valid_from=_instant(document.get("valid_from"), "valid_from"),
         description=bilingual(document.get("description"), "description"),
         rules=rules,
+        overrides=overrides,
     )
 
 
-def _rule(item: object, where: str) -> Rule:
+def _overrides(data: object) -> tuple[Rule, ...]:
+    """The optional `overrides` list: rules of the same shape that decide a colour outright."""
+    if data is None:
+        return ()
+    if not isinstance(data, Sequence) or isinstance(data, str):
+        raise RulesetError("overrides", "must be a list")
+    return tuple(
+        _rule(item, f"overrides[{index}]", override=True) for index, item in enumerate(data)
+    )
+
+
+def _rule(item: object, where: str, *, override: bool = False) -> Rule:
     if not isinstance(item, Mapping):
         raise RulesetError(where, "must be a mapping")
     rule_id = required_text(item, "id", where)
@@ -141,7 +163,10 @@ def _rule(item: object, where: str) -> Rule:
         flag=optional_text(item.get("flag"), f"{where}.flag"),
         compared_with_now=tuple(compared_with_now(condition)),
     )
-    _check_outcome(rule, where)
+    if override:
+        _check_override(rule, where)
+    else:
+        _check_outcome(rule, where)
     return rule
 
 
@@ -149,7 +174,20 @@ def _check_outcome(rule: Rule, where: str) -> None:
     if (rule.colour is None) == (rule.flag is None):
         raise RulesetError(where, "a rule gives either a color or a flag")
     if rule.colour is Colour.GREEN:
-        raise RulesetError(f"{where}.color", "green is what remains when no rule fires (A4)")
+        raise RulesetError(
+            f"{where}.color", "green is what remains when no rule fires (A4), or an override"
+        )
+    _check_measure(rule, where)
+
+
+def _check_override(rule: Rule, where: str) -> None:
+    # An override decides the colour, nothing else: a flag (M5) is never overridden away.
+    if rule.colour is None or rule.flag is not None:
+        raise RulesetError(where, "an override gives a color and no flag")
+    _check_measure(rule, where)
+
+
+def _check_measure(rule: Rule, where: str) -> None:
     if (rule.colour is Colour.RED) != (rule.measure is not None):
         raise RulesetError(f"{where}.measure", "red rules, and only they, carry an M1 measure")
 
@@ -210,6 +248,7 @@ def compared_with_now(expression: object) -> Iterator[object]:
 
 
 def _check_unique_ids(rules: tuple[Rule, ...]) -> None:
+    # Overrides share the namespace: a decision names them among the rules that fired.
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:

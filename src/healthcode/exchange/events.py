@@ -24,6 +24,7 @@ from healthcode.domain.facts import (
     IsolationReason,
     IsolationSetting,
     Payload,
+    Retraction,
     Source,
     Symptom,
     Symptoms,
@@ -53,7 +54,10 @@ def _fact(fields: Fields) -> Fact:
     parse_payload = _payload_parser(fields)
     occurred_at = fields.instant("occurred_at")
     person = parse_person(fields.section("person"), occurred_at)
-    return Fact(event_id, source, person, occurred_at, parse_payload(fields, occurred_at))
+    payload = parse_payload(fields, occurred_at)
+    if isinstance(payload, Retraction) and payload.event_id == event_id:
+        fields.fail("retracts", "must name an earlier fact, not the retraction itself")
+    return Fact(event_id, source, person, occurred_at, payload)
 
 
 def _payload_parser(fields: Fields) -> PayloadParser:
@@ -138,6 +142,11 @@ def _designation(fields: Fields, _occurred_at: datetime) -> Designation:
     return Designation(action, color, reason, authority)
 
 
+def _retraction(fields: Fields, _occurred_at: datetime) -> Retraction:
+    # Whether the named fact exists, and is the same person's, is checked where facts are stored.
+    return Retraction(fields.text("retracts"), fields.optional_text("reason"))
+
+
 _PAYLOAD_PARSERS: dict[str, PayloadParser] = {
     "diagnosis": _diagnosis,
     "isolation": _isolation,
@@ -150,4 +159,5 @@ _PAYLOAD_PARSERS: dict[str, PayloadParser] = {
     "trip": _trip,
     "entry": _entry,
     "designation": _designation,
+    "retraction": _retraction,
 }

@@ -9,7 +9,11 @@ from dataclasses import fields
 from datetime import datetime
 from enum import Enum
 
-from healthcode.domain.facts import Fact, Person
+from healthcode.domain.facts import Fact, Payload, Person, Retraction
+
+# Payload fields whose exchange name differs: a retraction's `event_id` would clash with the
+# record's own.
+_EXCHANGE_NAMES: dict[tuple[type[Payload], str], str] = {(Retraction, "event_id"): "retracts"}
 
 
 def fact_record(fact: Fact, *, with_contact: bool = True) -> dict[str, object]:
@@ -24,7 +28,8 @@ def fact_record(fact: Fact, *, with_contact: bool = True) -> dict[str, object]:
     for field in fields(fact.payload):
         value = getattr(fact.payload, field.name)
         if value is not None:
-            record[field.name] = _json_value(value)
+            name = _EXCHANGE_NAMES.get((type(fact.payload), field.name), field.name)
+            record[name] = _json_value(value)
     return record
 
 

@@ -80,7 +80,7 @@ def _rules(uow: UnitOfWork, label: str) -> dict[str, Rule]:
     if known is not None:
         return known
     ruleset = _ruleset(uow, label)
-    rules = {} if ruleset is None else {rule.id: rule for rule in ruleset.rules}
+    rules = {} if ruleset is None else {rule.id: rule for rule in ruleset.all_rules}
     with _lock:
         if len(_parsed) > 64:  # a handful of versions are ever in use at once
             _parsed.clear()

@@ -1,4 +1,8 @@
-"""Recording department facts (S5): idempotent, conflict-checked, re-evaluating who they touch."""
+"""Recording department facts (S5): idempotent, conflict-checked, re-evaluating who they touch.
+
+Corrections (S6) are checked against the person's facts: a retraction naming no fact of theirs, or
+a green designation without its end, is refused like a conflict, located, and the rest is kept.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from healthcode.db.facts_store import NewFact
+from healthcode.domain.corrections import correction_problem, needs_footing
 from healthcode.domain.facts import Fact, PersonKey
 from healthcode.exchange import RecordError
 from healthcode.services.evaluation import Reevaluation, reevaluate
 from healthcode.services.runtime import UnitOfWork
 
 CONFLICT = "an earlier record with this source and event_id has other content"
+
+Fresh = tuple[Fact, bytes, str]
+"""A fact not seen before, its content digest and where it was in its batch."""
 
 
 @dataclass(slots=True)
@@ -34,22 +42,23 @@ def record_facts(
         list(locations) if locations is not None else [f"record {i + 1}" for i in range(len(facts))]
     )
     known = uow.facts.known_digests((fact.source.value, fact.event_id) for fact in facts)
-    fresh: list[tuple[Fact, bytes]] = []
+    fresh: list[Fresh] = []
     for fact, location in zip(facts, where, strict=True):
         identity = (fact.source.value, fact.event_id)
         digest = uow.facts.digest(fact)
         earlier = known.get(identity)
         if earlier is None:
             known[identity] = digest
-            fresh.append((fact, digest))
+            fresh.append((fact, digest, location))
         elif earlier == digest:
             report.duplicates += 1
         else:
             report.conflicts.append(RecordError(location, fact.event_id, "event_id", CONFLICT))
-    person_ids = _person_ids(uow, [fact for fact, _ in fresh])
-    uow.facts.add([NewFact(person_ids[f.person.key], f, d) for f, d in fresh], uow.now)
+    fresh = _founded(uow, fresh, report.conflicts)
+    person_ids = _person_ids(uow, [fact for fact, _, _ in fresh])
+    uow.facts.add([NewFact(person_ids[f.person.key], f, d) for f, d, _ in fresh], uow.now)
     report.accepted = len(fresh)
-    causes = {person_ids[f.person.key]: f"{f.source.value}:{f.event_id}" for f, _ in fresh}
+    causes = {person_ids[f.person.key]: f"{f.source.value}:{f.event_id}" for f, _, _ in fresh}
     report.reevaluation = reevaluate(uow, causes, cause="fact")
     uow.audit(
         "facts.record",
@@ -58,6 +67,37 @@ def record_facts(
         outcome="ok" if not report.conflicts else "partial",
     )
     return report
+
+
+def _founded(uow: UnitOfWork, fresh: list[Fresh], refused: list[RecordError]) -> list[Fresh]:
+    """The fresh facts without the corrections that have no footing in the person's facts (S6).
+
+    A retraction must name a fact of the same person; a green designation must come with its end.
+    Only persons with such facts have their facts read back, since that means opening them.
+    """
+    correcting = {fact.person.key for fact, _, _ in fresh if needs_footing(fact)}
+    if not correcting:
+        return fresh
+    on_file = _facts_of(uow, correcting)
+    for fact, _, _ in fresh:
+        if fact.person.key in correcting:
+            on_file[fact.person.key].append(fact)
+    kept: list[Fresh] = []
+    for fact, digest, location in fresh:
+        problem = (
+            correction_problem(fact, on_file[fact.person.key]) if needs_footing(fact) else None
+        )
+        if problem is None:
+            kept.append((fact, digest, location))
+        else:
+            refused.append(RecordError(location, fact.event_id, *problem))
+    return kept
+
+
+def _facts_of(uow: UnitOfWork, keys: set[PersonKey]) -> dict[PersonKey, list[Fact]]:
+    ids = uow.people.ids_for(keys)
+    stored = uow.facts.of_persons(ids.values())
+    return {key: list(stored.get(ids[key], [])) if key in ids else [] for key in keys}
 
 
 def _person_ids(uow: UnitOfWork, facts: Sequence[Fact]) -> dict[PersonKey, str]:
