@@ -32,6 +32,8 @@ class Settings:
     # Where texts to residents go: "outbox" keeps them for the demo's outbox page (development
     # only: anyone who can open that page reads sign-in codes); "none" sends nothing.
     message_sender: str = "none"
+    # Appeal time limits per category and tier (S6); None: the bundled rulesets/appeals.yaml.
+    appeal_limits: Path | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -54,6 +56,9 @@ class Settings:
             scan_retention=timedelta(days=_number(env, "HEALTHCODE_SCAN_RETENTION_DAYS", 28)),
             scans_per_minute_limit=_number(env, "HEALTHCODE_SCANS_PER_MINUTE_LIMIT", 60),
             message_sender=_choice(env, "HEALTHCODE_MESSAGE_SENDER", ("none", "outbox")),
+            appeal_limits=Path(env["HEALTHCODE_APPEAL_LIMITS"])
+            if env.get("HEALTHCODE_APPEAL_LIMITS")
+            else None,
         )
 
 

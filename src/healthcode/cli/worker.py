@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from healthcode.cli import context
+from healthcode.services.appeals_oversight import escalate_overdue
 from healthcode.services.review import review_due
 from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime
@@ -38,6 +39,8 @@ def run_round(runtime: Runtime) -> int:
         typer.echo(f"ruleset {label} activated", err=True)
     with runtime.unit_of_work(context.actor("system", "scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
+    with runtime.unit_of_work(context.actor("system", "appeal_escalation")) as uow:
+        escalate_overdue(uow)  # S6: an appeal not handled in time moves up one tier
     total = 0
     while True:
         with runtime.unit_of_work(context.actor("system", "scheduled_review")) as uow:

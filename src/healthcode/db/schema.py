@@ -387,3 +387,63 @@ code_moves = Table(
     Column("to_colour", String(8), primary_key=True),
     Column("count", BigInteger, nullable=False),
 )
+
+# --- Appeals through the 12345 hotline (issue #6, S6) ---------------------------------------
+
+# One row per filing. A repeat filing of an open appeal (same person and category) gets its own
+# row, merged into the primary, so that every call's callback number and words are kept.
+# In clear: what routes, orders and counts the queues (region, tier, status, instants); sealed:
+# everything the person said or was told.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("category", String(24), nullable=False),
+    Column("channel", String(8), nullable=False),  # hotline, web
+    Column("status", String(12), nullable=False),  # open, answered, rejected
+    Column("tier", String(8), nullable=False),  # county, city, province
+    Column("region", String(6), nullable=False),  # the unit handling it now: 330106, 3301, 33
+    Column("origin_region", String(6), nullable=False),  # where it was first routed (oversight)
+    Column("opened_at", Instant, nullable=False),
+    Column("due_at", Instant, nullable=False),
+    Column("answered_at", Instant),
+    Column("merged_into", Serial, ForeignKey("appeals.id")),
+    Column("resident_account_id", String(36), ForeignKey("resident_accounts.id")),
+    Column("language", String(2), nullable=False),  # zh, en: the answer's language
+    Column("callback_phone_sealed", LargeBinary),
+    Column("callback_phone_masked", String(32)),
+    Column("text_sealed", LargeBinary),
+    Column("snapshot_sealed", LargeBinary),  # the decision the person was shown when filing
+    Column("answer_sealed", LargeBinary),
+    Index("ix_appeals_region_status_due_at", "region", "status", "due_at"),
+    Index("ix_appeals_status_due_at", "status", "due_at"),
+)
+
+# The appeal's timeline: every step, who took it, and (sealed) what it said.
+appeal_events = Table(
+    "appeal_events",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("appeal_id", Serial, ForeignKey("appeals.id"), nullable=False, index=True),
+    Column("at", Instant, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("actor", String(96), nullable=False),
+    Column("detail_sealed", LargeBinary),
+)
+
+# A colour override is a designation with an authority and an expiry, asked for by one person and
+# approved by another; the designation facts are recorded only on approval.
+appeal_overrides = Table(
+    "appeal_overrides",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("appeal_id", Serial, ForeignKey("appeals.id"), nullable=False, index=True),
+    Column("colour", String(8), nullable=False),
+    Column("authority", String(128), nullable=False),  # a public body, not a person
+    Column("expires_at", Instant, nullable=False),
+    Column("requested_by", String(96), nullable=False),
+    Column("requested_at", Instant, nullable=False),
+    Column("approved_by", String(96)),
+    Column("approved_at", Instant),
+)

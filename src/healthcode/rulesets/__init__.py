@@ -1,6 +1,7 @@
 """Rule documents shipped with HealthCode, and reading such documents from files (YAML or JSON).
 
-`zhejiang-2021-36.yaml` is the default ruleset (colours); `venues.yaml` the default venue policy.
+`zhejiang-2021-36.yaml` is the default ruleset (colours); `venues.yaml` the default venue policy;
+`appeals.yaml` the default appeal time limits (S6).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from typing import Any, TypeVar
 
 import yaml
 
+from healthcode.domain.appeals import TimeLimits, parse_time_limits
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.venues import VenuePolicy, parse_venue_policy
 
 DEFAULT_RULESET = "zhejiang-2021-36"
 DEFAULT_VENUE_POLICY = "venues"
+DEFAULT_APPEAL_LIMITS = "appeals"
 
 T = TypeVar("T")
 
@@ -36,6 +39,15 @@ def read_ruleset_document(path: Path) -> dict[str, Any]:
 
 def load_venue_policy(path: Path) -> VenuePolicy:
     return _load(path, parse_venue_policy)
+
+
+def load_appeal_limits(path: Path) -> TimeLimits:
+    return _load(path, parse_time_limits)
+
+
+@cache
+def default_appeal_limits() -> TimeLimits:
+    return _bundled(DEFAULT_APPEAL_LIMITS, parse_time_limits)
 
 
 @cache
