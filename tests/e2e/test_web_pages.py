@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from builders import fact, operator
-from e2e.browser import save_screenshot
+from e2e.browser import fake_camera_browser, save_screenshot, write_fake_camera
 from e2e.conftest import LiveServer
 from healthcode.codes.issuing import issue_code
 from healthcode.domain.applications import Channel
@@ -72,6 +72,25 @@ def test_checkpoint_reads_a_code_picture_and_shows_the_decision__A6_S1(
     expect(page.locator("#answer-word")).to_have_text("通行")
     expect(page.locator("#answer-who")).to_have_text("陈*明")
     save_screenshot(page, "checkpoint_allow")
+
+
+def test_checkpoint_scans_a_code_with_the_camera__A6_S1(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    person = Person(IdType.RESIDENT_ID, "330106198506122133", name="陈晓明")
+    with live_server.runtime.unit_of_work(operator("system-admin")) as uow:
+        register_venue(uow, "station-1", "杭州东站", Venue.STATION, "330104", RiskLevel.MEDIUM)
+        apply_for_code(uow, person, channel=Channel.WEB)
+        token = issue_code(uow, person.key).text
+    camera = write_fake_camera(tmp_path / "camera.y4m", qr_png(token, scale=4))
+    with fake_camera_browser(playwright, camera) as browser:
+        page = sign_in_staff(browser, live_server, Role.CHECKPOINT, "checker")
+        page.goto(f"{live_server.url}/checkpoint")
+        expect(page.locator("#trust-status")).to_contain_text("信任列表已验证")
+        page.click("#start-camera")
+        expect(page.locator("#answer")).to_have_attribute("data-decision", "allow")
+        expect(page.locator("#answer-who")).to_have_text("陈*明")
+        save_screenshot(page, "checkpoint_camera")
 
 
 def test_a_rule_drafted_by_one_and_approved_by_another_changes_a_code__M1(
