@@ -13,7 +13,7 @@ from healthcode.codes.jwk import public_jwk
 from healthcode.codes.keys import KeyPurpose
 from healthcode.codes.signing import active_signing_key
 from healthcode.codes.trust_list import publish_trust_list
-from healthcode.domain.identity import IdType
+from healthcode.domain.labels import ID_TYPE_NAMES, VENUE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.services.venues import list_venues
 from healthcode.web.access import Caller, allow
@@ -40,5 +40,6 @@ def checkpoint_page(request: Request, caller: Checkpoint) -> HTMLResponse:
         roots=[root],
         trust_list=trust_list,
         issuer=request.app.state.settings.issuer,
-        id_types=[id_type.value for id_type in IdType],
+        id_types=ID_TYPE_NAMES,
+        categories=VENUE_NAMES,
     )
