@@ -120,9 +120,32 @@ def test_symptoms_and_appeal_pages_explain_and_stay_honest__S6(
     assert 'id="symptom-fever"' in symptoms
     assert "发热" in symptoms
     appeal = page(client, f"/appeal/{own}", headers)
-    assert "12345" in appeal
-    assert "尚未开通" in appeal
     assert 'href="tel:12345"' in appeal
+    assert '<option value="missing_test_result">核酸结果未更新</option>' in appeal
+    assert 'id="text"' in appeal
+    assert "暂无申诉" in appeal
+
+
+def test_the_answer_to_an_appeal_shows_on_the_appeal_page_and_the_code_card__S6(
+    client: TestClient, callers: Callers
+) -> None:
+    headers, own, _ = household(client, callers)
+    body = {"category": "wrong_colour", "text": "我没有症状"}
+    filed = client.post(f"/api/v1/codes/{own}/appeal", json=body, headers=headers).json()
+    before = page(client, f"/appeal/{own}?filed={filed['appeal']}", headers)
+    assert f'data-appeal-id="{filed["appeal"]}" data-status="open"' in before
+    assert "申诉已提交" in before
+    assert "申诉已答复" not in page(client, "/", headers)
+    handler = callers.staff(Role.LOCAL_HANDLER, region="330106")
+    answer = {"text": "经核查，您的健康码为绿码。"}
+    path = f"/api/v1/appeals/{filed['appeal']}/answer"
+    assert client.post(path, json=answer, headers=handler).status_code == 200
+    after = page(client, f"/appeal/{own}", headers)
+    assert f'data-appeal-id="{filed["appeal"]}" data-status="answered"' in after
+    assert "说明：经核查，您的健康码为绿码。" in after
+    assert f'href="/appeal/{own}#appeals">申诉已答复' in page(client, "/", headers)
+    english = page(client, f"/appeal/{own}?lang=en", headers)
+    assert "has been answered" in english
 
 
 def test_another_resident_s_person_is_not_found_on_pages__D2(

@@ -48,6 +48,21 @@ def parse_fact(record: Mapping[str, object], location: str = "record") -> Fact:
     return parse_located(_fact, record, location)
 
 
+def parse_payload(
+    record: Mapping[str, object], location: str = "record"
+) -> tuple[datetime, Payload]:
+    """`occurred_at` and the payload of a record whose person and source are known elsewhere (a
+    fact a handler adds on an appeal): `type`, `occurred_at` and the type's fields, read and
+    located exactly as in a whole record."""
+    return parse_located(_occurred_payload, record, location)
+
+
+def _occurred_payload(fields: Fields) -> tuple[datetime, Payload]:
+    parse_payload = _payload_parser(fields)
+    occurred_at = fields.instant("occurred_at")
+    return occurred_at, parse_payload(fields, occurred_at)
+
+
 def _fact(fields: Fields) -> Fact:
     event_id = fields.text("event_id")
     source = fields.choice("source", Source)

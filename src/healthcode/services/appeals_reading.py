@@ -34,6 +34,9 @@ from healthcode.services.runtime import UnitOfWork
 QUEUE_LIMIT: Final = 500
 # Who may be given the number to call back: those who call people back.
 CALLERS: Final = frozenset({Role.HOTLINE_OPERATOR, Role.LOCAL_HANDLER})
+# Who lists waiting appeals: handlers their region's; the hotline every region's (it follows up
+# callbacks from anywhere, as it reads any appeal).
+LISTERS: Final = HANDLERS | {Role.HOTLINE_OPERATOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +78,8 @@ class ResidentAppeal:
 
 
 def appeals_for_handler(uow: UnitOfWork, principal: Principal) -> list[QueueItem]:
-    """Appeals owed an answer whose current unit lies in the handler's region, due first."""
-    if not principal.roles & HANDLERS:
+    """Appeals owed an answer whose current unit lies in the caller's region, due first."""
+    if not principal.roles & LISTERS:
         uow.audit("appeal.queue", outcome="refused")
         return []
     scope = None if principal.region is None else normalise(principal.region)

@@ -17,6 +17,7 @@ from healthcode.web.pages import checkpoint, console, resident, sign_in
 from healthcode.web.rendering import templates
 from healthcode.web.routes import (
     admin,
+    appeals,
     areas,
     auth,
     dashboard,
@@ -51,7 +52,19 @@ def create_app(
     app.state.metrics = Metrics(runtime)
     app.state.templates = templates()
     install_error_handlers(app)
-    api = (health, auth, residents, facts, areas, rulesets, trust, venues, verification, admin)
+    api = (
+        health,
+        auth,
+        residents,
+        appeals,
+        facts,
+        areas,
+        rulesets,
+        trust,
+        venues,
+        verification,
+        admin,
+    )
     pages = (dashboard, sign_in, resident, console, checkpoint)
     for module in (*api, *pages):
         app.include_router(module.router)

@@ -1,4 +1,5 @@
-"""The resident's pages (A1, A3, A8, S3, S4): my codes, apply, paper code, symptoms, appeal.
+"""The resident's pages (A1, A3, A8, S3, S4, S6): my codes, apply, paper code, symptoms, and
+appeals (the form, where each appeal stands, the one answer).
 
 Mobile first and server-rendered, so a code shows even before any script runs; the scripts keep
 the clock live and fetch a fresh code before the shown one expires. Names and numbers are masked.
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from healthcode.domain.applications import international_by_default
 from healthcode.domain.facts import Symptom
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
+from healthcode.services.appeals_reading import appeals_for_resident
 from healthcode.services.households import FamilyMember, LinkedPerson, people_of, person_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
+from healthcode.web.appeal_views import CATEGORY_NAMES, STATUS_NAMES, resident_appeal_json
 from healthcode.web.code_views import (
     HOTLINE,
     explanation_json,
@@ -36,7 +39,7 @@ Home = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="show my household
 Applying = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="apply for a health code"))]
 Printing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="print a paper code"))]
 Reporting = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="self-report symptoms"))]
-Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="start an appeal"))]
+Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="appeal a health code"))]
 
 RELATIONSHIPS = {
     FamilyMember.PARENT: Bilingual("父母", "Parent"),
@@ -65,7 +68,8 @@ def home(request: Request, caller: Home) -> Response:
         people = people_of(uow, caller.signed_in.subject)
         if _english_first(request, people):
             return RedirectResponse("/?lang=en", 303)
-        cards = [_card(uow, linked) for linked in people]
+        account = caller.signed_in.subject
+        cards = [_card(uow, linked) | _answered(uow, account, linked) for linked in people]
     for card in cards:
         if card.get("token"):
             metrics_of(request).codes_shown.labels(card["colour"]).inc()
@@ -96,8 +100,30 @@ def symptoms_page(person_id: PersonId, request: Request, caller: Reporting) -> H
 
 
 @router.get("/appeal/{person_id}", response_class=HTMLResponse)
-def appeal_page(person_id: PersonId, request: Request, caller: Appealing) -> HTMLResponse:
-    return _about(request, caller, person_id, "resident/appeal.html", hotline=HOTLINE)
+def appeal_page(
+    person_id: PersonId,
+    request: Request,
+    caller: Appealing,
+    filed: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    """The decision appealed, the form, and below it the person's appeals with their answers."""
+    account = caller.signed_in.subject
+    with unit_of_work(request, caller) as uow:
+        linked = person_for(uow, account, person_id)
+        card = None if linked is None else _explained(uow, linked)
+        appeals = appeals_for_resident(uow, account, person_id) if linked else None
+    if card is None or appeals is None:
+        return _not_linked(request)
+    return render(
+        request,
+        "resident/appeal.html",
+        card=card,
+        appeals=[resident_appeal_json(appeal) for appeal in appeals],
+        filed=filed,
+        categories=CATEGORY_NAMES,
+        statuses=STATUS_NAMES,
+        hotline=HOTLINE,
+    )
 
 
 def _about(
@@ -115,6 +141,12 @@ def _about(
 def _card(uow: UnitOfWork, linked: LinkedPerson, *, paper: bool = False) -> dict[str, Any]:
     issued = issued_json(uow, linked, paper=paper)
     return _explained(uow, linked) if issued is None else issued
+
+
+def _answered(uow: UnitOfWork, account_id: str, linked: LinkedPerson) -> dict[str, Any]:
+    """Whether the card says an appeal about this person has been answered (统一反馈)."""
+    appeals = appeals_for_resident(uow, account_id, linked.person_id) or []
+    return {"appeal_answered": any(appeal.answer is not None for appeal in appeals)}
 
 
 def _explained(uow: UnitOfWork, linked: LinkedPerson) -> dict[str, Any]:

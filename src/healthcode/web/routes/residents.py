@@ -1,4 +1,5 @@
-"""The resident API (A1, A3, A8, S3, S4): people on the account, applications, codes, symptoms.
+"""The resident API (A1, A3, A8, S3, S4, S6): people on the account, applications, codes,
+symptoms, and appeals from the code page with their answers.
 
 Every person is addressed by their pseudonymous id and checked against the caller's account
 (`person_for`): a person not linked to it is answered 404, so ids cannot be probed.
@@ -12,10 +13,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
+from healthcode.domain.appeals import TEXT_LIMIT, AppealCategory, Language
 from healthcode.domain.facts import Fact, Person, Source, Symptom, Symptoms, SymptomsAction
 from healthcode.domain.identity import IdType, normalise_id_number
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
+from healthcode.services.appeals import file_appeal_from_code_page
+from healthcode.services.appeals_reading import appeals_for_resident
+from healthcode.services.appeals_refusals import AppealError, AppealRefusal
 from healthcode.services.explanations import Explanation
 from healthcode.services.facts import record_facts
 from healthcode.services.household_refusals import Refusal
@@ -26,14 +31,18 @@ from healthcode.services.households import (
     key_for,
     people_of,
     person_for,
-    person_pseudonym,
     unbind,
 )
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 from healthcode.web.access import Caller, allow
+from healthcode.web.appeal_views import (
+    appeal_invalid,
+    appeal_refused,
+    filed_json,
+    resident_appeal_json,
+)
 from healthcode.web.code_views import (
-    HOTLINE,
     explanation_json,
     explanation_of,
     issued_json,
@@ -41,6 +50,7 @@ from healthcode.web.code_views import (
 )
 from healthcode.web.deps import metrics_of, unit_of_work
 from healthcode.web.errors import ApiError, not_found
+from healthcode.web.i18n import language
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
 
@@ -51,14 +61,10 @@ Unbinding = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="unbind a fam
 Showing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="show a health code"))]
 Printing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="print a paper code"))]
 Reporting = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="self-report symptoms"))]
-Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="start an appeal"))]
+Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="appeal a health code"))]
+Answers = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="read my appeals' answers"))]
 
 NO_CODE = Bilingual("暂时无法生成健康码，请稍后再试。", "The code cannot be issued yet; try later.")
-APPEAL_RECORDED = Bilingual(
-    "已记录您的申诉意向。线上申诉流程尚未开通，请拨打12345健康码专线办理。",
-    "Your wish to appeal is recorded. Online appeals are not available yet: please call the "
-    "12345 hotline's health-code line.",
-)
 
 
 class ApplicationBody(BaseModel):
@@ -95,8 +101,13 @@ class SymptomsBody(BaseModel):
 
 
 class AppealBody(BaseModel):
-    # No free text: nothing stores it yet, and it could carry personal data into the audit log.
-    ground: Literal["colour_wrong", "facts_wrong", "other"] = "colour_wrong"
+    """What is wrong, in the person's words; the answer comes in `language` (default: the
+    language the page is read in)."""
+
+    category: AppealCategory
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    language: Language | None = None
+    disputed_region: str | None = Field(default=None, pattern=r"^[0-9]{2,12}$")
 
 
 @router.get("/me/people")
@@ -159,19 +170,38 @@ def report_symptoms(
     return {"person_id": person_id, "previous_colour": linked.colour, **shown}
 
 
-@router.post("/codes/{person_id}/appeal", status_code=202)
-def appeal_intent(
+@router.post("/codes/{person_id}/appeal", status_code=201)
+def file_appeal(
     person_id: PersonId, body: AppealBody, request: Request, caller: Appealing
 ) -> dict[str, Any]:
-    """Records the wish to appeal; the workflow (S6) comes later, so the answer says call 12345."""
+    """An appeal from the code page (S6): it keeps the decision shown, and is routed like a call."""
+    chosen = body.language or Language(language(request))
+    try:
+        with unit_of_work(request, caller) as uow:
+            filed = file_appeal_from_code_page(
+                uow,
+                caller.signed_in.subject,
+                person_id,
+                body.category,
+                body.text,
+                chosen,
+                body.disputed_region,
+            )
+    except AppealError as error:  # nothing was stored: the transaction rolled back
+        raise appeal_invalid(error) from None
+    if isinstance(filed, AppealRefusal):  # a person not on the account: audited, then 404
+        raise appeal_refused(filed)
+    return filed_json(filed)
+
+
+@router.get("/codes/{person_id}/appeals")
+def my_appeals(person_id: PersonId, request: Request, caller: Answers) -> dict[str, Any]:
+    """A linked person's appeals, newest first, with where each stands and the one answer."""
     with unit_of_work(request, caller) as uow:
-        linked = person_for(uow, caller.signed_in.subject, person_id)
-        if linked is not None:
-            detail = f"ground={body.ground} colour={linked.colour}"
-            uow.audit("appeal.intent", person_pseudonym(uow, linked), detail=detail)
-    if linked is None:
+        shown = appeals_for_resident(uow, caller.signed_in.subject, person_id)
+    if shown is None:
         raise not_found()
-    return {"status": "recorded", "message": APPEAL_RECORDED.as_dict(), "hotline": HOTLINE}
+    return {"appeals": [resident_appeal_json(appeal) for appeal in shown]}
 
 
 def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explanation | None:

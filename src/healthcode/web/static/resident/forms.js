@@ -1,4 +1,4 @@
-// The resident's forms: apply (self or family), report symptoms, record an appeal intent.
+// The resident's forms: apply (self or family), report symptoms, appeal a code.
 import { api, show } from "/static/js/api.js";
 
 function text(lang, zh, en) {
@@ -85,13 +85,23 @@ export function appealForm({ lang }) {
   const status = document.getElementById("status");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const words = form.text.value.trim();
+    if (!words) {
+      show(status, text(lang, "请说明情况。", "Please tell us what happened."));
+      focusField(form, "text");
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
     try {
       const result = await api("POST", `/api/v1/codes/${encodeURIComponent(form.dataset.personId)}/appeal`,
-        { ground: form.ground.value });
-      show(status, lang === "en" ? result.message.en : result.message.zh, "ok");
-      form.querySelector("button[type=submit]").disabled = true;
+        { category: form.category.value, text: words, language: form.language.value });
+      // The page shows the filing number and the appeal in the list below the form.
+      location.assign(`${location.pathname}?filed=${result.appeal}#filed`);
     } catch (error) {
+      button.disabled = false;
       show(status, error.message);
+      focusField(form, error.field);
     }
   });
 }
