@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from healthcode.web.access import Caller, allow
 from healthcode.web.pages import (
     console_admin,
+    console_appeals,
     console_areas,
     console_audit,
     console_dashboard,
@@ -41,5 +42,6 @@ for _module in (
     console_venues,
     console_admin,
     console_audit,
+    console_appeals,
 ):
     router.include_router(_module.router)

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
 from healthcode.domain.text import Bilingual
+from healthcode.services.appeals_common import READERS as APPEAL_READERS
+from healthcode.services.appeals_oversight import OVERSEERS as APPEAL_OVERSEERS
 from healthcode.web.access import Caller
 from healthcode.web.rendering import render
 from healthcode.web.routes.dashboard import DASHBOARD_ROLES
@@ -22,6 +24,11 @@ AREAS_ROLES: Final = (Role.RULE_APPROVER, Role.RULE_AUTHOR, Role.SYSTEM_ADMIN, R
 VENUES_ROLES: Final = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 ADMIN_ROLES: Final = (Role.SECURITY_ADMIN,)
 AUDIT_ROLES: Final = (Role.AUDITOR,)
+# Appeals (S6): the 12345 desk and the local queue; one appeal for whoever the services let read
+# it (a rule approver too, to approve an override); the figures for the appeal services' overseers.
+APPEAL_DESK_ROLES: Final = (Role.HOTLINE_OPERATOR, Role.LOCAL_HANDLER)
+APPEAL_READER_ROLES: Final = tuple(sorted(APPEAL_READERS))
+APPEAL_OVERSIGHT_ROLES: Final = tuple(sorted(APPEAL_OVERSEERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,26 @@ PAGES: Final = (
             "Read the log and verify its hash chain",
         ),
         frozenset(AUDIT_ROLES),
+    ),
+    ConsolePage(
+        "appeals",
+        "/console/appeals",
+        Bilingual("12345 申诉", "12345 appeals"),
+        Bilingual(
+            "受理来电、回复查询、属地办理申诉",
+            "Take calls, answer callbacks, handle your region's appeals",
+        ),
+        frozenset(APPEAL_DESK_ROLES),
+    ),
+    ConsolePage(
+        "appeals-oversight",
+        "/console/appeals/oversight",
+        Bilingual("申诉督办", "Appeal oversight"),
+        Bilingual(
+            "各地区各类申诉数量、答复时长、升级和超期情况",
+            "Appeals by region and category: volumes, time to answer, escalations, overdue",
+        ),
+        frozenset(APPEAL_OVERSIGHT_ROLES),
     ),
     ConsolePage(
         "checkpoint",
