@@ -35,6 +35,18 @@ class AuditEntry:
     outcome: str = "ok"
     detail: str | None = None
 
+    def fields(self) -> dict[str, str | None]:
+        """The fields the chain's hash covers, by name."""
+        return {
+            "actor": self.actor,
+            "role": self.role,
+            "purpose": self.purpose,
+            "action": self.action,
+            "object": self.object,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
+
 
 def append(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) -> int:
     """Add `entry` to the chain inside the caller's transaction; returns its sequence number."""
@@ -52,7 +64,7 @@ def append(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) 
             at=at,
             prev_hash=head.hash,
             hash=digest,
-            **_fields(entry),
+            **entry.fields(),
         )
     )
     connection.execute(
@@ -63,21 +75,9 @@ def append(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) 
 
 def entry_hash(key: bytes, prev_hash: bytes, seq: int, at: datetime, entry: AuditEntry) -> bytes:
     instant = at.astimezone(UTC).isoformat(timespec="microseconds")
-    content = {"seq": seq, "at": instant, **_fields(entry)}
+    content = {"seq": seq, "at": instant, **entry.fields()}
     message = prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     return hmac.new(key, message, hashlib.sha256).digest()
-
-
-def _fields(entry: AuditEntry) -> dict[str, str | None]:
-    return {
-        "actor": entry.actor,
-        "role": entry.role,
-        "purpose": entry.purpose,
-        "action": entry.action,
-        "object": entry.object,
-        "outcome": entry.outcome,
-        "detail": entry.detail,
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +121,10 @@ def verify(connection: Connection, key: bytes) -> ChainReport:
 
 
 def _rows(connection: Connection) -> Iterator[Row[Any]]:
-    result = connection.execution_options(yield_per=1000).execute(
-        select(audit_log).order_by(audit_log.c.seq)
+    # On the statement, not the connection: Connection.execution_options changes the connection
+    # in place, and a later INSERT on it would be sent as a server-side cursor (PostgreSQL).
+    result = connection.execute(
+        select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=1000)
     )
     yield from result
 

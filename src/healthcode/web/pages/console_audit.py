@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.db import audit
 from healthcode.domain.timezones import CHINA_TIME
-from healthcode.presenters import display_instant
+from healthcode.presenters import audit_entry_json
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.errors import INVALID, ApiError
@@ -52,7 +52,7 @@ def audit_page(
         request,
         caller,
         "console/audit.html",
-        entries=[_shown(logged) for logged in entries],
+        entries=[audit_entry_json(logged) for logged in entries],
         filters=filters,
         older=_older(filters, entries[-1].seq) if len(entries) == PAGE else None,
         report=report,
@@ -79,18 +79,3 @@ def _start(day: date | None, later: int = 0) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day + timedelta(days=later), time(), CHINA_TIME)
-
-
-def _shown(logged: audit.LoggedEntry) -> dict[str, Any]:
-    entry = logged.entry
-    return {
-        "seq": logged.seq,
-        "at": display_instant(logged.at),
-        "actor": entry.actor,
-        "role": entry.role,
-        "purpose": entry.purpose,
-        "action": entry.action,
-        "object": entry.object,
-        "outcome": entry.outcome,
-        "detail": entry.detail,
-    }

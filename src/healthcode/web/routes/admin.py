@@ -19,7 +19,7 @@ from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAcc
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import CHINA_TIME
-from healthcode.presenters import display_instant
+from healthcode.presenters import audit_entry_json, display_instant
 from healthcode.security.totp import provisioning_uri
 from healthcode.services.accounts import (
     AccountError,
@@ -156,7 +156,7 @@ def audit_log(
         entries = audit.read(uow.connection, query)
         uow.audit("audit.read", detail=f"entries={len(entries)}")
     last = entries[-1].seq if len(entries) == limit else None
-    return {"entries": [_entry_json(logged) for logged in entries], "next_before": last}
+    return {"entries": [audit_entry_json(logged) for logged in entries], "next_before": last}
 
 
 @router.get("/audit/verification")
@@ -209,21 +209,6 @@ def _client_json(client: DepartmentClient) -> dict[str, Any]:
         "purpose": client.purpose,
         "created_at": display_instant(client.created_at),
         "disabled_at": display_instant(client.disabled_at),
-    }
-
-
-def _entry_json(logged: audit.LoggedEntry) -> dict[str, Any]:
-    entry = logged.entry
-    return {
-        "seq": logged.seq,
-        "at": display_instant(logged.at),
-        "actor": entry.actor,
-        "role": entry.role,
-        "purpose": entry.purpose,
-        "action": entry.action,
-        "object": entry.object,
-        "outcome": entry.outcome,
-        "detail": entry.detail,
     }
 
 
