@@ -54,15 +54,7 @@ class ImportReport:
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates + self.unchanged,
-            "rejected": [
-                {
-                    "location": e.location,
-                    "event_id": e.event_id,
-                    "field": e.field,
-                    "reason": e.reason,
-                }
-                for e in self.rejected
-            ],
+            "rejected": [error.as_json() for error in self.rejected],
             "reevaluated": self.reevaluated,
         }
 

@@ -36,6 +36,15 @@ class RecordError:
             where += f", {self.field}"
         return f"{where}: {self.reason}"
 
+    def as_json(self) -> dict[str, str | None]:
+        """The shape every import report uses (CLI and API alike)."""
+        return {
+            "location": self.location,
+            "event_id": self.event_id,
+            "field": self.field,
+            "reason": self.reason,
+        }
+
 
 class FieldError(ValueError):
     """A field of a record is missing or wrong; the caller adds where the record is."""

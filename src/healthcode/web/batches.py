@@ -67,15 +67,7 @@ class BatchReport:
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates,
-            "rejected": [
-                {
-                    "location": e.location,
-                    "event_id": e.event_id,
-                    "field": e.field,
-                    "reason": e.reason,
-                }
-                for e in self.rejected
-            ],
+            "rejected": [error.as_json() for error in self.rejected],
             "reevaluated": self.reevaluated,
         }
 
