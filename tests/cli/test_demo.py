@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from healthcode.db.accounts_store import ResidentStore
 from healthcode.demo.residents import (
     FIXED_RESIDENTS,
     GREEN_RESIDENT,
@@ -18,6 +19,8 @@ from healthcode.demo.residents import (
     RED_RESIDENT,
     YELLOW_RESIDENT,
 )
+from healthcode.services.runtime import Actor, open_runtime
+from healthcode.settings import Settings
 
 CLOCK = "2021-03-20T12:00:00+08:00"
 A_WEEK_LATER = "2021-03-27T12:00:00+08:00"
@@ -107,3 +110,19 @@ def test_another_seed_or_instant_is_refused_on_a_loaded_database__S5(
         refused = healthcode(data_dir, "demo", *option)
         assert refused.returncode == 2
         assert "fresh HEALTHCODE_DATA_DIR" in refused.stderr
+
+
+def test_residents_with_a_phone_hold_their_own_code_on_an_account__A1_S3(
+    loaded: Loaded,
+) -> None:
+    data_dir, _ = loaded
+    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'healthcode.db'}")
+    runtime = open_runtime(settings)
+    with runtime.unit_of_work(Actor("tester", "auditor", "test")) as uow:
+        store = ResidentStore(uow.connection, runtime.vault)
+        for resident in FIXED_RESIDENTS:
+            account = None if resident.phone is None else store.account_for(resident.phone)
+            links = [] if account is None else store.links(account)
+            expected = [] if resident.phone is None else ["self"]
+            assert [link.relationship for link in links] == expected
+    runtime.engine.dispose()

@@ -25,6 +25,7 @@ from healthcode.cli.errors import BadInputError
 from healthcode.clock import Clock, FrozenClock, clock_for
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
+from healthcode.demo.accounts import open_demo_accounts
 from healthcode.demo.loading import Loader, LoadReport, colours, load_population, person
 from healthcode.demo.manifest import Manifest, ManifestError, read_manifest, write_manifest
 from healthcode.demo.places import COMMUNITY
@@ -71,6 +72,8 @@ def demo(
     with Console(stderr=True).status("loading the demo") as status:
         report = load_population(loader, population, lambda step: status.update(f"loading {step}"))
     staff = _staff_accounts(runtime)
+    with runtime.unit_of_work(Actor(CREATED_BY, "resident", "demo resident accounts")) as uow:
+        open_demo_accounts(uow)
     summary = _summary(population, report, colours(loader, population), staff)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
