@@ -6,7 +6,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.routing import compile_path
 
 from builders import operator
 from healthcode.db.sessions_store import OutboxStore
@@ -113,3 +116,25 @@ def assert_access(callers: Callers, case: RouteCase) -> None:
     anonymous = callers.client.request(case.method, case.path, json=case.body)
     if case.allowed is not None:
         assert anonymous.status_code == 401, (case.path, anonymous.status_code)
+
+
+@dataclass(frozen=True)
+class ServedRoute:
+    """A route as the app serves it: its full path, methods and the APIRoute behind it."""
+
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+    def matches(self, path: str) -> bool:
+        return compile_path(self.path)[0].fullmatch(path.split("?", maxsplit=1)[0]) is not None
+
+
+def served_routes(app: FastAPI) -> list[ServedRoute]:
+    """Every API route, however deeply its router was included (FastAPI nests included routers)."""
+    served = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path is not None:
+            served.append(ServedRoute(context.path, frozenset(context.methods or ()), route))
+    return served
