@@ -12,6 +12,7 @@ from healthcode.cli.assess import assess
 from healthcode.cli.checkpoint import checkpoint
 from healthcode.cli.codes import code, verify
 from healthcode.cli.demo import demo, demo_totp
+from healthcode.cli.destroy import destroy
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
 from healthcode.cli.importer import import_feed
 from healthcode.cli.institutions import institutions
@@ -51,6 +52,7 @@ app.add_typer(checkpoint, name="checkpoint")
 app.command(help="Load a synthetic population to try the whole product on (see the README).")(demo)
 app.command("demo-totp", help="The current one-time password of a demo staff account.")(demo_totp)
 app.command(help="Serve the web application and API on HTTP (issue #5).")(serve)
+app.add_typer(destroy, name="destroy")
 
 
 def main(argv: list[str] | None = None) -> int:

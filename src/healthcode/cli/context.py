@@ -24,7 +24,8 @@ def runtime() -> Runtime:
     try:
         return open_runtime(settings())
     except KeyringError as error:
-        raise BadInputError(f"{error} (create keys with: healthcode keys init)") from None
+        # The keyring's own message says what to do: create one, or that it was destroyed (D1).
+        raise BadInputError(str(error)) from None
 
 
 def clock_now(settings: Settings) -> datetime:

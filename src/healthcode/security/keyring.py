@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Final
 
 KEYRING_FILE: Final = "keyring.json"
+# Left where the keyring was once it is destroyed (D1): says when, and that it was on purpose.
+DESTROYED_FILE: Final = "keyring.destroyed"
 FORMAT: Final = 1
 KEY_BYTES: Final = 32
 # Every sealed value names its KEK version in two bytes.
@@ -99,6 +101,9 @@ def init_keyring(directory: Path, now: datetime) -> Path:
     """Create `directory/keyring.json`; refuse if one is already there (its keys protect data)."""
     _make_private_directory(directory)
     target = directory / KEYRING_FILE
+    if (directory / DESTROYED_FILE).exists():
+        # New keys would not bring the destroyed data back; they would only restart a closed system.
+        raise KeyringError(f"the keyring in {directory} was destroyed; use a new data directory")
     if target.exists():
         raise KeyringError(f"a keyring already exists at {target}; refusing to overwrite it")
     _write_atomically(target, _encode(generate_keyring(now)), overwrite=False)
@@ -111,9 +116,7 @@ def load_keyring(directory: Path) -> Keyring:
     try:
         file = path.open("rb")
     except FileNotFoundError:
-        raise KeyringError(
-            f"no keyring at {path}; create one with `healthcode keys init`"
-        ) from None
+        raise KeyringError(_missing(path)) from None
     except OSError as error:
         raise KeyringError(f"cannot read the keyring {path}: {error.strerror}") from None
     with file:
@@ -143,6 +146,43 @@ def add_key_version(directory: Path, now: datetime) -> int:
         rotated = load_keyring(directory).rotated(now)
         _write_atomically(directory / KEYRING_FILE, _encode(rotated), overwrite=True)
     return rotated.active_version
+
+
+def destroy_keyring(directory: Path, now: datetime) -> tuple[int, ...]:
+    """Crypto-shredding (D1): overwrite the keyring with random bytes, remove it, and leave a note
+    saying when; returns the KEK versions destroyed (the index key goes with them).
+
+    Every sealed value and keyed index in the database, and in every copy or backup of it, becomes
+    noise. Overwriting in place is best effort: a copy-on-write or flash file system may keep the
+    old blocks, and a backup of this directory must be destroyed by whoever holds it.
+    """
+    _require_aware(now)
+    with _locked(directory):
+        versions = tuple(sorted(load_keyring(directory).keys))
+        # Temporary files of an interrupted write hold keys too.
+        for path in [directory / KEYRING_FILE, *directory.glob(f".{KEYRING_FILE}.*.tmp")]:
+            _overwrite(path)
+            path.unlink()
+        note = {"destroyed_at": now.isoformat(), "key_versions": list(versions)}
+        _write_atomically(directory / DESTROYED_FILE, json.dumps(note).encode(), overwrite=True)
+    return versions
+
+
+def _overwrite(path: Path) -> None:
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.write(secrets.token_bytes(size))
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _missing(path: Path) -> str:
+    if (path.parent / DESTROYED_FILE).exists():
+        return (
+            f"the keyring {path} was destroyed at the end of the epidemic (see {DESTROYED_FILE}): "
+            "the personal data it protected cannot be read any more"
+        )
+    return f"no keyring at {path}; create one with `healthcode keys init`"
 
 
 def _new_key() -> bytes:

@@ -94,7 +94,7 @@ def dashboard(uow: UnitOfWork, scope: str | None, days: int) -> Dashboard:
     return Dashboard(
         scope=scope,
         as_of=uow.now.astimezone(CHINA_TIME).isoformat(),
-        by_colour=_totals(cells),
+        by_colour=colour_totals(cells),
         by_region=_region_rows(cells),
         by_day=_day_rows(moves, first, today),
     )
@@ -148,7 +148,7 @@ def _region_rows(cells: Counter[tuple[str, str]]) -> list[RegionRow]:
     ]
 
 
-def _totals(cells: Counter[tuple[str, str]]) -> dict[str, Shown]:
+def colour_totals(cells: Counter[tuple[str, str]]) -> dict[str, Shown]:
     totals: dict[str, Shown] = {}
     for colour in COLOURS:
         column = [count for (_, c), count in cells.items() if c == colour]
