@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from healthcode.cli import context
-from healthcode.web import create_app
-from healthcode.web.logs import LOG_CONFIG
-from healthcode.web.scheduler import Scheduler
 
 
 def serve(
@@ -21,6 +17,13 @@ def serve(
     ] = True,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between job rounds.")] = 30.0,
 ) -> int:
+    # Imported here: the web stack takes half a second to import, which every other command skips.
+    import uvicorn  # noqa: PLC0415
+
+    from healthcode.web import create_app  # noqa: PLC0415
+    from healthcode.web.logs import LOG_CONFIG  # noqa: PLC0415
+    from healthcode.web.scheduler import Scheduler  # noqa: PLC0415
+
     runtime = context.runtime()
     app = create_app(runtime.settings, runtime)
     scheduler = Scheduler(runtime, interval) if schedule else None

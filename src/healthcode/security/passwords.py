@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,5 +29,11 @@ def new_password(length: int = 16) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-# Verified when an account is unknown, so a wrong username costs the same time as a wrong password.
-DECOY_HASH = hash_password(new_password())
+@cache
+def decoy_hash() -> str:
+    """Verified when an account is unknown, so a wrong username costs what a wrong password does.
+
+    Made on first use, not at import: hashing takes as long as a sign-in, and most commands never
+    sign anyone in.
+    """
+    return hash_password(new_password())

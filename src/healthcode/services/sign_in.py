@@ -19,7 +19,7 @@ from healthcode.db.sessions_store import OneTimeCodeStore, SessionStore, StoredS
 from healthcode.domain.identity import phone_problem
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.security.passwords import DECOY_HASH, password_matches
+from healthcode.security.passwords import decoy_hash, password_matches
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.security.totp import code_matches
 from healthcode.services.messages import MessageSender, SenderUnavailableError
@@ -127,7 +127,7 @@ def sign_in_staff(
     staff = StaffStore(uow.connection, uow.runtime.vault)
     account = staff.by_username(username.strip())
     # An unknown name costs the same argon2 time as a known one: timing does not list accounts.
-    matches = password_matches(account.password_hash if account else DECOY_HASH, password)
+    matches = password_matches(account.password_hash if account else decoy_hash(), password)
     if account is None or not matches or account.disabled_at is not None:
         uow.audit("sign-in.staff", audit_pseudonym(uow.runtime.vault, "staff", username), "refused")
         return WRONG_CREDENTIALS
@@ -141,7 +141,7 @@ def sign_in_staff(
 
 def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | SignInError:
     client = ClientStore(uow.connection).get(client_id.strip())
-    matches = password_matches(client.secret_hash if client else DECOY_HASH, secret)
+    matches = password_matches(client.secret_hash if client else decoy_hash(), secret)
     if client is None or not matches or client.disabled_at is not None:
         uow.audit(
             "sign-in.client", audit_pseudonym(uow.runtime.vault, "client", client_id), "refused"
