@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from healthcode.domain.applications import international_by_default
 from healthcode.domain.facts import Symptom
+from healthcode.domain.labels import ID_TYPE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals_reading import appeals_for_resident
@@ -80,7 +81,9 @@ def home(request: Request, caller: Home) -> Response:
 
 @router.get("/apply", response_class=HTMLResponse)
 def apply_page(request: Request, _: Applying) -> HTMLResponse:
-    return render(request, "resident/apply.html", relationships=RELATIONSHIPS)
+    return render(
+        request, "resident/apply.html", relationships=RELATIONSHIPS, id_types=ID_TYPE_NAMES
+    )
 
 
 @router.get("/paper/{person_id}", response_class=HTMLResponse)
