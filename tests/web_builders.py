@@ -26,6 +26,13 @@ class Callers:
     def __init__(self, client: TestClient, runtime: Runtime) -> None:
         self.client = client
         self.runtime = runtime
+        self._in_role: dict[Role, Headers] = {}
+
+    def in_role(self, role: Role) -> Headers:
+        """One signed-in caller per role, made on first use and reused after."""
+        if role not in self._in_role:
+            self._in_role[role] = caller_in_role(self, role)
+        return self._in_role[role]
 
     def staff(self, *roles: Role, region: str | None = None) -> Headers:
         """A new staff account with `roles`, signed in with its password and TOTP."""
@@ -103,7 +110,7 @@ def assert_access(callers: Callers, case: RouteCase) -> None:
     """Allowed roles get past the door (whatever the answer then is); the others are refused."""
     for role in ALL_ROLES:
         response = callers.client.request(
-            case.method, case.path, headers=caller_in_role(callers, role), json=case.body
+            case.method, case.path, headers=callers.in_role(role), json=case.body
         )
         admitted = case.allowed is None or role in case.allowed
         if admitted:

@@ -46,3 +46,23 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def callers(client: TestClient, runtime: Runtime) -> Callers:
     return Callers(client, runtime)
+
+
+@pytest.fixture(scope="module")
+def access_callers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callers]:
+    """One app per test module for its access table: every role signs in once, not once a route.
+
+    An access check only asks whether each role gets past a route's door; the routes it calls
+    with no or unusable input answer without changing anything the next check depends on.
+    """
+    folder = tmp_path_factory.mktemp("access")
+    clock = ManualClock(march(20))
+    url = f"sqlite:///{folder / 'healthcode.db'}"
+    engine = connect(url)
+    upgrade(engine)
+    vault = Vault(generate_keyring(clock.now()))
+    settings = Settings(data_dir=folder, database_url=url)
+    runtime = Runtime(settings, engine, vault, clock, vault.blind_index("audit-chain", "test"))
+    with TestClient(create_app(settings, runtime, OutboxSender())) as client:
+        yield Callers(client, runtime)
+    engine.dispose()

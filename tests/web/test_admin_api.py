@@ -46,9 +46,9 @@ ROUTES = [
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
 def test_only_security_admins_manage_accounts_and_only_auditors_audit__D2(
-    callers: Callers, case: RouteCase
+    access_callers: Callers, case: RouteCase
 ) -> None:
-    assert_access(callers, case)
+    assert_access(access_callers, case)
 
 
 @pytest.fixture

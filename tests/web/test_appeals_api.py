@@ -64,9 +64,9 @@ ROUTES = [
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
 def test_only_the_appeal_roles_reach_the_appeal_routes__S6_D2(
-    callers: Callers, case: RouteCase
+    access_callers: Callers, case: RouteCase
 ) -> None:
-    assert_access(callers, case)
+    assert_access(access_callers, case)
 
 
 def send(client: TestClient, method: str, path: str, headers: Headers, body: object = None) -> Any:

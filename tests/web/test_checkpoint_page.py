@@ -14,9 +14,9 @@ ROUTES = [RouteCase("GET", "/checkpoint", frozenset({Role.CHECKPOINT}))]
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
 def test_only_checkpoint_staff_open_the_checkpoint_page__D2(
-    callers: Callers, case: RouteCase
+    access_callers: Callers, case: RouteCase
 ) -> None:
-    assert_access(callers, case)
+    assert_access(access_callers, case)
 
 
 def test_the_page_carries_the_signed_trust_list_and_its_root_key__S1(

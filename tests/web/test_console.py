@@ -40,8 +40,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_who_may_open_each_console_page__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_who_may_open_each_console_page__D2(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 def page(callers: Callers, path: str, headers: Headers) -> str:

@@ -35,8 +35,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_who_may_open_each_appeals_page__S6(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_who_may_open_each_appeals_page__S6(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 def resident(seq: int, region: str = XIHU) -> Person:

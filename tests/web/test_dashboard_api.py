@@ -18,8 +18,8 @@ XIHU, YINZHOU = "330106", "330212"  # 杭州市西湖区, 宁波市鄞州区
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_who_may_read_the_dashboard__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_who_may_read_the_dashboard__D2(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 def people(region: str, first: int, count: int) -> list[Person]:

@@ -25,8 +25,8 @@ BAD_ID = "330106198001011239"  # a resident ID number whose check digit is wrong
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_only_department_clients_submit_facts__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_only_department_clients_submit_facts__D2(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 def colour_of(runtime: Runtime, key: PersonKey) -> str | None:

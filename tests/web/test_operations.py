@@ -30,8 +30,10 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_probes_and_metrics_are_open_to_the_platform__D3(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_probes_and_metrics_are_open_to_the_platform__D3(
+    access_callers: Callers, case: RouteCase
+) -> None:
+    assert_access(access_callers, case)
 
 
 def test_ready_only_on_a_migrated_database__D3(

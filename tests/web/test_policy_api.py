@@ -44,9 +44,9 @@ ROUTES = [
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
 def test_only_the_policy_roles_reach_the_policy_routes__D2(
-    callers: Callers, case: RouteCase
+    access_callers: Callers, case: RouteCase
 ) -> None:
-    assert_access(callers, case)
+    assert_access(access_callers, case)
 
 
 def candidate(version: str = "1.2.0") -> dict[str, Any]:

@@ -29,8 +29,10 @@ HTML = {"Accept": "text/html"}
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: case.path)
-def test_only_residents_open_the_resident_pages__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_only_residents_open_the_resident_pages__D2(
+    access_callers: Callers, case: RouteCase
+) -> None:
+    assert_access(access_callers, case)
 
 
 def page(client: TestClient, path: str, headers: Headers) -> str:

@@ -51,8 +51,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_only_residents_reach_their_routes__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_only_residents_reach_their_routes__D2(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 def apply_self(client: TestClient, headers: Headers, number: str = SELF_ID) -> dict[str, Any]:

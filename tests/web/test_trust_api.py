@@ -48,9 +48,9 @@ JIANGSU_CODE_KEY = signing_key("CN-32")
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
 def test_trust_lists_are_public_and_registration_is_for_security_admins__D2(
-    callers: Callers, case: RouteCase
+    access_callers: Callers, case: RouteCase
 ) -> None:
-    assert_access(callers, case)
+    assert_access(access_callers, case)
 
 
 def own_root(runtime: Runtime) -> dict[str, str]:

@@ -49,8 +49,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("case", ROUTES, ids=lambda case: f"{case.method} {case.path}")
-def test_who_may_manage_venues_and_devices__D2(callers: Callers, case: RouteCase) -> None:
-    assert_access(callers, case)
+def test_who_may_manage_venues_and_devices__D2(access_callers: Callers, case: RouteCase) -> None:
+    assert_access(access_callers, case)
 
 
 @pytest.fixture
