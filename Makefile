@@ -51,8 +51,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Every core: tests keep to their own databases, ports and folders; a module's tests share a worker.
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 bench: install
 	$(BIN)/python bench/assess_population.py

@@ -103,6 +103,8 @@ def test_flipping_any_byte_fails_to_open__D2(position: int, mask: int) -> None:
             "does not authenticate",
         ),
     ],
+    # Named, not shown: the values are random ciphertexts, and ids must be the same in every run.
+    ids=["empty", "short", "truncated", "extended", "other-format", "spliced"],
 )
 def test_truncated_extended_or_spliced_values_fail_to_open__D2(sealed: bytes, message: str) -> None:
     with pytest.raises(SealedDataError, match=message):
@@ -145,6 +147,7 @@ def test_sealed_bytes_never_contain_the_plaintext__D2(plaintext: str, context: s
         (VAULT.seal(b"\xff\xfe", CONTEXT), CONTEXT),  # opens, but is not UTF-8
         (VAULT.seal_text("330106198001011234", CONTEXT), CONTEXT + "x"),
     ],
+    ids=["not-utf8", "other-context"],
 )
 def test_open_errors_quote_no_plaintext__D2(sealed: bytes, context: str) -> None:
     with pytest.raises(SealedDataError) as raised:
