@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from healthcode.settings import Settings
 from healthcode.web import create_app
 from healthcode.web.access import public
 from healthcode.web.logs import JsonFormatter
+from healthcode.web.rendering import TEMPLATES
 from web_builders import Callers, RouteCase, assert_access
 
 ROUTES = [
@@ -103,3 +105,32 @@ def test_log_lines_are_json_with_only_the_fields_given__D2() -> None:
 def test_english_errors_on_request__A8(client: TestClient) -> None:
     response = client.get("/api/v1/auth/me", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert response.json()["error"] == {"code": "not_signed_in", "message": "Please sign in first."}
+
+
+def test_pages_forbid_inline_scripts_framing_and_sniffing__D2(client: TestClient) -> None:
+    page = client.get("/sign-in")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert (page.headers["x-content-type-options"], page.headers["referrer-policy"]) == (
+        "nosniff",
+        "no-referrer",
+    )
+    # Every script the page runs comes from a file: what it needs arrives as inert JSON.
+    scripts = re.findall(r"<script(?![^>]*\b(?:src|type=\"application/json\"))[^>]*>", page.text)
+    assert scripts == []
+
+
+def test_no_template_has_an_inline_script_or_style__D2() -> None:
+    """The policy would block them in the browser: caught here, before a page silently breaks."""
+    inline = re.compile(
+        r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|\sstyle=\"|\son\w+=\""
+    )
+    offending = [
+        str(path.relative_to(TEMPLATES))
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        if inline.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offending == []
+    assert len(list(TEMPLATES.rglob("*.html"))) > 20  # the walk found the templates

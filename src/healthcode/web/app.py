@@ -29,6 +29,7 @@ from healthcode.web.routes import (
     venues,
     verification,
 )
+from healthcode.web.security_headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
@@ -69,5 +70,6 @@ def create_app(
     for module in (*api, *pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
