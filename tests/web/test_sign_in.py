@@ -109,3 +109,30 @@ def test_errors_have_one_shape_and_echo_nothing__D2(client: TestClient) -> None:
     assert missing.status_code == 422
     assert missing.json()["error"]["field"] == "code"
     assert "13900000009" not in missing.text
+
+
+def test_guessing_a_staff_password_stalls_after_five_tries__D2(
+    client: TestClient, runtime: Runtime, clock: ManualClock
+) -> None:
+    with runtime.unit_of_work(operator()) as uow:
+        new = create_staff(uow, "approver1", [Role.RULE_APPROVER])
+    wrong = {"username": "approver1", "password": "guess", "one_time_password": "000000"}
+    answers = [client.post("/api/v1/auth/staff", json=wrong).status_code for _ in range(6)]
+    assert answers == [401, 401, 401, 401, 401, 429]
+
+    def right() -> dict[str, str]:
+        otp = code_at(new.totp_secret, clock.now())
+        return {"username": "approver1", "password": new.password, "one_time_password": otp}
+
+    # Even the right password waits out the window: a guesser cannot tell when they hit it.
+    refused = client.post("/api/v1/auth/staff", json=right())
+    assert (refused.status_code, refused.json()["error"]["code"]) == (429, "too_many_attempts")
+    clock.instant += timedelta(minutes=16)
+    assert client.post("/api/v1/auth/staff", json=right()).status_code == 200
+
+
+def test_guessing_a_client_secret_stalls_too__D1_D2(client: TestClient) -> None:
+    body = {"client_id": "dept-unknown", "client_secret": "guess"}
+    answers = [client.post("/api/v1/auth/token", json=body).status_code for _ in range(6)]
+    # An unknown id is throttled like a known one: the answers do not tell which ids exist.
+    assert answers == [401, 401, 401, 401, 401, 429]

@@ -447,3 +447,14 @@ appeal_overrides = Table(
     Column("approved_by", String(96)),
     Column("approved_at", Instant),
 )
+
+# Failed staff and client sign-ins by keyed hash of the account name: enough to slow guessing
+# (a few tries a quarter of an hour), nothing that names who tried.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("subject_index", LargeBinary(32), nullable=False),
+    Column("at", Instant, nullable=False),
+    Index("ix_sign_in_failures_subject_index_at", "subject_index", "at"),
+)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from healthcode.db.schema import one_time_codes, outbox_messages, sessions
+from healthcode.db.schema import one_time_codes, outbox_messages, sessions, sign_in_failures
 from healthcode.security.vault import Vault
 
 
@@ -165,3 +165,23 @@ class OutboxStore:
             )
             for row in self._connection.execute(query)
         ]
+
+
+class FailureStore:
+    """Failed sign-ins by keyed hash of the account name they named (known or not)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, subject_index: bytes, at: datetime) -> None:
+        self._connection.execute(
+            insert(sign_in_failures).values(subject_index=subject_index, at=at)
+        )
+
+    def since(self, subject_index: bytes, since: datetime) -> int:
+        count: int = self._connection.execute(
+            select(func.count()).where(
+                sign_in_failures.c.subject_index == subject_index, sign_in_failures.c.at > since
+            )
+        ).scalar_one()
+        return count

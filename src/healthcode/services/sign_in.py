@@ -15,7 +15,12 @@ from datetime import timedelta
 from typing import Final
 
 from healthcode.db.accounts_store import ClientStore, ResidentStore, StaffStore
-from healthcode.db.sessions_store import OneTimeCodeStore, SessionStore, StoredSession
+from healthcode.db.sessions_store import (
+    FailureStore,
+    OneTimeCodeStore,
+    SessionStore,
+    StoredSession,
+)
 from healthcode.domain.identity import phone_problem
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
@@ -31,6 +36,10 @@ CODE_ATTEMPTS: Final = 5
 # A phone gets at most one code a minute and five an hour: an SMS costs money and annoys.
 CODE_SPACING: Final = timedelta(minutes=1)
 CODES_PER_HOUR: Final = 5
+# Five wrong tries at one account name a quarter of an hour: a person who mistyped waits a little,
+# a guesser gets nowhere (the TOTP window alone would let thousands of tries a day through).
+FAILURES_ALLOWED: Final = 5
+FAILURE_WINDOW: Final = timedelta(minutes=15)
 LIFETIMES: Final = {
     PrincipalKind.RESIDENT: timedelta(days=7),
     PrincipalKind.STAFF: timedelta(hours=8),
@@ -54,6 +63,12 @@ WRONG_CODE = SignInError(
 WRONG_CREDENTIALS = SignInError(
     "sign_in_failed",
     Bilingual("账号、密码或动态口令错误。", "Wrong account, password or one-time password."),
+)
+
+
+TOO_MANY_ATTEMPTS = SignInError(
+    "too_many_attempts",
+    Bilingual("尝试次数过多，请 15 分钟后再试。", "Too many attempts; try again in 15 minutes."),
 )
 
 
@@ -125,28 +140,31 @@ def sign_in_staff(
     uow: UnitOfWork, username: str, password: str, one_time: str
 ) -> SignedIn | SignInError:
     staff = StaffStore(uow.connection, uow.runtime.vault)
-    account = staff.by_username(username.strip())
+    name = username.strip()
+    throttled = _throttled(uow, "staff", name)
+    if throttled is not None:
+        return throttled
+    account = staff.by_username(name)
     # An unknown name costs the same argon2 time as a known one: timing does not list accounts.
     matches = password_matches(account.password_hash if account else decoy_hash(), password)
     if account is None or not matches or account.disabled_at is not None:
-        uow.audit("sign-in.staff", audit_pseudonym(uow.runtime.vault, "staff", username), "refused")
-        return WRONG_CREDENTIALS
+        return _failed(uow, "staff", name, audit_pseudonym(uow.runtime.vault, "staff", name))
     if not code_matches(staff.totp_secret(account.id), one_time, uow.now):
-        uow.audit("sign-in.staff", f"staff:{account.username}", outcome="refused")
-        return WRONG_CREDENTIALS
+        return _failed(uow, "staff", name, f"staff:{account.username}")
     uow.audit("sign-in.staff", f"staff:{account.username}")
     principal = staff_principal(account.id, account.username, account.roles, account.region)
     return _session(uow, PrincipalKind.STAFF, account.id, principal)
 
 
 def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | SignInError:
-    client = ClientStore(uow.connection).get(client_id.strip())
+    name = client_id.strip()
+    throttled = _throttled(uow, "client", name)
+    if throttled is not None:
+        return throttled
+    client = ClientStore(uow.connection).get(name)
     matches = password_matches(client.secret_hash if client else decoy_hash(), secret)
     if client is None or not matches or client.disabled_at is not None:
-        uow.audit(
-            "sign-in.client", audit_pseudonym(uow.runtime.vault, "client", client_id), "refused"
-        )
-        return WRONG_CREDENTIALS
+        return _failed(uow, "client", name, audit_pseudonym(uow.runtime.vault, "client", name))
     uow.audit("sign-in.client", f"client:{client.id}")
     principal = client_principal(client.id, client.categories, client.purpose)
     return _session(uow, PrincipalKind.CLIENT, client.id, principal)
@@ -203,6 +221,25 @@ def client_principal(client_id: str, categories: tuple[str, ...], purpose: str) 
         categories=frozenset(categories),
         purpose=purpose,
     )
+
+
+def _failure_index(uow: UnitOfWork, kind: str, name: str) -> bytes:
+    return uow.runtime.vault.blind_index("sign-in-failure", f"{kind}:{name}")
+
+
+def _throttled(uow: UnitOfWork, kind: str, name: str) -> SignInError | None:
+    """Refused before any password is checked once the name had its tries: guessing stalls."""
+    failures = FailureStore(uow.connection)
+    if failures.since(_failure_index(uow, kind, name), uow.now - FAILURE_WINDOW) < FAILURES_ALLOWED:
+        return None
+    uow.audit(f"sign-in.{kind}", audit_pseudonym(uow.runtime.vault, kind, name), "throttled")
+    return TOO_MANY_ATTEMPTS
+
+
+def _failed(uow: UnitOfWork, kind: str, name: str, target: str) -> SignInError:
+    FailureStore(uow.connection).add(_failure_index(uow, kind, name), uow.now)
+    uow.audit(f"sign-in.{kind}", target, outcome="refused")
+    return WRONG_CREDENTIALS
 
 
 def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Principal) -> SignedIn:

@@ -136,9 +136,12 @@ def _accepted(result: SignedIn | SignInError) -> SignedIn:
 
 
 def _api_error(error: SignInError) -> ApiError:
-    status = {"too_many_codes": 429, "invalid_phone": 400, "sender_unavailable": 503}.get(
-        error.code, 401
-    )
+    status = {
+        "too_many_codes": 429,
+        "too_many_attempts": 429,
+        "invalid_phone": 400,
+        "sender_unavailable": 503,
+    }.get(error.code, 401)
     return ApiError(status, error.code, error.text, "phone" if status == 400 else None)
 
 
