@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from builders import march, operator, resident_id
 from healthcode.db import audit
@@ -178,3 +179,10 @@ def test_a_chain_rebuilt_without_the_key_does_not_verify__D3(runtime: Runtime) -
             prev = digest
         connection.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
     assert chain_problems(runtime)
+
+
+def test_a_failing_statement_names_no_bound_value__D2(engine: Engine) -> None:
+    """Errors reach logs: the statement may be named, the values bound to it never."""
+    with pytest.raises(DBAPIError) as raised, engine.begin() as connection:
+        connection.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": CANARY_ID})
+    assert CANARY_ID not in str(raised.value)

@@ -12,11 +12,13 @@ from sqlalchemy.engine import make_url
 def connect(url: str) -> Engine:
     """An engine for `url`; for SQLite the file's directory is created and durability is set."""
     parsed = make_url(url)
+    # hide_parameters: an error's message names the statement, never the values bound to it (they
+    # can be blind indexes or other personal data), so nothing personal reaches a log (D2).
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
