@@ -166,9 +166,12 @@ def approve_override(
         return refused(uow, action, SAME_PERSON, appeal.id, target)
     if pending.expires_at <= uow.now:
         return refused(uow, action, OVERRIDE_EXPIRED, appeal.id, target)
-    store.approve_override(pending.id, principal.label, uow.now)
     facts = _designation(uow, appeal, pending)
-    return _record(uow, principal, appeal, facts, AppealEventKind.OVERRIDE_APPROVED, action)
+    done = _record(uow, principal, appeal, facts, AppealEventKind.OVERRIDE_APPROVED, action)
+    # Approved only once its designation is on record: a refused one stays pending, not half done.
+    if isinstance(done, Correction):
+        store.approve_override(pending.id, principal.label, uow.now)
+    return done
 
 
 def _designation(uow: UnitOfWork, appeal: StoredAppeal, override: Override) -> list[Fact]:
