@@ -8,21 +8,18 @@ Input that cannot be used at all (an invalid document number or phone) raises `A
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 from healthcode.domain.text import Bilingual
+from healthcode.services.refusals import Refusal
 
 
 class AppealError(ValueError):
     """Input an appeal cannot be taken with; the message names the field, never its value."""
 
 
-@dataclass(frozen=True, slots=True)
-class AppealRefusal:
-    status: int  # the HTTP status the web layer answers with
-    code: str  # stable, for apps and tests
-    text: Bilingual
+# The shape every returned refusal has; named for what refuses here.
+AppealRefusal = Refusal
 
 
 NOT_FOUND: Final = AppealRefusal(404, "not_found", Bilingual("找不到该申诉。", "Appeal not found."))

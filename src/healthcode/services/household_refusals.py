@@ -5,24 +5,14 @@ Stable codes for apps, bilingual texts for people; none names personal data (D2)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 from healthcode.domain.text import Bilingual
 from healthcode.services.applications import ApplicationError
+from healthcode.services.refusals import Refusal
 
 # Enough for any household; the cap keeps one phone from collecting strangers' codes.
 MAX_FAMILY: Final = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a household request was not done; `code` is stable, the text names no personal data."""
-
-    status: int
-    code: str
-    text: Bilingual
-    field: str | None = None
 
 
 def invalid_application(error: ApplicationError) -> Refusal:

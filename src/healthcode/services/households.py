@@ -29,10 +29,10 @@ from healthcode.services.household_refusals import (
     SELF_ELSEWHERE,
     SELF_FIRST,
     TOO_MANY,
-    Refusal,
     invalid_application,
     version_refused,
 )
+from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 

@@ -20,7 +20,7 @@ from healthcode.services.appeals_answers import Answer
 from healthcode.services.appeals_handling import Correction
 from healthcode.services.appeals_oversight import AppealStats, StatsRow
 from healthcode.services.appeals_reading import AppealView, QueueItem, ResidentAppeal
-from healthcode.services.appeals_refusals import AppealError, AppealRefusal
+from healthcode.services.appeals_refusals import AppealError
 from healthcode.web.errors import INVALID, ApiError
 
 CATEGORY_NAMES: Final = {
@@ -39,10 +39,6 @@ STATUS_NAMES: Final = {
     AppealStatus.ANSWERED: Bilingual("已答复", "Answered"),
     AppealStatus.REJECTED: Bilingual("未予支持", "Not upheld"),
 }
-
-
-def appeal_refused(refusal: AppealRefusal) -> ApiError:
-    return ApiError(refusal.status, refusal.code, refusal.text)
 
 
 def appeal_invalid(error: AppealError) -> ApiError:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthcode.domain.text import Bilingual
+from healthcode.services.refusals import Refusal
 from healthcode.web.i18n import language
 from healthcode.web.rendering import render
 
@@ -45,6 +46,11 @@ INTERNAL = Bilingual("系统繁忙，请稍后再试。", "Something went wrong 
 
 def not_found() -> ApiError:
     return ApiError(404, "not_found", NOT_FOUND)
+
+
+def refused(refusal: Refusal) -> ApiError:
+    """A refusal a use case returned (and audited), as the error the caller receives."""
+    return ApiError(refusal.status, refusal.code, refusal.text, refusal.field)
 
 
 def forbidden() -> ApiError:

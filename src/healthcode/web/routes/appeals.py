@@ -43,7 +43,6 @@ from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import (
     answer_json,
     appeal_invalid,
-    appeal_refused,
     correction_json,
     filed_json,
     override_json,
@@ -52,7 +51,7 @@ from healthcode.web.appeal_views import (
     view_json,
 )
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import ApiError, not_found
+from healthcode.web.errors import ApiError, not_found, refused
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
@@ -250,7 +249,7 @@ def _acted(
 
 def _done(outcome: T | AppealRefusal) -> T:
     if isinstance(outcome, AppealRefusal):  # audited and committed with the unit of work
-        raise appeal_refused(outcome)
+        raise refused(outcome)
     return outcome
 
 

@@ -23,7 +23,6 @@ from healthcode.services.appeals_reading import appeals_for_resident
 from healthcode.services.appeals_refusals import AppealError, AppealRefusal
 from healthcode.services.explanations import Explanation
 from healthcode.services.facts import record_facts
-from healthcode.services.household_refusals import Refusal
 from healthcode.services.households import (
     FamilyMember,
     LinkedPerson,
@@ -33,12 +32,12 @@ from healthcode.services.households import (
     person_for,
     unbind,
 )
+from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import (
     appeal_invalid,
-    appeal_refused,
     filed_json,
     resident_appeal_json,
 )
@@ -49,7 +48,7 @@ from healthcode.web.code_views import (
     person_json,
 )
 from healthcode.web.deps import metrics_of, unit_of_work
-from healthcode.web.errors import ApiError, not_found
+from healthcode.web.errors import ApiError, not_found, refused
 from healthcode.web.i18n import language
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
@@ -190,7 +189,7 @@ def file_appeal(
     except AppealError as error:  # nothing was stored: the transaction rolled back
         raise appeal_invalid(error) from None
     if isinstance(filed, AppealRefusal):  # a person not on the account: audited, then 404
-        raise appeal_refused(filed)
+        raise refused(filed)
     return filed_json(filed)
 
 
@@ -231,4 +230,4 @@ def _issued(request: Request, caller: Caller, person_id: str, *, paper: bool) ->
 def _refused(refusal: Refusal | None) -> ApiError:
     if refusal is None:
         return ApiError(500, "internal_error", NO_CODE)
-    return ApiError(refusal.status, refusal.code, refusal.text, refusal.field)
+    return refused(refusal)
