@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from healthcode.db.audit import LoggedEntry
 from healthcode.domain.decisions import Decision
 from healthcode.domain.facts import PersonKey
-from healthcode.domain.timezones import CHINA_TIME
-
-
-def display_instant(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(CHINA_TIME).isoformat()
+from healthcode.domain.timezones import display_instant
 
 
 def decision_json(
@@ -51,8 +45,3 @@ def decision_fields(decision: Decision) -> dict[str, Any]:
         "flags": list(decision.flags),
         "next_review_at": display_instant(decision.next_review_at),
     }
-
-
-def audit_entry_json(logged: LoggedEntry) -> dict[str, Any]:
-    """An audit entry as the auditor reads it (names objects by pseudonym only, D2)."""
-    return {"seq": logged.seq, "at": display_instant(logged.at), **logged.entry.fields()}

@@ -33,8 +33,8 @@ from healthcode.codes.trust_list import TrustListError, verify_trust_list
 from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Venue
-from healthcode.presenters import display_instant
 from healthcode.tokens import PREFIX, CodeVersion
 from healthcode.tokens.base45 import ALPHABET, b45decode, b45encode
 from healthcode.tokens.qr import qr_png

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from builders import march, operator, risk_area
+from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import STAFF_ROLES, Role
 from healthcode.domain.venues import Venue
@@ -218,3 +220,42 @@ def test_a_bad_date_filter_names_the_field__D2(callers: Callers) -> None:
 
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "since"
+
+
+def _audited(runtime: Runtime, after: int) -> list[tuple[str, str, str]]:
+    with runtime.engine.connect() as connection:
+        rows = connection.execute(
+            select(audit_log.c.action, audit_log.c.role, audit_log.c.outcome)
+            .where(audit_log.c.seq > after)
+            .order_by(audit_log.c.seq)
+        )
+        return [tuple(row) for row in rows]
+
+
+def _last_seq(runtime: Runtime) -> int:
+    with runtime.engine.connect() as connection:
+        return int(connection.execute(select(func.max(audit_log.c.seq))).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("page_path", "api_path", "role", "action"),
+    [
+        ("/console/staff", "/api/v1/admin/staff", Role.SECURITY_ADMIN, "staff.list"),
+        ("/console/clients", "/api/v1/admin/clients", Role.SECURITY_ADMIN, "client.list"),
+        ("/console/audit", "/api/v1/audit", Role.AUDITOR, "audit.read"),
+        ("/console/audit?verify=true", "/api/v1/audit/verification", Role.AUDITOR, "audit.verify"),
+    ],
+    ids=["staff", "clients", "audit log", "audit chain"],
+)
+def test_the_console_page_and_the_api_audit_a_reading_alike__D2(
+    callers: Callers, runtime: Runtime, page_path: str, api_path: str, role: Role, action: str
+) -> None:
+    headers = callers.staff(role)
+    before_page = _last_seq(runtime)
+    page(callers, page_path, headers)
+    by_page = [entry for entry in _audited(runtime, before_page) if entry[0] == action]
+    before_api = _last_seq(runtime)
+    assert callers.client.get(api_path, headers=headers).status_code == 200
+    by_api = [entry for entry in _audited(runtime, before_api) if entry[0] == action]
+
+    assert by_page == by_api == [(action, role.value, "ok")]

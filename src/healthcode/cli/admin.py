@@ -23,7 +23,7 @@ from healthcode.codes.signing import (
 from healthcode.db import audit
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, upgrade
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.security.keyring import KeyringError, add_key_version, init_keyring
 
 db = typer.Typer(help="The database.")

@@ -20,6 +20,7 @@ from healthcode.domain.documents import RulesetError
 from healthcode.domain.exposure import AreaIndex
 from healthcode.domain.identity import mask_id_number
 from healthcode.domain.rules import Ruleset
+from healthcode.domain.timezones import display_instant
 from healthcode.exchange import (
     InputUnusable,
     RecordError,
@@ -27,7 +28,7 @@ from healthcode.exchange import (
     read_risk_areas,
     read_severe_designations,
 )
-from healthcode.presenters import decision_json, display_instant
+from healthcode.presenters import decision_json
 from healthcode.rulesets import default_ruleset, load_ruleset
 
 T = TypeVar("T")

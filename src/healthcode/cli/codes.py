@@ -21,8 +21,8 @@ from healthcode.codes.trust_list import TrustListError
 from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.identity import IdType
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue
-from healthcode.presenters import display_instant
 from healthcode.tokens import qr_png, qr_svg
 
 code = typer.Typer(help="Signed health codes (SPEC §3).")

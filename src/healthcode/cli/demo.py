@@ -33,7 +33,7 @@ from healthcode.demo.population import DEFAULT_PERSONS, Population, generate
 from healthcode.demo.residents import FIXED_RESIDENTS
 from healthcode.demo.staff import CREATED_BY, create_demo_staff, demo_one_time_password
 from healthcode.domain.facts import PersonKey
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring
 from healthcode.services.institutions import list_institutions
 from healthcode.services.runtime import Actor, Runtime, open_runtime

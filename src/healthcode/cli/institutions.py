@@ -14,7 +14,7 @@ from healthcode.cli.choices import member, person_key, show
 from healthcode.cli.errors import BadInputError
 from healthcode.domain.certificates import STATEMENT_TEXTS, InstitutionKind, Statement
 from healthcode.domain.identity import IdType
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.institutions import (
     issue_certificate,
     list_institutions,

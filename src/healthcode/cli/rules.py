@@ -15,7 +15,7 @@ from healthcode.cli.errors import BadInputError
 from healthcode.db.rulesets_store import StoredRuleset
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.regions import division
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import read_ruleset_document
 from healthcode.services.rulesets import (
     DryRun,

@@ -21,7 +21,7 @@ from healthcode.codes.jwk import public_jwk
 from healthcode.codes.keys import KeyPurpose
 from healthcode.codes.signing import active_signing_key
 from healthcode.codes.trust_list import publish_trust_list
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 
 trust_list_app = typer.Typer(help="This issuer's signed trust list of public keys (S1).")
 gateway = typer.Typer(help="Gateway mode: collect issuers' trust lists, serve them combined (S1).")

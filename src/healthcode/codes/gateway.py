@@ -41,7 +41,7 @@ from healthcode.codes.trust_list import (
     verify_trust_list,
 )
 from healthcode.db.trusted_issuers_store import StoredIssuer, TrustedIssuerStore
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.runtime import UnitOfWork
 
 GATEWAY_LIST_TYPE: Final = "healthcode-gateway-list+json"

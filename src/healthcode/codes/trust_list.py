@@ -32,7 +32,7 @@ from healthcode.codes.jws import (
 )
 from healthcode.codes.keys import KeyPurpose, KeyStatus, TrustedKey, issuer_problem
 from healthcode.codes.signing import SigningKey, active_signing_key, own_keys
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.runtime import UnitOfWork
 
 FORMAT: Final = 1

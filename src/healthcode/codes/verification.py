@@ -18,8 +18,8 @@ from healthcode.codes.trust import TrustSource
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.text import Bilingual
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision, VenuePolicy, Verdict
-from healthcode.presenters import display_instant
 from healthcode.rulesets import default_venue_policy
 from healthcode.tokens import (
     CodeVersion,

@@ -39,6 +39,20 @@ class NewClient:
     secret: str  # shown once; only its argon2 hash is kept
 
 
+def list_staff(uow: UnitOfWork) -> list[StaffAccount]:
+    """Every staff account, for security administrators; each listing is audited (D2)."""
+    accounts = StaffStore(uow.connection, uow.runtime.vault).all()
+    uow.audit("staff.list", detail=f"count={len(accounts)}")
+    return accounts
+
+
+def list_clients(uow: UnitOfWork) -> list[DepartmentClient]:
+    """The registry of department clients (D1); each listing is audited."""
+    clients = ClientStore(uow.connection).all()
+    uow.audit("client.list", detail=f"count={len(clients)}")
+    return clients
+
+
 def create_staff(
     uow: UnitOfWork,
     username: str,

@@ -30,8 +30,7 @@ from healthcode.domain.identity import (
     phone_problem,
     resident_id_birth_date,
 )
-from healthcode.domain.timezones import CHINA_TIME
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import CHINA_TIME, display_instant
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.evaluation import reevaluate
 from healthcode.services.runtime import UnitOfWork

@@ -28,8 +28,8 @@ from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import id_number_problem
 from healthcode.domain.rules import Colour
 from healthcode.domain.text import Bilingual
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision, Verdict
-from healthcode.presenters import display_instant
 from healthcode.rulesets import default_venue_policy
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.runtime import UnitOfWork

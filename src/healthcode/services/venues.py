@@ -18,8 +18,8 @@ from healthcode.db.venues_store import Rating, StoredDevice, StoredVenue, VenueS
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.regions import covers, region_problem
 from healthcode.domain.rules import Colour
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision
-from healthcode.presenters import display_instant
 from healthcode.rulesets import default_venue_policy
 from healthcode.services.runtime import UnitOfWork
 

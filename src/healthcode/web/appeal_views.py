@@ -14,7 +14,7 @@ from healthcode.db.appeals_store import StoredAppeal
 from healthcode.db.people import StoredPerson
 from healthcode.domain.appeals import AppealCategory, AppealStatus
 from healthcode.domain.text import Bilingual
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.appeals import FiledAppeal
 from healthcode.services.appeals_answers import Answer
 from healthcode.services.appeals_handling import Correction

@@ -10,7 +10,7 @@ import base64
 from typing import Any
 
 from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.explanations import Explanation, explain
 from healthcode.services.households import LinkedPerson, key_for
 from healthcode.services.runtime import UnitOfWork

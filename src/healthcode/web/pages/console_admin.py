@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from healthcode.db.accounts_store import ClientStore, StaffStore
 from healthcode.domain.facts import EVENT_TYPES
 from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
+from healthcode.services.accounts import list_clients, list_staff
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import ADMIN_ROLES, console_page
@@ -26,7 +26,7 @@ SecurityAdmin = Annotated[
 @router.get("/console/clients", response_class=HTMLResponse)
 def clients_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
-        clients = ClientStore(uow.connection).all()
+        clients = list_clients(uow)
     return console_page(
         request,
         caller,
@@ -50,7 +50,7 @@ def clients_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
 @router.get("/console/staff", response_class=HTMLResponse)
 def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
-        accounts = StaffStore(uow.connection, uow.runtime.vault).all()
+        accounts = list_staff(uow)
     return console_page(
         request,
         caller,

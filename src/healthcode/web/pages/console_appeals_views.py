@@ -15,7 +15,7 @@ from healthcode.db.appeals_store import StoredAppeal
 from healthcode.db.people import StoredPerson
 from healthcode.domain.appeals import AppealStatus
 from healthcode.domain.roles import Role
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.appeals_answers import ANSWERERS
 from healthcode.services.appeals_handling import APPROVERS
 from healthcode.services.appeals_reading import AppealView, QueueItem

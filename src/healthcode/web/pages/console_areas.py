@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from healthcode.db import audit
+from healthcode.db.audit import AuditQuery
 from healthcode.domain.timezones import CHINA_TIME
-from healthcode.presenters import audit_entry_json
+from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.errors import INVALID, ApiError
@@ -38,15 +38,10 @@ def audit_page(
 ) -> HTMLResponse:
     """`since` and `until` are China dates, both included; `verify` walks the whole chain."""
     first, last = _day(since, "since"), _day(until, "until")
-    query = audit.AuditQuery(
-        action or None, actor or None, _start(first), _start(last, 1), before, PAGE
-    )
+    query = AuditQuery(action or None, actor or None, _start(first), _start(last, 1), before, PAGE)
     with unit_of_work(request, caller) as uow:
-        entries = audit.read(uow.connection, query)
-        uow.audit("audit.read", detail=f"entries={len(entries)}")
-        report = audit.verify(uow.connection, uow.runtime.audit_key) if verify else None
-        if report is not None:
-            uow.audit("audit.verify", outcome="ok" if report.intact else "tampered")
+        entries = read_audit_log(uow, query)
+        report = verify_audit_log(uow) if verify else None
     filters = {"action": action or "", "actor": actor or "", "since": first, "until": last}
     return console_page(
         request,

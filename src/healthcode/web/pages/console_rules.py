@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
 from healthcode.services.dashboard import region_name
 from healthcode.services.rulesets import UNKNOWN_REGION, DryRun, dry_run, moves_json

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from healthcode.db.sessions_store import OutboxStore
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.messages import OutboxSender
 from healthcode.web.access import Caller, public
 from healthcode.web.errors import not_found

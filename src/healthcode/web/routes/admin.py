@@ -14,12 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from healthcode.db import audit
-from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAccount, StaffStore
+from healthcode.db.accounts_store import DepartmentClient, StaffAccount
+from healthcode.db.audit import AuditQuery
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.domain.timezones import CHINA_TIME
-from healthcode.presenters import audit_entry_json, display_instant
+from healthcode.domain.timezones import CHINA_TIME, display_instant
 from healthcode.security.totp import provisioning_uri
 from healthcode.services.accounts import (
     AccountError,
@@ -28,8 +27,11 @@ from healthcode.services.accounts import (
     create_staff,
     disable_client,
     disable_staff,
+    list_clients,
+    list_staff,
     register_client,
 )
+from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
 from healthcode.web.access import Caller, SessionCache, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.errors import ApiError, not_found
@@ -63,8 +65,7 @@ class NewClientRequest(BaseModel):
 @router.get("/admin/staff")
 def staff_accounts(request: Request, caller: SecurityAdmin) -> list[dict[str, Any]]:
     with unit_of_work(request, caller) as uow:
-        accounts = StaffStore(uow.connection, uow.runtime.vault).all()
-        uow.audit("staff.list", detail=f"count={len(accounts)}")
+        accounts = list_staff(uow)
     return [_staff_json(account) for account in accounts]
 
 
@@ -105,8 +106,7 @@ def disable_staff_account(staff_id: str, request: Request, caller: SecurityAdmin
 def clients(request: Request, caller: SecurityAdmin) -> list[dict[str, Any]]:
     """The registry of department clients: their data categories and declared purpose (D1)."""
     with unit_of_work(request, caller) as uow:
-        registered = ClientStore(uow.connection).all()
-        uow.audit("client.list", detail=f"count={len(registered)}")
+        registered = list_clients(uow)
     return [_client_json(client) for client in registered]
 
 
@@ -151,10 +151,9 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The audit log, newest first; `next_before` pages on. Objects are pseudonyms, never data."""
-    query = audit.AuditQuery(action, actor, _aware(since), _aware(until), before, limit)
+    query = AuditQuery(action, actor, _aware(since), _aware(until), before, limit)
     with unit_of_work(request, caller) as uow:
-        entries = audit.read(uow.connection, query)
-        uow.audit("audit.read", detail=f"entries={len(entries)}")
+        entries = read_audit_log(uow, query)
     last = entries[-1].seq if len(entries) == limit else None
     return {"entries": [audit_entry_json(logged) for logged in entries], "next_before": last}
 
@@ -163,8 +162,7 @@ def audit_log(
 def audit_verification(request: Request, caller: Auditor) -> dict[str, Any]:
     """Check that no entry was edited, deleted or reordered (`healthcode audit verify`)."""
     with unit_of_work(request, caller) as uow:
-        report = audit.verify(uow.connection, uow.runtime.audit_key)
-        uow.audit("audit.verify", outcome="ok" if report.intact else "tampered")
+        report = verify_audit_log(uow)
     return {"intact": report.intact, "entries": report.entries, "problems": list(report.problems)}
 
 

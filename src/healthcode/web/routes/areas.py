@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.roles import Role
+from healthcode.domain.timezones import display_instant
 from healthcode.exchange import RecordParser, parse_risk_area, parse_severe_designation
-from healthcode.presenters import display_instant
 from healthcode.services.areas import AreaReport, record_risk_areas, record_severe_designations
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow

@@ -17,7 +17,7 @@ from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.services.rulesets import (
     Activation,
     activate_due_rulesets,

@@ -25,7 +25,7 @@ from healthcode.codes.gateway import GatewayError, gateway_list, register_issuer
 from healthcode.codes.trust_list import TrustList, publish_trust_list
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.presenters import display_instant
+from healthcode.domain.timezones import display_instant
 from healthcode.web.access import Caller, allow, public
 from healthcode.web.deps import unit_of_work
 from healthcode.web.errors import ApiError

@@ -22,8 +22,8 @@ from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType, id_number_problem, normalise_id_number
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
+from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue
-from healthcode.presenters import display_instant
 from healthcode.services.checkpoint import (
     CheckpointError,
     check_by_registration,
