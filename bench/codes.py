@@ -28,13 +28,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from healthcode.clock import FrozenClock
-from healthcode.codes.issuing import issue_code
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust import DatabaseTrust, ListTrust
-from healthcode.codes.trust_list import publish_trust_list, verify_trust_list
-from healthcode.codes.verification import verify_code
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
 from healthcode.domain.areas import RiskLevel
@@ -45,6 +38,11 @@ from healthcode.domain.timezones import CHINA_TIME
 from healthcode.domain.venues import Venue
 from healthcode.security.keyring import generate_keyring
 from healthcode.security.vault import Vault
+from healthcode.services.codes.issuing import issue_code
+from healthcode.services.codes.signing import active_signing_key
+from healthcode.services.codes.trust import DatabaseTrust, ListTrust
+from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.services.codes.verification import verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Actor, Runtime
 from healthcode.settings import Settings
@@ -59,6 +57,9 @@ from healthcode.tokens import (
     read_token,
 )
 from healthcode.tokens.base45 import b45decode
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose
+from healthcode.tokens.trust_lists import verify_trust_list
 
 NOW = datetime(2021, 3, 20, 12, tzinfo=CHINA_TIME)
 FIRST17 = "33010619800101123"

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from builders import march
-from healthcode.codes.jwk import key_id, public_jwk
-from healthcode.codes.keys import KeyPurpose, KeyStatus, TrustedKey
-from healthcode.codes.signing import SigningKey
-from healthcode.codes.trust_list import TrustList, sign_trust_list, verify_trust_list
 from healthcode.domain.rules import Colour
 from healthcode.tokens import CodeClaims, CodeVersion, Medium, issue_token
+from healthcode.tokens.jwk import key_id, public_jwk
+from healthcode.tokens.keys import KeyPurpose, KeyStatus, SigningKey, TrustedKey
+from healthcode.tokens.trust_lists import TrustList, sign_trust_list, verify_trust_list
 
 ISSUED = march(20)
 

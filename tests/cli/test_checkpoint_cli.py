@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from builders import resident_id
-from healthcode.codes.jwk import public_jwk
+from healthcode.tokens.jwk import public_jwk
 
 GRANDMA = resident_id(birth="19380303", seq="101")
 DAUGHTER = resident_id(birth="19700303", seq="001")

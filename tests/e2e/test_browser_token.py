@@ -23,21 +23,21 @@ from playwright.sync_api import Browser, Page, Playwright, Route
 
 from codes_builders import ISSUED, code, signed_list, signing_key, trusted
 from e2e.browser import STATIC, fake_camera_browser, save_screenshot, serve, write_fake_camera
-from healthcode.codes.encoding import b64url_decode, b64url_encode
-from healthcode.codes.gateway import GATEWAY_LIST_TYPE
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.jws import canonical_json, sign_jws
-from healthcode.codes.keys import KeyStatus
-from healthcode.codes.trust import ListTrust
-from healthcode.codes.trust_list import TrustListError, verify_trust_list
-from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Venue
+from healthcode.services.codes.trust import ListTrust
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.tokens import PREFIX, CodeVersion
 from healthcode.tokens.base45 import ALPHABET, b45decode, b45encode
+from healthcode.tokens.base64url import b64url_decode, b64url_encode
+from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.jws import canonical_json, sign_jws
+from healthcode.tokens.keys import KeyStatus
 from healthcode.tokens.qr import qr_png
+from healthcode.tokens.trust_lists import TrustListError, verify_trust_list
 
 ZHEJIANG_ROOT, ZHEJIANG = signing_key("CN-33"), signing_key("CN-33")
 RETIRED, REVOKED = signing_key("CN-33"), signing_key("CN-33")

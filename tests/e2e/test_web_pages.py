@@ -14,7 +14,6 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from builders import fact, operator
 from e2e.browser import fake_camera_browser, save_screenshot, write_fake_camera
 from e2e.conftest import LiveServer
-from healthcode.codes.issuing import issue_code
 from healthcode.domain.applications import Channel
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import Action, HealthMonitoring, Person
@@ -24,6 +23,7 @@ from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff
 from healthcode.services.applications import apply_for_code
+from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.status import code_status
 from healthcode.services.venues import register_venue

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from builders import ManualClock, fact, isolation, march, operator, resident_id
-from healthcode.codes.issuing import issue_code
 from healthcode.db.schema import applications, audit_log, code_history, persons
 from healthcode.domain.applications import INTERNATIONAL_REFUSED, Channel, Relationship
 from healthcode.domain.facts import Entry, Person, Source
@@ -20,6 +19,7 @@ from healthcode.services.applications import (
     ApplicationRefusedError,
     apply_for_code,
 )
+from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from healthcode.tokens import CodeVersion

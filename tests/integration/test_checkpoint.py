@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from builders import ManualClock, fact, isolation, march, operator, resident_id
-from healthcode.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.db.institutions_store import InstitutionStore
 from healthcode.db.schema import audit_log, persons
 from healthcode.domain.areas import RiskLevel
@@ -41,6 +40,7 @@ from healthcode.services.checkpoint import (
     check_certificate,
     check_itinerary_card,
 )
+from healthcode.services.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.services.facts import record_facts
 from healthcode.services.institutions import issue_certificate, register_institution
 from healthcode.services.runtime import Actor, Runtime

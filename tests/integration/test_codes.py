@@ -12,20 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from builders import ManualClock, march, operator, resident_id
-from healthcode.codes.encoding import b64url_encode
-from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose, KeyStatus
-from healthcode.codes.signing import (
-    SigningKeyError,
-    active_signing_key,
-    own_keys,
-    revoke_signing_key,
-    rotate_signing_key,
-)
-from healthcode.codes.trust import DatabaseTrust, ListTrust
-from healthcode.codes.trust_list import publish_trust_list, verify_trust_list
-from healthcode.codes.verification import Verification, verify_code
 from healthcode.db import audit
 from healthcode.db.schema import audit_log, code_subjects, signing_keys
 from healthcode.domain.areas import RiskLevel
@@ -41,11 +27,26 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Venue
+from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
+from healthcode.services.codes.signing import (
+    SigningKeyError,
+    active_signing_key,
+    own_keys,
+    revoke_signing_key,
+    rotate_signing_key,
+)
+from healthcode.services.codes.trust import DatabaseTrust, ListTrust
+from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from healthcode.services.scans import purge_scans
 from healthcode.tokens import PREFIX, read_token
 from healthcode.tokens.base45 import b45decode
+from healthcode.tokens.base64url import b64url_encode
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose, KeyStatus
+from healthcode.tokens.trust_lists import verify_trust_list
 
 NAME = "张小三"
 PHONE = "13912345678"

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from builders import ManualClock, operator
-from healthcode.codes.issuing import issue_code
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import (
     audit_log,
@@ -30,6 +29,7 @@ from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring
 from healthcode.security.vault import Vault
 from healthcode.services import destruction
 from healthcode.services.appeals import file_appeal_by_call
+from healthcode.services.codes.issuing import issue_code
 from healthcode.services.destruction import (
     DestructionError,
     destroy_personal_data,

@@ -9,23 +9,23 @@ from sqlalchemy import update
 
 from builders import ManualClock, operator
 from codes_builders import ISSUED, code, signed_list, signing_key, trusted
-from healthcode.codes.gateway import (
+from healthcode.db.schema import trusted_issuers
+from healthcode.domain.areas import RiskLevel
+from healthcode.domain.venues import Venue
+from healthcode.services.codes.gateway import (
     GatewayError,
     gateway_list,
     register_issuer,
     submit_trust_list,
-    verify_gateway_list,
 )
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose, KeyStatus
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust import DatabaseTrust
-from healthcode.codes.verification import Verification, verify_code
-from healthcode.db.schema import trusted_issuers
-from healthcode.domain.areas import RiskLevel
-from healthcode.domain.venues import Venue
+from healthcode.services.codes.signing import active_signing_key
+from healthcode.services.codes.trust import DatabaseTrust
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.runtime import Runtime
 from healthcode.tokens import Rejection
+from healthcode.tokens.gateway_lists import verify_gateway_list
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose, KeyStatus
 
 JIANGSU_ROOT, JIANGSU_KEY = signing_key("CN-32"), signing_key("CN-32")
 JIANGSU_ROOT_JWK = public_jwk(JIANGSU_ROOT.public_key)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from builders import ManualClock, march, operator, risk_area
 from healthcode.cli.worker import run_round
-from healthcode.codes.jwk import public_jwk
 from healthcode.db.schema import audit_log, scanner_devices, scans
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
@@ -31,6 +30,7 @@ from healthcode.services.venues import (
     set_area_risk,
     venue_decision,
 )
+from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import (
     ScanDecision,
     ScanRequest,

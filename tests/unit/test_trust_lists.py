@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
-from healthcode.codes.encoding import b64url_decode, b64url_encode
-from healthcode.codes.gateway import GATEWAY_LIST_TYPE, verify_gateway_list
-from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk
-from healthcode.codes.jws import canonical_json, sign_jws
-from healthcode.codes.keys import KeyPurpose, KeyStatus
-from healthcode.codes.trust import ListTrust, verify_any_list
-from healthcode.codes.trust_list import TrustListError, verify_trust_list
+from healthcode.services.codes.trust import ListTrust, verify_any_list
 from healthcode.tokens import Rejection
+from healthcode.tokens.base64url import b64url_decode, b64url_encode
+from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE, verify_gateway_list
+from healthcode.tokens.jwk import JwkError, public_jwk, public_key_from_jwk
+from healthcode.tokens.jws import canonical_json, sign_jws
+from healthcode.tokens.keys import KeyPurpose, KeyStatus
+from healthcode.tokens.trust_lists import TrustListError, verify_trust_list
 
 ROOT = signing_key("CN-32")
 CODE_KEY = signing_key("CN-32")

@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codes_builders import ISSUED, code, read_list, signed_list, signing_key, trusted
-from healthcode.codes.keys import KeyStatus
-from healthcode.codes.trust import ListTrust
-from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.venues import Purpose, Venue
+from healthcode.services.codes.trust import ListTrust
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.tokens import PREFIX, CodeVersion, Rejection
 from healthcode.tokens.base45 import ALPHABET, b45encode
+from healthcode.tokens.keys import KeyStatus
 
 JIANGSU_ROOT, JIANGSU = signing_key("CN-32"), signing_key("CN-32")
 RETIRED, REVOKED = signing_key("CN-32"), signing_key("CN-32")

@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from builders import fact, march, operator, resident_id
-from healthcode.codes.issuing import issue_code
 from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import Person, Vaccination
@@ -17,6 +16,7 @@ from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
+from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from healthcode.services.venues import register_venue

@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from builders import ManualClock, diagnosis, march, operator, resident_id
 from e2e.browser import png_grey_pixels as png_pixels
-from healthcode.codes.trust import DatabaseTrust
-from healthcode.codes.verification import verify_code
 from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import Fact, Person
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
+from healthcode.services.codes.trust import DatabaseTrust
+from healthcode.services.codes.verification import verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from web_builders import Callers, Headers, RouteCase, assert_access

@@ -14,19 +14,19 @@ from sqlalchemy import select
 
 from builders import ManualClock, operator
 from codes_builders import ISSUED, signed_list, signing_key, trusted
-from healthcode.codes.gateway import verify_gateway_list
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust_list import verify_trust_list
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
 from healthcode.db.schema import audit_log
 from healthcode.domain.roles import Role
 from healthcode.security.keyring import generate_keyring
 from healthcode.security.vault import Vault
+from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Runtime
+from healthcode.tokens.gateway_lists import verify_gateway_list
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose
+from healthcode.tokens.trust_lists import verify_trust_list
 from healthcode.web import create_app
 from web_builders import Callers, Headers, RouteCase, assert_access
 

@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from healthcode.codes.jwk import public_jwk
 from healthcode.db.schema import audit_log, scans
 from healthcode.domain.roles import Role
 from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Runtime
+from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import ScanDecision, ScanRequest, sign_scan_request
 from healthcode.web import create_app
 from web_builders import Callers, RouteCase, assert_access

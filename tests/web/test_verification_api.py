@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from builders import ManualClock, fact, march, operator, resident_id
-from healthcode.codes.issuing import issue_code
 from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.certificates import InstitutionKind, Statement
@@ -31,6 +30,7 @@ from healthcode.domain.facts import (
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
+from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.institutions import issue_certificate, register_institution
 from healthcode.services.runtime import Actor, Runtime

@@ -13,18 +13,18 @@ import typer
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
-from healthcode.codes.keys import TrustedKey
-from healthcode.codes.signing import (
-    SigningKeyError,
-    own_keys,
-    revoke_signing_key,
-    rotate_signing_key,
-)
 from healthcode.db import audit
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, upgrade
 from healthcode.domain.timezones import display_instant
 from healthcode.security.keyring import KeyringError, add_key_version, init_keyring
+from healthcode.services.codes.signing import (
+    SigningKeyError,
+    own_keys,
+    revoke_signing_key,
+    rotate_signing_key,
+)
+from healthcode.tokens.keys import TrustedKey
 
 db = typer.Typer(help="The database.")
 keys = typer.Typer(help="Key material: the keyring for personal data, and code signing keys.")

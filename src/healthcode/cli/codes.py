@@ -15,15 +15,15 @@ from healthcode.cli import context
 from healthcode.cli.choices import member, person_key
 from healthcode.cli.errors import BadInputError
 from healthcode.cli.trust import read_json
-from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
-from healthcode.codes.trust import DatabaseTrust, ListTrust, TrustSource
-from healthcode.codes.trust_list import TrustListError
-from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.identity import IdType
 from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue
+from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
+from healthcode.services.codes.trust import DatabaseTrust, ListTrust, TrustSource
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.tokens import qr_png, qr_svg
+from healthcode.tokens.trust_lists import TrustListError
 
 code = typer.Typer(help="Signed health codes (SPEC §3).")
 AsJson = Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")]

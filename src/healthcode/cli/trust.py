@@ -11,17 +11,17 @@ import typer
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
-from healthcode.codes.gateway import (
+from healthcode.domain.timezones import display_instant
+from healthcode.services.codes.gateway import (
     GatewayError,
     gateway_list,
     register_issuer,
     submit_trust_list,
 )
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust_list import publish_trust_list
-from healthcode.domain.timezones import display_instant
+from healthcode.services.codes.signing import active_signing_key
+from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose
 
 trust_list_app = typer.Typer(help="This issuer's signed trust list of public keys (S1).")
 gateway = typer.Typer(help="Gateway mode: collect issuers' trust lists, serve them combined (S1).")

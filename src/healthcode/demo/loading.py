@@ -18,7 +18,6 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from healthcode.codes.jwk import public_jwk
 from healthcode.db.applications_store import ApplicationStore
 from healthcode.demo.population import PlannedApplication, Population
 from healthcode.demo.timeline import Record
@@ -32,6 +31,7 @@ from healthcode.services.institutions import list_institutions, register_institu
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.services.venues import list_devices, list_venues, register_device, register_venue
 from healthcode.tokens import CodeVersion
+from healthcode.tokens.jwk import public_jwk
 
 BATCH: Final = 1000  # facts a transaction, as `healthcode import` writes them
 PURPOSE: Final = "demo_load"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from healthcode.codes.encoding import b64url_encode
-from healthcode.codes.trust import DatabaseTrust
 from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
 from healthcode.db.people import StoredPerson
 from healthcode.domain.areas import RiskLevel
@@ -32,8 +30,10 @@ from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision, Verdict
 from healthcode.rulesets import default_venue_policy
 from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Rejection, TokenError
+from healthcode.tokens.base64url import b64url_encode
 from healthcode.tokens.certificates import (
     UnverifiedCertificate,
     check_certificate_signature,

@@ -30,16 +30,16 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, delete, func, select, tuple_
 
-from healthcode.codes.jws import canonical_json, sign_jws, unverified_payload
-from healthcode.codes.keys import KeyPurpose
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust_list import TrustListError, verify_signed
 from healthcode.db import audit
 from healthcode.db.schema import appeals, audit_head, metadata
 from healthcode.domain.destruction import DELETION_ORDER, KEPT
 from healthcode.security.keyring import destroy_keyring, load_keyring
+from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.destruction_aggregates import aggregates
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
+from healthcode.tokens.jws import canonical_json, sign_jws, unverified_payload
+from healthcode.tokens.keys import KeyPurpose
+from healthcode.tokens.trust_lists import TrustListError, verify_signed
 
 # Keys per DELETE: 5,000 × up to 4 key columns stays below SQLite's 32,766 bound parameters.
 BATCH: Final = 5000

@@ -12,8 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from healthcode.codes.encoding import b64url_encode
-from healthcode.codes.signing import active_signing_key
 from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
 from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
@@ -23,10 +21,12 @@ from healthcode.domain.identity import id_number_problem
 from healthcode.domain.regions import region_problem
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.applications import default_version
+from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.evaluation import reevaluate
 from healthcode.services.runtime import UnitOfWork
 from healthcode.services.venues import RegistrationError, check_identifier, check_name
 from healthcode.tokens import Medium
+from healthcode.tokens.base64url import b64url_encode
 from healthcode.tokens.certificates import CertificateClaims, sign_certificate
 
 SUBJECT_BYTES = 16

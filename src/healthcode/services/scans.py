@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-from healthcode.codes.jwk import public_key_from_jwk
 from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.venues_store import StoredDevice, VenueStore
 from healthcode.domain.text import Bilingual
 from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.jwk import public_key_from_jwk
 from healthcode.tokens.scan_reports import (
     ScanDecision,
     ScanRequest,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk
 from healthcode.db.venues_store import Rating, StoredDevice, StoredVenue, VenueStore
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.regions import covers, region_problem
@@ -22,6 +21,7 @@ from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision
 from healthcode.rulesets import default_venue_policy
 from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.jwk import JwkError, public_jwk, public_key_from_jwk
 
 _IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _MAX_NAME: Final = 128

@@ -1,7 +1,7 @@
 """A resident's code as the API returns it and the pages draw it: one shape for both.
 
 Only masked names and document numbers leave here (D2). The token is a fresh pseudonymous code
-(codes/issuing.py); the explanation comes from the rules that decided the stored colour.
+(services/codes/issuing.py); the explanation comes from the rules that decided the stored colour.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from healthcode.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.domain.timezones import display_instant
+from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.explanations import Explanation, explain
 from healthcode.services.households import LinkedPerson, key_for
 from healthcode.services.runtime import UnitOfWork

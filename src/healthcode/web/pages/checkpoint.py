@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from healthcode.codes.jwk import public_jwk
-from healthcode.codes.keys import KeyPurpose
-from healthcode.codes.signing import active_signing_key
-from healthcode.codes.trust_list import publish_trust_list
 from healthcode.domain.labels import ID_TYPE_NAMES, VENUE_NAMES
 from healthcode.domain.roles import Role
+from healthcode.services.codes.signing import active_signing_key
+from healthcode.services.codes.trust_lists import publish_trust_list
 from healthcode.services.venues import list_venues
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.keys import KeyPurpose
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.rendering import render

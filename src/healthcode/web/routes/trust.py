@@ -21,11 +21,17 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from healthcode.codes.gateway import GatewayError, gateway_list, register_issuer, submit_trust_list
-from healthcode.codes.trust_list import TrustList, publish_trust_list
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
+from healthcode.services.codes.gateway import (
+    GatewayError,
+    gateway_list,
+    register_issuer,
+    submit_trust_list,
+)
+from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.tokens.trust_lists import TrustList
 from healthcode.web.access import Caller, allow, public
 from healthcode.web.deps import unit_of_work
 from healthcode.web.errors import ApiError

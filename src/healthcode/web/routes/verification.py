@@ -14,8 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from healthcode.codes.trust import DatabaseTrust
-from healthcode.codes.verification import Verification, verify_code
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.checkpoints import CheckpointDecision, other_ways_in
 from healthcode.domain.facts import PersonKey
@@ -31,6 +29,8 @@ from healthcode.services.checkpoint import (
     check_certificate,
     check_itinerary_card,
 )
+from healthcode.services.codes.trust import DatabaseTrust
+from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.runtime import UnitOfWork
 from healthcode.services.venues import RegisteredVenue, RegistrationError, find_venue
 from healthcode.web.access import Caller, allow

@@ -11,8 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from healthcode.codes.encoding import b64url_encode
-from healthcode.codes.signing import active_signing_key
 from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
 from healthcode.db.people import StoredPerson
@@ -21,8 +19,10 @@ from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType
 from healthcode.domain.rules import Colour
 from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeClaims, CodeVersion, Medium, issue_token
+from healthcode.tokens.base64url import b64url_encode
 
 SUBJECT_BYTES = 16
 # A person stored without a name still gets a code; the checkpoint then sees no name at all.

@@ -21,8 +21,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from healthcode.codes.jwk import JwkError, key_id, public_jwk, public_key_from_jwk
-from healthcode.codes.jws import (
+from healthcode.domain.timezones import display_instant
+from healthcode.tokens.jwk import JwkError, key_id, public_jwk, public_key_from_jwk
+from healthcode.tokens.jws import (
     JwsError,
     canonical_json,
     json_payload,
@@ -30,10 +31,7 @@ from healthcode.codes.jws import (
     sign_jws,
     verify_jws,
 )
-from healthcode.codes.keys import KeyPurpose, KeyStatus, TrustedKey, issuer_problem
-from healthcode.codes.signing import SigningKey, active_signing_key, own_keys
-from healthcode.domain.timezones import display_instant
-from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.keys import KeyPurpose, KeyStatus, SigningKey, TrustedKey, issuer_problem
 
 FORMAT: Final = 1
 TRUST_LIST_TYPE: Final = "healthcode-trust-list+json"
@@ -52,17 +50,6 @@ class TrustList:
 
     def key(self, kid: str) -> TrustedKey | None:
         return next((key for key in self.keys if key.kid == kid), None)
-
-
-def publish_trust_list(uow: UnitOfWork) -> dict[str, str]:
-    """This issuer's keys as a signed trust list.
-
-    The root key and the first code key are created here if need be: a list published before any
-    code key existed would leave checkpoints unable to verify the first codes.
-    """
-    active_signing_key(uow, KeyPurpose.CODE)
-    root = active_signing_key(uow, KeyPurpose.TRUST_LIST)
-    return sign_trust_list(root, uow.now, own_keys(uow))
 
 
 def sign_trust_list(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from healthcode.codes.encoding import b64url_decode, b64url_encode
+from healthcode.tokens.base64url import b64url_decode, b64url_encode
 
 ES256: Final = "ES256"
 _MEMBERS: Final = frozenset(["protected", "payload", "signature"])

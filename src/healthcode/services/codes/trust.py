@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from healthcode.codes.gateway import GATEWAY_LIST_TYPE, verify_gateway_list
-from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk
-from healthcode.codes.jws import JwsError, protected_header
-from healthcode.codes.keys import KeyPurpose, TrustedKey, issuer_problem
-from healthcode.codes.signing import own_key
-from healthcode.codes.trust_list import TrustList, TrustListError, verify_trust_list
 from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.signing_store import SigningKeyStore
 from healthcode.db.trusted_issuers_store import TrustedIssuerStore
 from healthcode.domain.rules import Colour
+from healthcode.services.codes.signing import own_key
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Rejection
+from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE, verify_gateway_list
+from healthcode.tokens.jwk import JwkError, public_jwk, public_key_from_jwk
+from healthcode.tokens.jws import JwsError, protected_header
+from healthcode.tokens.keys import KeyPurpose, TrustedKey, issuer_problem
+from healthcode.tokens.trust_lists import TrustList, TrustListError, verify_trust_list
 
 # Key ids and subjects are base64url of 8 and 16 random bytes; nothing else is looked up.
 _KID = re.compile(r"[A-Za-z0-9_-]{1,32}")

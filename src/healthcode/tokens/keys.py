@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from healthcode.tokens import Rejection
+from healthcode.tokens.base64url import b64url_decode
 
 
 class KeyPurpose(StrEnum):
@@ -62,3 +63,20 @@ def issuer_problem(issuer: str) -> str | None:
     if not _ISSUER.fullmatch(issuer):
         return f"issuer {issuer!r} is not an ISO 3166 code such as CN-33 or CN"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A key this installation signs with. `kid` is base64url; COSE headers carry `kid_bytes`."""
+
+    kid: str
+    issuer: str
+    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+
+    @property
+    def kid_bytes(self) -> bytes:
+        return b64url_decode(self.kid)
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self.private_key.public_key()

@@ -3,59 +3,38 @@
 Issuers are registered with their root public key (out of band, by an operator); each list they
 submit must verify under that root and must not be older than the one held, so a replayed old list
 cannot bring a revoked key back. The gateway serves every held list, as received, inside one
-combined list signed by its own root:
-
-    {"format": 1, "gateway": ISSUER, "issued_at": INSTANT, "issuers": [signed trust list, …]}
-
-A checkpoint that holds the gateway's root verifies the combined list once and then trusts the
-lists inside it, so it can check codes of every registered issuer offline.
+combined list signed by its own root (`healthcode.tokens.gateway_lists`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from healthcode.codes.jwk import JwkError, public_jwk, public_key_from_jwk
-from healthcode.codes.jws import (
+from healthcode.db.trusted_issuers_store import StoredIssuer, TrustedIssuerStore
+from healthcode.domain.timezones import display_instant
+from healthcode.services.codes.signing import active_signing_key, own_keys
+from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE
+from healthcode.tokens.jwk import JwkError, public_jwk, public_key_from_jwk
+from healthcode.tokens.jws import (
     JwsError,
     canonical_json,
     json_payload,
-    protected_header,
     sign_jws,
     unverified_payload,
 )
-from healthcode.codes.keys import KeyPurpose, issuer_problem
-from healthcode.codes.signing import active_signing_key, own_keys
-from healthcode.codes.trust_list import (
+from healthcode.tokens.keys import KeyPurpose, issuer_problem
+from healthcode.tokens.trust_lists import (
     FORMAT,
-    TRUST_LIST_TYPE,
     TrustList,
     TrustListError,
-    instant,
-    parse_trust_list,
-    publish_trust_list,
-    text,
-    verify_signed,
     verify_trust_list,
 )
-from healthcode.db.trusted_issuers_store import StoredIssuer, TrustedIssuerStore
-from healthcode.domain.timezones import display_instant
-from healthcode.services.runtime import UnitOfWork
-
-GATEWAY_LIST_TYPE: Final = "healthcode-gateway-list+json"
 
 
 class GatewayError(ValueError):
     """A gateway operation refused; the message is one line saying why."""
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayList:
-    gateway: str
-    issued_at: datetime
-    lists: tuple[TrustList, ...]
 
 
 def register_issuer(uow: UnitOfWork, issuer: str, root_jwk: object) -> StoredIssuer:
@@ -126,36 +105,6 @@ def gateway_list(uow: UnitOfWork) -> dict[str, str]:
         "issuers": documents,
     }
     return sign_jws(canonical_json(payload), root.private_key, kid=root.kid, typ=GATEWAY_LIST_TYPE)
-
-
-def verify_gateway_list(document: object, root_public_jwk: object) -> GatewayList:
-    """The lists in a combined list once it verifies under the gateway's root."""
-    payload = verify_signed(document, root_public_jwk, GATEWAY_LIST_TYPE, "gateway list")
-    if payload.get("format") != FORMAT:
-        raise TrustListError(f"the gateway list is not format {FORMAT}")
-    inner = payload.get("issuers")
-    if not isinstance(inner, list):
-        raise TrustListError("the gateway list: issuers is not a list")
-    lists = tuple(_inner_list(item, index) for index, item in enumerate(inner))
-    issuers = [listed.issuer for listed in lists]
-    if len(set(issuers)) != len(issuers):
-        raise TrustListError("the gateway list names an issuer twice")
-    return GatewayList(
-        text(payload, "gateway", "the gateway list"),
-        instant(payload, "issued_at", "the gateway list"),
-        lists,
-    )
-
-
-def _inner_list(document: object, index: int) -> TrustList:
-    """A list inside a verified combined list: the gateway's signature vouches for it."""
-    try:
-        if protected_header(document)["typ"] != TRUST_LIST_TYPE:
-            raise JwsError("not a trust list")
-        payload = json_payload(unverified_payload(document), "the trust list")
-    except JwsError as error:
-        raise TrustListError(f"the gateway list: issuers[{index}]: {error}") from None
-    return parse_trust_list(payload)
 
 
 def _claimed_issuer(document: object) -> str:

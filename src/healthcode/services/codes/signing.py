@@ -7,39 +7,21 @@ but verifies until the codes it signed have expired. Revocation ends it at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from healthcode.codes.encoding import b64url_decode
-from healthcode.codes.jwk import key_id, public_jwk, public_key_from_jwk
-from healthcode.codes.keys import KeyPurpose, KeyStatus, TrustedKey, verification_end
 from healthcode.db.signing_store import SigningKeyStore, StoredSigningKey
 from healthcode.services.runtime import UnitOfWork
+from healthcode.tokens.jwk import key_id, public_jwk, public_key_from_jwk
+from healthcode.tokens.keys import KeyPurpose, KeyStatus, SigningKey, TrustedKey, verification_end
 
 MAX_REASON_LENGTH = 200
 
 
 class SigningKeyError(ValueError):
     """A key operation that cannot be done; the message is one line for the operator."""
-
-
-@dataclass(frozen=True, slots=True)
-class SigningKey:
-    """A key this installation signs with. `kid` is base64url; COSE headers carry `kid_bytes`."""
-
-    kid: str
-    issuer: str
-    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
-
-    @property
-    def kid_bytes(self) -> bytes:
-        return b64url_decode(self.kid)
-
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self.private_key.public_key()
 
 
 def active_signing_key(uow: UnitOfWork, purpose: str = KeyPurpose.CODE) -> SigningKey:

@@ -12,15 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from healthcode.codes.encoding import b64url_encode
-from healthcode.codes.keys import issuer_problem
-from healthcode.codes.trust import TrustSource
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision, VenuePolicy, Verdict
 from healthcode.rulesets import default_venue_policy
+from healthcode.services.codes.trust import TrustSource
 from healthcode.tokens import (
     CodeVersion,
     Medium,
@@ -30,7 +28,9 @@ from healthcode.tokens import (
     check_token,
     read_token,
 )
+from healthcode.tokens.base64url import b64url_encode
 from healthcode.tokens.codec import DEFAULT_LEEWAY
+from healthcode.tokens.keys import issuer_problem
 
 # Rejections after which the signature was checked: the code's claims are genuine and may be shown.
 _SIGNED: frozenset[Rejection | None] = frozenset([None, Rejection.EXPIRED, Rejection.NOT_YET_VALID])

@@ -14,7 +14,7 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from healthcode.codes.encoding import b64url_decode, b64url_encode
+from healthcode.tokens.base64url import b64url_decode, b64url_encode
 
 KID_BYTES: Final = 8
 _COORDINATE_BYTES: Final = 32
