@@ -15,7 +15,7 @@ from e2e.test_web_pages import sign_in_staff
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
-from healthcode.services.venues import register_venue
+from healthcode.services.checkpoint.venues import register_venue
 
 PHONE = "13800000001"
 

@@ -22,11 +22,11 @@ from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff
-from healthcode.services.applications import apply_for_code
+from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
+from healthcode.services.households.applications import apply_for_code
 from healthcode.services.status import code_status
-from healthcode.services.venues import register_venue
 from healthcode.tokens.qr import qr_png
 from web.test_policy_api import candidate
 

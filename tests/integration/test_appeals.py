@@ -23,22 +23,26 @@ from healthcode.domain.facts import (
     TestResult,
 )
 from healthcode.domain.identity import IdType
-from healthcode.services.appeals import FiledAppeal, file_appeal_by_call, file_appeal_from_code_page
-from healthcode.services.appeals_answers import Answer, answer_appeal
-from healthcode.services.appeals_handling import (
+from healthcode.services.appeals.answers import Answer, answer_appeal
+from healthcode.services.appeals.filing import (
+    FiledAppeal,
+    file_appeal_by_call,
+    file_appeal_from_code_page,
+)
+from healthcode.services.appeals.handling import (
     Correction,
     approve_override,
     correct_with_fact,
     reject_appeal,
     request_override,
 )
-from healthcode.services.appeals_reading import (
+from healthcode.services.appeals.reading import (
     appeal_for,
     appeals_for_handler,
     appeals_for_resident,
     find_by_person,
 )
-from healthcode.services.appeals_refusals import (
+from healthcode.services.appeals.refusals import (
     CLOSED,
     NOT_FOUND,
     REASON_REQUIRED,
@@ -46,7 +50,7 @@ from healthcode.services.appeals_refusals import (
     AppealRefusal,
 )
 from healthcode.services.facts import record_facts
-from healthcode.services.households import apply_for_account
+from healthcode.services.households.links import apply_for_account
 from healthcode.services.messages import OutboxSender
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import Runtime

@@ -13,14 +13,14 @@ from healthcode.domain.applications import INTERNATIONAL_REFUSED, Channel, Relat
 from healthcode.domain.facts import Entry, Person, Source
 from healthcode.domain.identity import IdType
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.applications import (
+from healthcode.services.codes.issuing import issue_code
+from healthcode.services.facts import record_facts
+from healthcode.services.households.applications import (
     Application,
     ApplicationError,
     ApplicationRefusedError,
     apply_for_code,
 )
-from healthcode.services.codes.issuing import issue_code
-from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from healthcode.tokens import CodeVersion
 

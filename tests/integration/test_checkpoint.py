@@ -33,18 +33,18 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Venue
-from healthcode.services.checkpoint import (
+from healthcode.services.checkpoint.alternatives import (
     CheckpointError,
     check_by_registration,
     check_by_test,
     check_certificate,
     check_itinerary_card,
 )
+from healthcode.services.checkpoint.institutions import issue_certificate, register_institution
+from healthcode.services.checkpoint.venues import RegistrationError
 from healthcode.services.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.services.facts import record_facts
-from healthcode.services.institutions import issue_certificate, register_institution
 from healthcode.services.runtime import Actor, Runtime
-from healthcode.services.venues import RegistrationError
 
 STAFF = Actor("staff-7", "checkpoint", "entry_check")
 CLERK = Actor("clerk", "institution", "certificate")

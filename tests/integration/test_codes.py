@@ -27,6 +27,7 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Venue
+from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.codes.signing import (
     SigningKeyError,
@@ -40,7 +41,6 @@ from healthcode.services.codes.trust_lists import publish_trust_list
 from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
-from healthcode.services.scans import purge_scans
 from healthcode.tokens import PREFIX, read_token
 from healthcode.tokens.base45 import b45decode
 from healthcode.tokens.base64url import b64url_encode

@@ -27,17 +27,17 @@ from healthcode.domain.appeals import AppealCategory, Language
 from healthcode.domain.destruction import DELETION_ORDER, KEPT
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring, load_keyring
 from healthcode.security.vault import Vault
-from healthcode.services import destruction
-from healthcode.services.appeals import file_appeal_by_call
+from healthcode.services.appeals.filing import file_appeal_by_call
 from healthcode.services.codes.issuing import issue_code
-from healthcode.services.destruction import (
+from healthcode.services.destruction import deletion
+from healthcode.services.destruction.deletion import (
     DestructionError,
     destroy_personal_data,
     plan_destruction,
     row_counts,
     verify_report,
 )
-from healthcode.services.households import apply_for_account
+from healthcode.services.households.links import apply_for_account
 from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import AUDIT_CHAIN, Runtime, open_runtime
 from healthcode.services.sign_in import send_sign_in_code, sign_in_client
@@ -219,7 +219,7 @@ def test_a_run_that_died_half_way_resumes_with_its_first_aggregates__D1(
     def crash(*_: object) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(destruction, "_finish", crash)
+    monkeypatch.setattr(deletion, "_finish", crash)
     with pytest.raises(RuntimeError):
         destroy_personal_data(keyed, WHO, lambda _: None, BATCH)
     with keyed.engine.connect() as connection:

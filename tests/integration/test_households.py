@@ -9,13 +9,7 @@ from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import applications, audit_log, household_links
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
-from healthcode.services.household_refusals import (
-    CONSENT_REQUIRED,
-    MAX_FAMILY,
-    SELF_FIRST,
-    TOO_MANY,
-)
-from healthcode.services.households import (
+from healthcode.services.households.links import (
     CONSENT_DECLARED,
     AccountApplication,
     FamilyMember,
@@ -23,6 +17,12 @@ from healthcode.services.households import (
     people_of,
     person_for,
     unbind,
+)
+from healthcode.services.households.refusals import (
+    CONSENT_REQUIRED,
+    MAX_FAMILY,
+    SELF_FIRST,
+    TOO_MANY,
 )
 from healthcode.services.runtime import Runtime
 

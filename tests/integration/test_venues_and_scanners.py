@@ -16,9 +16,8 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.venues import Purpose, Venue
 from healthcode.services.areas import record_risk_areas
-from healthcode.services.runtime import Actor, Runtime
-from healthcode.services.scans import ScanOutcome, purge_scans, record_scan
-from healthcode.services.venues import (
+from healthcode.services.checkpoint.scans import ScanOutcome, purge_scans, record_scan
+from healthcode.services.checkpoint.venues import (
     RegisteredVenue,
     RegistrationError,
     clear_device_flag,
@@ -30,6 +29,7 @@ from healthcode.services.venues import (
     set_area_risk,
     venue_decision,
 )
+from healthcode.services.runtime import Actor, Runtime
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import (
     ScanDecision,

@@ -12,9 +12,9 @@ from builders import operator
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
+from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Runtime
-from healthcode.services.venues import register_venue
 from healthcode.web import create_app
 from web_builders import Callers
 

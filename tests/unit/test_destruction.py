@@ -34,7 +34,8 @@ def test_children_are_deleted_before_their_parents__D1() -> None:
         for key in table.foreign_keys:
             parent = key.column.table.name
             if parent == name:
-                continue  # appeals.merged_into: merged filings go first (services/destruction.py)
+                # appeals.merged_into: merged filings go first (services/destruction/deletion.py)
+                continue
             if name in position:
                 assert parent not in position or position[parent] > position[name], (name, parent)
             else:

@@ -16,10 +16,10 @@ from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
+from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
-from healthcode.services.venues import register_venue
 from web_builders import Callers, RouteCase, assert_access
 
 SECURITY = frozenset({Role.SECURITY_ADMIN})

@@ -14,8 +14,8 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import STAFF_ROLES, Role
 from healthcode.domain.venues import Venue
 from healthcode.services.areas import record_risk_areas
+from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.runtime import Runtime
-from healthcode.services.venues import register_venue
 from healthcode.web.pages.console_layout import (
     ADMIN_ROLES,
     AREAS_ROLES,

@@ -15,7 +15,7 @@ from healthcode.domain.appeals import AppealCategory, Language
 from healthcode.domain.facts import Person, Source, Symptom, Symptoms, SymptomsAction
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
-from healthcode.services.appeals import FiledAppeal, file_appeal_by_call
+from healthcode.services.appeals.filing import FiledAppeal, file_appeal_by_call
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
 from healthcode.web.pages.console_layout import (

@@ -30,11 +30,11 @@ from healthcode.domain.facts import (
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
+from healthcode.services.checkpoint.institutions import issue_certificate, register_institution
+from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
-from healthcode.services.institutions import issue_certificate, register_institution
 from healthcode.services.runtime import Actor, Runtime
-from healthcode.services.venues import register_venue
 from healthcode.tokens import PREFIX
 from healthcode.tokens.base45 import b45decode, b45encode
 from web_builders import Callers, RouteCase, assert_access

@@ -16,7 +16,11 @@ from healthcode.cli.errors import BadInputError
 from healthcode.domain.applications import Channel, Relationship
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
-from healthcode.services.applications import Application, ApplicationError, apply_for_code
+from healthcode.services.households.applications import (
+    Application,
+    ApplicationError,
+    apply_for_code,
+)
 from healthcode.tokens import CodeVersion
 
 

@@ -19,15 +19,15 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.checkpoints import CheckpointDecision
 from healthcode.domain.identity import IdType
 from healthcode.domain.venues import Purpose, Venue
-from healthcode.services.checkpoint import (
+from healthcode.services.checkpoint.alternatives import (
     CheckpointError,
     check_by_registration,
     check_by_test,
     check_certificate,
     check_itinerary_card,
 )
+from healthcode.services.checkpoint.venues import RegistrationError, find_venue
 from healthcode.services.runtime import UnitOfWork
-from healthcode.services.venues import RegistrationError, find_venue
 
 checkpoint = typer.Typer(help="Checkpoint flows for people without a phone (S4); audited (D2).")
 

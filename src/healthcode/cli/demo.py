@@ -35,7 +35,7 @@ from healthcode.demo.staff import CREATED_BY, create_demo_staff, demo_one_time_p
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.timezones import display_instant
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring
-from healthcode.services.institutions import list_institutions
+from healthcode.services.checkpoint.institutions import list_institutions
 from healthcode.services.runtime import Actor, Runtime, open_runtime
 from healthcode.settings import Settings
 

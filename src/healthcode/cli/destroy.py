@@ -17,7 +17,7 @@ from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
 from healthcode.cli.trust import read_json
 from healthcode.domain.destruction import CONFIRMATION
-from healthcode.services.destruction import (
+from healthcode.services.destruction.deletion import (
     BATCH,
     DestructionError,
     destroy_personal_data,

@@ -15,12 +15,12 @@ from healthcode.cli.errors import BadInputError
 from healthcode.domain.certificates import STATEMENT_TEXTS, InstitutionKind, Statement
 from healthcode.domain.identity import IdType
 from healthcode.domain.timezones import display_instant
-from healthcode.services.institutions import (
+from healthcode.services.checkpoint.institutions import (
     issue_certificate,
     list_institutions,
     register_institution,
 )
-from healthcode.services.venues import RegistrationError
+from healthcode.services.checkpoint.venues import RegistrationError
 from healthcode.tokens import qr_svg
 
 institutions = typer.Typer(help="Institutions that issue signed paper certificates (S4).")

@@ -14,7 +14,7 @@ from healthcode.cli.choices import member, show
 from healthcode.cli.errors import BadInputError
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.venues import Venue
-from healthcode.services.venues import (
+from healthcode.services.checkpoint.venues import (
     RegistrationError,
     clear_device_flag,
     list_devices,

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from healthcode.cli import context
-from healthcode.services.appeals_oversight import escalate_overdue
+from healthcode.services.appeals.oversight import escalate_overdue
+from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.review import review_due
 from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime
-from healthcode.services.scans import purge_scans
 
 
 def worker(

@@ -9,7 +9,7 @@ import uuid
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.demo.loading import person
 from healthcode.demo.residents import FIXED_RESIDENTS
-from healthcode.services.households import SELF, apply_for_account
+from healthcode.services.households.links import SELF, apply_for_account
 from healthcode.services.runtime import UnitOfWork
 
 

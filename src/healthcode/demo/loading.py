@@ -24,12 +24,17 @@ from healthcode.demo.timeline import Record
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import IdType
 from healthcode.exchange import parse_fact, parse_risk_area, parse_severe_designation
-from healthcode.services.applications import apply_for_code
 from healthcode.services.areas import record_risk_areas, record_severe_designations
+from healthcode.services.checkpoint.institutions import list_institutions, register_institution
+from healthcode.services.checkpoint.venues import (
+    list_devices,
+    list_venues,
+    register_device,
+    register_venue,
+)
 from healthcode.services.facts import record_facts
-from healthcode.services.institutions import list_institutions, register_institution
+from healthcode.services.households.applications import apply_for_code
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
-from healthcode.services.venues import list_devices, list_venues, register_device, register_venue
 from healthcode.tokens import CodeVersion
 from healthcode.tokens.jwk import public_jwk
 

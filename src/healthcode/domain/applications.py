@@ -1,6 +1,6 @@
 """Applying for a code (A1, A8, S3): through which channel, for whom, and which version.
 
-Pure rules; the use case that stores an application is `services/applications.py`.
+Pure rules; the use case that stores an application is `services/households/applications.py`.
 """
 
 from __future__ import annotations

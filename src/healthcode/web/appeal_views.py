@@ -15,12 +15,12 @@ from healthcode.db.people import StoredPerson
 from healthcode.domain.appeals import AppealCategory, AppealStatus
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
-from healthcode.services.appeals import FiledAppeal
-from healthcode.services.appeals_answers import Answer
-from healthcode.services.appeals_handling import Correction
-from healthcode.services.appeals_oversight import AppealStats, StatsRow
-from healthcode.services.appeals_reading import AppealView, QueueItem, ResidentAppeal
-from healthcode.services.appeals_refusals import AppealError
+from healthcode.services.appeals.answers import Answer
+from healthcode.services.appeals.filing import FiledAppeal
+from healthcode.services.appeals.handling import Correction
+from healthcode.services.appeals.oversight import AppealStats, StatsRow
+from healthcode.services.appeals.reading import AppealView, QueueItem, ResidentAppeal
+from healthcode.services.appeals.refusals import AppealError
 from healthcode.web.errors import INVALID, ApiError
 
 CATEGORY_NAMES: Final = {

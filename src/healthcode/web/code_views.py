@@ -12,7 +12,7 @@ from typing import Any
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.explanations import Explanation, explain
-from healthcode.services.households import LinkedPerson, key_for
+from healthcode.services.households.links import LinkedPerson, key_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import qr_png
 

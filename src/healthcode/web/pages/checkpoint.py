@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.labels import ID_TYPE_NAMES, VENUE_NAMES
 from healthcode.domain.roles import Role
+from healthcode.services.checkpoint.venues import list_venues
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.codes.trust_lists import publish_trust_list
-from healthcode.services.venues import list_venues
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.keys import KeyPurpose
 from healthcode.web.access import Caller, allow

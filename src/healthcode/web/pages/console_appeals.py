@@ -21,8 +21,8 @@ from healthcode.domain.identity import IdType
 from healthcode.domain.labels import ID_TYPE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals_common import colour_of, time_limits
-from healthcode.services.appeals_reading import appeal_for, appeals_for_handler
+from healthcode.services.appeals.common import colour_of, time_limits
+from healthcode.services.appeals.reading import appeal_for, appeals_for_handler
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import STATUS_NAMES
 from healthcode.web.deps import unit_of_work

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals_oversight import StatsRow, appeal_stats
-from healthcode.services.appeals_refusals import AppealRefusal
+from healthcode.services.appeals.oversight import StatsRow, appeal_stats
+from healthcode.services.appeals.refusals import AppealRefusal
 from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work

@@ -16,9 +16,9 @@ from healthcode.db.people import StoredPerson
 from healthcode.domain.appeals import AppealStatus
 from healthcode.domain.roles import Role
 from healthcode.domain.timezones import display_instant
-from healthcode.services.appeals_answers import ANSWERERS
-from healthcode.services.appeals_handling import APPROVERS
-from healthcode.services.appeals_reading import AppealView, QueueItem
+from healthcode.services.appeals.answers import ANSWERERS
+from healthcode.services.appeals.handling import APPROVERS
+from healthcode.services.appeals.reading import AppealView, QueueItem
 from healthcode.services.dashboard import region_name
 from healthcode.services.principals import Principal
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals_common import READERS as APPEAL_READERS
-from healthcode.services.appeals_oversight import OVERSEERS as APPEAL_OVERSEERS
+from healthcode.services.appeals.common import READERS as APPEAL_READERS
+from healthcode.services.appeals.oversight import OVERSEERS as APPEAL_OVERSEERS
 from healthcode.web.access import Caller
 from healthcode.web.rendering import render
 from healthcode.web.routes.dashboard import DASHBOARD_ROLES

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
-from healthcode.services.venues import list_devices, list_venues
+from healthcode.services.checkpoint.venues import list_devices, list_venues
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import VENUES_ROLES, console_page

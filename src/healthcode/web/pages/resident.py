@@ -17,8 +17,8 @@ from healthcode.domain.facts import Symptom
 from healthcode.domain.labels import ID_TYPE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals_reading import appeals_for_resident
-from healthcode.services.households import FamilyMember, LinkedPerson, people_of, person_for
+from healthcode.services.appeals.reading import appeals_for_resident
+from healthcode.services.households.links import FamilyMember, LinkedPerson, people_of, person_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import CATEGORY_NAMES, STATUS_NAMES, resident_appeal_json

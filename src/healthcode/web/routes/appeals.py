@@ -22,10 +22,10 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.exchange import InvalidRecordError
 from healthcode.exchange.events import parse_payload
-from healthcode.services.appeals import file_appeal_by_call
-from healthcode.services.appeals_answers import ANSWERERS, answer_appeal
-from healthcode.services.appeals_common import READERS
-from healthcode.services.appeals_handling import (
+from healthcode.services.appeals.answers import ANSWERERS, answer_appeal
+from healthcode.services.appeals.common import READERS
+from healthcode.services.appeals.filing import file_appeal_by_call
+from healthcode.services.appeals.handling import (
     APPROVERS,
     REASON_LIMIT,
     approve_override,
@@ -34,9 +34,9 @@ from healthcode.services.appeals_handling import (
     request_override,
     retract_fact,
 )
-from healthcode.services.appeals_oversight import OVERSEERS, appeal_stats
-from healthcode.services.appeals_reading import appeal_for, appeals_for_handler, find_by_person
-from healthcode.services.appeals_refusals import AppealError, AppealRefusal
+from healthcode.services.appeals.oversight import OVERSEERS, appeal_stats
+from healthcode.services.appeals.reading import appeal_for, appeals_for_handler, find_by_person
+from healthcode.services.appeals.refusals import AppealError, AppealRefusal
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow

@@ -18,12 +18,12 @@ from healthcode.domain.facts import Fact, Person, Source, Symptom, Symptoms, Sym
 from healthcode.domain.identity import IdType, normalise_id_number
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals import file_appeal_from_code_page
-from healthcode.services.appeals_reading import appeals_for_resident
-from healthcode.services.appeals_refusals import AppealError, AppealRefusal
+from healthcode.services.appeals.filing import file_appeal_from_code_page
+from healthcode.services.appeals.reading import appeals_for_resident
+from healthcode.services.appeals.refusals import AppealError, AppealRefusal
 from healthcode.services.explanations import Explanation
 from healthcode.services.facts import record_facts
-from healthcode.services.households import (
+from healthcode.services.households.links import (
     FamilyMember,
     LinkedPerson,
     apply_for_account,

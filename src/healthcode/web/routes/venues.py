@@ -20,9 +20,8 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.venues import Venue
-from healthcode.services.runtime import UnitOfWork
-from healthcode.services.scans import record_scan
-from healthcode.services.venues import (
+from healthcode.services.checkpoint.scans import record_scan
+from healthcode.services.checkpoint.venues import (
     RegistrationError,
     clear_device_flag,
     find_venue,
@@ -32,6 +31,7 @@ from healthcode.services.venues import (
     register_venue,
     set_area_risk,
 )
+from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens.scan_reports import MAX_REQUEST_BYTES, ScanDecision, ScanRequestError
 from healthcode.web.access import Caller, allow, public
 from healthcode.web.deps import metrics_of, unit_of_work

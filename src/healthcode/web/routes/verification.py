@@ -22,17 +22,17 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue
-from healthcode.services.checkpoint import (
+from healthcode.services.checkpoint.alternatives import (
     CheckpointError,
     check_by_registration,
     check_by_test,
     check_certificate,
     check_itinerary_card,
 )
+from healthcode.services.checkpoint.venues import RegisteredVenue, RegistrationError, find_venue
 from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.runtime import UnitOfWork
-from healthcode.services.venues import RegisteredVenue, RegistrationError, find_venue
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import metrics_of, unit_of_work
 from healthcode.web.errors import ApiError, not_found

@@ -30,15 +30,15 @@ from healthcode.domain.appeals import (
 )
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import id_number_problem, phone_problem
-from healthcode.services.appeals_common import (
+from healthcode.services.appeals.common import (
     appeal_store,
     person_target,
     record_event,
     snapshot_of,
     time_limits,
 )
-from healthcode.services.appeals_refusals import NOT_FOUND, AppealError, AppealRefusal
-from healthcode.services.households import person_for
+from healthcode.services.appeals.refusals import NOT_FOUND, AppealError, AppealRefusal
+from healthcode.services.households.links import person_for
 from healthcode.services.runtime import UnitOfWork
 
 

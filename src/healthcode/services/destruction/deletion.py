@@ -35,7 +35,7 @@ from healthcode.db.schema import appeals, audit_head, metadata
 from healthcode.domain.destruction import DELETION_ORDER, KEPT
 from healthcode.security.keyring import destroy_keyring, load_keyring
 from healthcode.services.codes.signing import active_signing_key
-from healthcode.services.destruction_aggregates import aggregates
+from healthcode.services.destruction.aggregates import aggregates
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.tokens.jws import canonical_json, sign_jws, unverified_payload
 from healthcode.tokens.keys import KeyPurpose

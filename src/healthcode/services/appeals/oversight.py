@@ -24,8 +24,8 @@ from healthcode.domain.appeals import (
 )
 from healthcode.domain.regions import normalise
 from healthcode.domain.roles import Role
-from healthcode.services.appeals_common import appeal_store, record_event, time_limits
-from healthcode.services.appeals_refusals import FORBIDDEN, AppealRefusal
+from healthcode.services.appeals.common import appeal_store, record_event, time_limits
+from healthcode.services.appeals.refusals import FORBIDDEN, AppealRefusal
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import UnitOfWork
 

@@ -20,11 +20,11 @@ from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import id_number_problem
 from healthcode.domain.regions import region_problem
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.applications import default_version
+from healthcode.services.checkpoint.venues import RegistrationError, check_identifier, check_name
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.evaluation import reevaluate
+from healthcode.services.households.applications import default_version
 from healthcode.services.runtime import UnitOfWork
-from healthcode.services.venues import RegistrationError, check_identifier, check_name
 from healthcode.tokens import Medium
 from healthcode.tokens.base64url import b64url_encode
 from healthcode.tokens.certificates import CertificateClaims, sign_certificate

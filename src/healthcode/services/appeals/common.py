@@ -24,7 +24,7 @@ from healthcode.domain.appeals import AppealEventKind, AppealStatus, TimeLimits
 from healthcode.domain.roles import Role
 from healthcode.rulesets import default_appeal_limits, load_appeal_limits
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.appeals_refusals import CLOSED, FORBIDDEN, NOT_FOUND, AppealRefusal
+from healthcode.services.appeals.refusals import CLOSED, FORBIDDEN, NOT_FOUND, AppealRefusal
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import UnitOfWork
 

@@ -20,14 +20,14 @@ from healthcode.domain.regions import normalise
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.appeals_common import (
+from healthcode.services.appeals.common import (
     HANDLERS,
     READERS,
     appeal_store,
     person_target,
     visible_to,
 )
-from healthcode.services.households import person_for
+from healthcode.services.households.links import person_for
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import UnitOfWork
 

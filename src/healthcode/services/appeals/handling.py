@@ -26,7 +26,7 @@ from healthcode.domain.facts import (
     Source,
 )
 from healthcode.domain.roles import Role
-from healthcode.services.appeals_common import (
+from healthcode.services.appeals.common import (
     appeal_store,
     colour_of,
     handled_by,
@@ -35,7 +35,7 @@ from healthcode.services.appeals_common import (
     refused,
     time_limits,
 )
-from healthcode.services.appeals_refusals import (
+from healthcode.services.appeals.refusals import (
     FACT_NOT_FOUND,
     INVALID_FACT,
     INVALID_OVERRIDE,

@@ -18,8 +18,12 @@ from healthcode.db.people import StoredPerson
 from healthcode.domain.applications import Channel, Relationship
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.applications import Application, ApplicationError, apply_for_code
-from healthcode.services.household_refusals import (
+from healthcode.services.households.applications import (
+    Application,
+    ApplicationError,
+    apply_for_code,
+)
+from healthcode.services.households.refusals import (
     CANNOT_UNBIND_SELF,
     CONSENT_REQUIRED,
     IS_SELF,

@@ -17,7 +17,7 @@ from healthcode.domain.appeals import AppealChannel, AppealEventKind, AppealStat
 from healthcode.domain.identity import mask_phone
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
-from healthcode.services.appeals_common import (
+from healthcode.services.appeals.common import (
     appeal_store,
     colour_of,
     person_target,
@@ -25,7 +25,7 @@ from healthcode.services.appeals_common import (
     refused,
     visible_to,
 )
-from healthcode.services.appeals_refusals import (
+from healthcode.services.appeals.refusals import (
     FORBIDDEN,
     NOT_FOUND,
     REASON_REQUIRED,

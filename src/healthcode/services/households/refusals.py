@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from healthcode.domain.text import Bilingual
-from healthcode.services.applications import ApplicationError
+from healthcode.services.households.applications import ApplicationError
 from healthcode.services.refusals import Refusal
 
 # Enough for any household; the cap keeps one phone from collecting strangers' codes.
