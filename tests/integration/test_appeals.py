@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from builders import ManualClock, fact, march, operator, resident_id
-from healthcode.cli.worker import run_round
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import outbox_messages
 from healthcode.domain.appeals import AppealCategory, AppealEventKind, AppealFact, Language, Tier
@@ -54,6 +53,7 @@ from healthcode.services.households.links import apply_for_account
 from healthcode.services.messages import OutboxSender
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import Runtime
+from healthcode.services.scheduled_round import run_round
 from healthcode.services.sign_in import staff_principal
 from healthcode.services.status import code_status
 from integration.test_privacy import database_bytes

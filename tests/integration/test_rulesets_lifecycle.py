@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from builders import ManualClock, fact, march, resident_id, symptoms
-from healthcode.cli.worker import run_round
 from healthcode.clock import FrozenClock
 from healthcode.db import audit
 from healthcode.db.schema import audit_log, code_history, code_states
@@ -31,6 +30,7 @@ from healthcode.services.rulesets import (
     dry_run,
 )
 from healthcode.services.runtime import Actor, Runtime
+from healthcode.services.scheduled_round import run_round
 
 DEFAULT_FILE = Path(__file__).parents[2] / "src/healthcode/rulesets/zhejiang-2021-36.yaml"
 CANDIDATE = "zhejiang-2021-36@1.2.0"

@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from builders import ManualClock, march, operator, risk_area
-from healthcode.cli.worker import run_round
 from healthcode.db.schema import audit_log, scanner_devices, scans
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
@@ -30,6 +29,7 @@ from healthcode.services.checkpoint.venues import (
     venue_decision,
 )
 from healthcode.services.runtime import Actor, Runtime
+from healthcode.services.scheduled_round import run_round
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import (
     ScanDecision,

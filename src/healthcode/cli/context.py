@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from datetime import datetime
 
 from healthcode.cli.errors import BadInputError
 from healthcode.clock import clock_for
 from healthcode.security.keyring import KeyringError
-from healthcode.services.runtime import Actor, Runtime, open_runtime
+from healthcode.services.runtime import Actor, Runtime, open_runtime, operator_name
 from healthcode.settings import Settings, SettingsError
 
 
@@ -34,4 +32,4 @@ def clock_now(settings: Settings) -> datetime:
 
 def actor(role: str, purpose: str) -> Actor:
     """The person at the terminal, as the audit log will name them (HEALTHCODE_ACTOR or login)."""
-    return Actor(os.environ.get("HEALTHCODE_ACTOR") or getpass.getuser(), role, purpose)
+    return Actor(operator_name(), role, purpose)

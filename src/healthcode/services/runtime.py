@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -30,6 +32,16 @@ class Actor:
     name: str
     role: str
     purpose: str
+
+
+def operator_name() -> str:
+    """Who runs this process, as the audit log names them: HEALTHCODE_ACTOR, or the login."""
+    return os.environ.get("HEALTHCODE_ACTOR") or getpass.getuser()
+
+
+def system_actor(purpose: str) -> Actor:
+    """The installation at work on its own schedule, under its operator's name."""
+    return Actor(operator_name(), "system", purpose)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import logging
 import threading
 
 from healthcode.services.runtime import Runtime
+from healthcode.services.scheduled_round import run_round
 
 log = logging.getLogger("healthcode.scheduler")
 
@@ -29,14 +30,13 @@ class Scheduler:
         self._thread.join(timeout=self._interval + 5)
 
     def _run(self) -> None:
-        # Imported here: the worker's round lives with the CLI command that also runs it.
-        from healthcode.cli.worker import run_round  # noqa: PLC0415
-
         while not self._stop.is_set():
             try:
-                reviewed = run_round(self._runtime)
-                if reviewed:
-                    log.info("scheduled review", extra={"reviewed": reviewed})
+                report = run_round(self._runtime)
+                for label in report.activated:
+                    log.info("ruleset activated", extra={"ruleset": label})
+                if report.reviewed:
+                    log.info("scheduled review", extra={"reviewed": report.reviewed})
             except Exception as error:
                 log.error("scheduled round failed", extra={"error_type": type(error).__name__})
             self._stop.wait(self._interval)

@@ -1,0 +1,48 @@
+"""The scheduled round: everything time makes due (ruleset activation, next reviews, scan purges,
+appeal escalations), in batches of one transaction each.
+
+`healthcode worker` runs it in a loop and the server in a background thread; every step is safe to
+run twice, so several processes may run it side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from healthcode.services.appeals.oversight import escalate_overdue
+from healthcode.services.checkpoint.scans import purge_scans
+from healthcode.services.review import review_due
+from healthcode.services.rulesets import Activation, activate_due_rulesets
+from healthcode.services.runtime import Runtime, system_actor
+
+
+@dataclass(frozen=True, slots=True)
+class RoundReport:
+    activated: tuple[str, ...]  # the ruleset versions that came into force, as `id@version`
+    reviewed: int  # codes re-evaluated because their next review had come
+
+
+def run_round(runtime: Runtime) -> RoundReport:
+    """Rulesets come first: a review under a version about to be replaced would be wasted."""
+    activated = activate_rulesets(runtime)
+    with runtime.unit_of_work(system_actor("scan_retention")) as uow:
+        purge_scans(uow)  # D2: scan records are kept only for the retention window
+    with runtime.unit_of_work(system_actor("appeal_escalation")) as uow:
+        escalate_overdue(uow)  # S6: an appeal not handled in time moves up one tier
+    reviewed = 0
+    while True:
+        with runtime.unit_of_work(system_actor("scheduled_review")) as uow:
+            report = review_due(uow)
+        reviewed += report.reviewed
+        if report.reviewed == 0:
+            return RoundReport(activated, reviewed)
+
+
+def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:
+    """Bring the population under the versions that came into force, a page a transaction."""
+    progress: Activation | None = None
+    while True:
+        with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
+            progress = activate_due_rulesets(uow, progress)
+        if progress is None or progress.done:
+            return () if progress is None else progress.labels
