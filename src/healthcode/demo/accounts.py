@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from healthcode.db.accounts_store import ResidentStore
 from healthcode.demo.loading import person
 from healthcode.demo.residents import FIXED_RESIDENTS
 from healthcode.services.households.links import SELF, apply_for_account
@@ -15,7 +14,7 @@ from healthcode.services.runtime import UnitOfWork
 
 def open_demo_accounts(uow: UnitOfWork) -> int:
     """Accounts opened now (0 when run again: each step is skipped once done)."""
-    store = ResidentStore(uow.connection, uow.runtime.vault)
+    store = uow.residents
     opened = 0
     for resident in FIXED_RESIDENTS:
         if resident.phone is None or resident.channel is None:

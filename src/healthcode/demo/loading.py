@@ -18,7 +18,6 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from healthcode.db.applications_store import ApplicationStore
 from healthcode.demo.population import PlannedApplication, Population
 from healthcode.demo.timeline import Record
 from healthcode.domain.facts import Person, PersonKey
@@ -178,7 +177,7 @@ def _applications(loader: Loader, population: Population, report: LoadReport) ->
 
 def _has_applied(uow: UnitOfWork, who: Person) -> bool:
     person_id = uow.people.ids_for([who.key]).get(who.key)
-    store = ApplicationStore(uow.connection)
+    store = uow.applications
     return person_id is not None and store.current_version(person_id) is not None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from healthcode.db.accounts_store import StaffStore
 from healthcode.domain.roles import Role
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff
@@ -32,7 +31,7 @@ DEMO_STAFF: Final = (
 
 def create_demo_staff(uow: UnitOfWork) -> list[tuple[str, str, str | None]]:
     """(login, role, password or None when the account already existed)."""
-    store = StaffStore(uow.connection, uow.runtime.vault)
+    store = uow.staff
     created: list[tuple[str, str, str | None]] = []
     for login, role in DEMO_STAFF:
         if store.by_username(login) is not None:
@@ -46,7 +45,7 @@ def create_demo_staff(uow: UnitOfWork) -> list[tuple[str, str, str | None]]:
 
 def demo_one_time_password(uow: UnitOfWork, login: str) -> str | None:
     """The current second-factor code of a demo account; None for any other account."""
-    store = StaffStore(uow.connection, uow.runtime.vault)
+    store = uow.staff
     account = store.by_username(login)
     if account is None or store.created_by(account.id) != CREATED_BY:
         return None

@@ -7,8 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from healthcode.db.accounts_store import ClientStore, DepartmentClient, StaffAccount, StaffStore
-from healthcode.db.sessions_store import SessionStore
+from healthcode.db.accounts_store import DepartmentClient, StaffAccount
 from healthcode.domain.facts import EVENT_TYPES
 from healthcode.domain.regions import region_problem
 from healthcode.domain.roles import Role, staff_roles_problem
@@ -41,14 +40,14 @@ class NewClient:
 
 def list_staff(uow: UnitOfWork) -> list[StaffAccount]:
     """Every staff account, for security administrators; each listing is audited (D2)."""
-    accounts = StaffStore(uow.connection, uow.runtime.vault).all()
+    accounts = uow.staff.all()
     uow.audit("staff.list", detail=f"count={len(accounts)}")
     return accounts
 
 
 def list_clients(uow: UnitOfWork) -> list[DepartmentClient]:
     """The registry of department clients (D1); each listing is audited."""
-    clients = ClientStore(uow.connection).all()
+    clients = uow.clients.all()
     uow.audit("client.list", detail=f"count={len(clients)}")
     return clients
 
@@ -65,7 +64,7 @@ def create_staff(
     problem = staff_roles_problem(chosen, region) or (region and region_problem(region))
     if problem:
         raise AccountError(problem)
-    staff = StaffStore(uow.connection, uow.runtime.vault)
+    staff = uow.staff
     if staff.by_username(username) is not None:
         raise AccountError(f"username already taken: {username}")
     password = password or new_password()
@@ -93,7 +92,7 @@ def register_client(
         raise AccountError(f"categories must be event types; unknown: {', '.join(unknown) or '-'}")
     if not purpose.strip() or not name.strip():
         raise AccountError("a department client needs a name and a declared purpose (D1)")
-    store = ClientStore(uow.connection)
+    store = uow.clients
     if store.get(client_id) is not None:
         raise AccountError(f"client id already taken: {client_id}")
     secret = new_password(32)
@@ -121,26 +120,22 @@ def _check_identifier(value: str, what: str) -> None:
 
 def disable_staff(uow: UnitOfWork, staff_id: str) -> StaffAccount | None:
     """Disable a staff account and end its sessions at once; None if there is no such account."""
-    store = StaffStore(uow.connection, uow.runtime.vault)
+    store = uow.staff
     account = store.by_id(staff_id)
     if account is None:
         return None
     store.disable(staff_id, uow.now)
-    SessionStore(uow.connection, uow.runtime.vault).revoke_subject(
-        PrincipalKind.STAFF, staff_id, uow.now
-    )
+    uow.sessions.revoke_subject(PrincipalKind.STAFF, staff_id, uow.now)
     uow.audit("staff.disable", f"staff:{account.username}")
     return store.by_id(staff_id)
 
 
 def disable_client(uow: UnitOfWork, client_id: str) -> DepartmentClient | None:
     """Disable a department client and end its sessions; None if there is no such client."""
-    store = ClientStore(uow.connection)
+    store = uow.clients
     if store.get(client_id) is None:
         return None
     store.disable(client_id, uow.now)
-    SessionStore(uow.connection, uow.runtime.vault).revoke_subject(
-        PrincipalKind.CLIENT, client_id, uow.now
-    )
+    uow.sessions.revoke_subject(PrincipalKind.CLIENT, client_id, uow.now)
     uow.audit("client.disable", f"client:{client_id}")
     return store.get(client_id)

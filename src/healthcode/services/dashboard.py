@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
-from healthcode.db.tallies_store import TallyStore
 from healthcode.domain.regions import covers, division, normalise
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import CHINA_TIME
@@ -82,7 +81,7 @@ class Dashboard:
 
 def dashboard(uow: UnitOfWork, scope: str | None, days: int) -> Dashboard:
     """Counts inside `scope` (a region code, None for everything) and moves over `days` days."""
-    store = TallyStore(uow.connection)
+    store = uow.tallies
     cells: Counter[tuple[str, str]] = Counter()
     for region, colour, count in store.by_region():
         if _inside(scope, region) and count > 0:

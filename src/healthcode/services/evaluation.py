@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from healthcode.db.states import StoredState
-from healthcode.db.tallies_store import Move, TallyStore
+from healthcode.db.tallies_store import Move
 from healthcode.domain.decisions import decide
 from healthcode.domain.facts import Fact
 from healthcode.domain.features import derive_features
@@ -83,7 +83,7 @@ def _tally(uow: UnitOfWork, moves: Counter[Move]) -> None:
     by_region: Counter[Move] = Counter()
     for (person_id, before, after), count in moves.items():
         by_region[(regions.get(person_id) or "", before, after)] += count
-    TallyStore(uow.connection).record(uow.now.astimezone(CHINA_TIME).date().isoformat(), by_region)
+    uow.tallies.record(uow.now.astimezone(CHINA_TIME).date().isoformat(), by_region)
 
 
 def active_ruleset(uow: UnitOfWork) -> Ruleset:

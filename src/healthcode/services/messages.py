@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from healthcode.db.sessions_store import OutboxStore
 from healthcode.domain.identity import mask_phone
 from healthcode.domain.text import Bilingual
 from healthcode.services.runtime import UnitOfWork
@@ -38,6 +37,6 @@ class OutboxSender:
     """Keeps each message in the outbox table, for the development outbox page."""
 
     def send(self, uow: UnitOfWork, phone: str, text: Bilingual) -> None:
-        store = OutboxStore(uow.connection, uow.runtime.vault)
+        store = uow.outbox
         body = f"{text.zh}\n{text.en}"
         store.add(uow.runtime.vault.blind_index("phone", phone), mask_phone(phone), body, uow.now)

@@ -6,18 +6,29 @@ import getpass
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
 from healthcode.clock import Clock, clock_for
 from healthcode.db import audit
+from healthcode.db.accounts_store import ClientStore, ResidentStore, StaffStore
+from healthcode.db.appeals_store import AppealStore
+from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.areas_store import AreaStore
+from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.engine import connect
 from healthcode.db.facts_store import FactStore
+from healthcode.db.institutions_store import InstitutionStore
 from healthcode.db.people import PersonStore
 from healthcode.db.rulesets_store import RulesetStore
+from healthcode.db.sessions_store import FailureStore, OneTimeCodeStore, OutboxStore, SessionStore
+from healthcode.db.signing_store import SigningKeyStore
 from healthcode.db.states import StateStore
+from healthcode.db.tallies_store import TallyStore
+from healthcode.db.trusted_issuers_store import TrustedIssuerStore
+from healthcode.db.venues_store import VenueStore
 from healthcode.security.keyring import load_keyring
 from healthcode.security.vault import Vault
 from healthcode.settings import Settings
@@ -69,14 +80,13 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
 
 class UnitOfWork:
-    """One transaction: the stores bound to it, the instant it runs at, and its audit trail."""
+    """One transaction: the instant it runs at, its audit trail, and every store bound to it.
+
+    A store is reached only as an attribute of the unit of work (`uow.venues`), made on first use;
+    nothing else builds one from the connection.
+    """
 
     connection: Connection
-    people: PersonStore
-    facts: FactStore
-    states: StateStore
-    areas: AreaStore
-    rulesets: RulesetStore
 
     def __init__(self, runtime: Runtime, actor: Actor) -> None:
         self.runtime = runtime
@@ -86,13 +96,87 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.connection = self._transaction.__enter__()
-        vault = self.runtime.vault
-        self.people = PersonStore(self.connection, vault)
-        self.facts = FactStore(self.connection, vault)
-        self.states = StateStore(self.connection, vault)
-        self.areas = AreaStore(self.connection)
-        self.rulesets = RulesetStore(self.connection)
         return self
+
+    @cached_property
+    def people(self) -> PersonStore:
+        return PersonStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def facts(self) -> FactStore:
+        return FactStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def states(self) -> StateStore:
+        return StateStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def areas(self) -> AreaStore:
+        return AreaStore(self.connection)
+
+    @cached_property
+    def rulesets(self) -> RulesetStore:
+        return RulesetStore(self.connection)
+
+    @cached_property
+    def appeals(self) -> AppealStore:
+        return AppealStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def applications(self) -> ApplicationStore:
+        return ApplicationStore(self.connection)
+
+    @cached_property
+    def code_subjects(self) -> CodeSubjectStore:
+        return CodeSubjectStore(self.connection)
+
+    @cached_property
+    def institutions(self) -> InstitutionStore:
+        return InstitutionStore(self.connection)
+
+    @cached_property
+    def residents(self) -> ResidentStore:
+        return ResidentStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def staff(self) -> StaffStore:
+        return StaffStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def clients(self) -> ClientStore:
+        return ClientStore(self.connection)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def one_time_codes(self) -> OneTimeCodeStore:
+        return OneTimeCodeStore(self.connection)
+
+    @cached_property
+    def outbox(self) -> OutboxStore:
+        return OutboxStore(self.connection, self.runtime.vault)
+
+    @cached_property
+    def sign_in_failures(self) -> FailureStore:
+        return FailureStore(self.connection)
+
+    @cached_property
+    def signing_keys(self) -> SigningKeyStore:
+        return SigningKeyStore(self.connection)
+
+    @cached_property
+    def tallies(self) -> TallyStore:
+        return TallyStore(self.connection)
+
+    @cached_property
+    def trusted_issuers(self) -> TrustedIssuerStore:
+        return TrustedIssuerStore(self.connection)
+
+    @cached_property
+    def venues(self) -> VenueStore:
+        return VenueStore(self.connection)
 
     def __exit__(
         self,

@@ -14,11 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-from healthcode.db.accounts_store import ClientStore, ResidentStore, StaffStore
 from healthcode.db.sessions_store import (
-    FailureStore,
-    OneTimeCodeStore,
-    SessionStore,
     StoredSession,
 )
 from healthcode.domain.identity import phone_problem
@@ -85,8 +81,8 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Sig
         raise SignInError(
             "invalid_phone", Bilingual("手机号码格式不正确。", "Not a valid mobile number.")
         )
-    residents = ResidentStore(uow.connection, uow.runtime.vault)
-    codes = OneTimeCodeStore(uow.connection)
+    residents = uow.residents
+    codes = uow.one_time_codes
     index = residents.phone_index(phone)
     target = audit_pseudonym(uow.runtime.vault, "phone", phone)
     recent = codes.issued_since(index, uow.now - CODE_SPACING)
@@ -115,8 +111,8 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Sig
 
 def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignInError:
     phone = phone.strip()
-    residents = ResidentStore(uow.connection, uow.runtime.vault)
-    codes = OneTimeCodeStore(uow.connection)
+    residents = uow.residents
+    codes = uow.one_time_codes
     index = residents.phone_index(phone)
     target = audit_pseudonym(uow.runtime.vault, "phone", phone)
     pending = codes.latest_pending(index, uow.now)
@@ -139,7 +135,7 @@ def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignI
 def sign_in_staff(
     uow: UnitOfWork, username: str, password: str, one_time: str
 ) -> SignedIn | SignInError:
-    staff = StaffStore(uow.connection, uow.runtime.vault)
+    staff = uow.staff
     name = username.strip()
     throttled = _throttled(uow, "staff", name)
     if throttled is not None:
@@ -161,7 +157,7 @@ def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | S
     throttled = _throttled(uow, "client", name)
     if throttled is not None:
         return throttled
-    client = ClientStore(uow.connection).get(name)
+    client = uow.clients.get(name)
     matches = password_matches(client.secret_hash if client else decoy_hash(), secret)
     if client is None or not matches or client.disabled_at is not None:
         return _failed(uow, "client", name, audit_pseudonym(uow.runtime.vault, "client", name))
@@ -172,25 +168,25 @@ def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | S
 
 def session_principal(uow: UnitOfWork, token: str) -> Principal | None:
     """The caller behind a bearer token, or None if the session ended or the account did."""
-    session = SessionStore(uow.connection, uow.runtime.vault).live(token, uow.now)
+    session = uow.sessions.live(token, uow.now)
     if session is None:
         return None
     kind = PrincipalKind(session.kind)
     if kind is PrincipalKind.RESIDENT:
         return resident_principal(session.subject)
     if kind is PrincipalKind.STAFF:
-        account = StaffStore(uow.connection, uow.runtime.vault).by_id(session.subject)
+        account = uow.staff.by_id(session.subject)
         if account is None or account.disabled_at is not None:
             return None
         return staff_principal(account.id, account.username, account.roles, account.region)
-    client = ClientStore(uow.connection).get(session.subject)
+    client = uow.clients.get(session.subject)
     if client is None or client.disabled_at is not None:
         return None
     return client_principal(client.id, client.categories, client.purpose)
 
 
 def sign_out(uow: UnitOfWork, token: str) -> None:
-    SessionStore(uow.connection, uow.runtime.vault).revoke(token, uow.now)
+    uow.sessions.revoke(token, uow.now)
     uow.audit("sign-out")
 
 
@@ -229,7 +225,7 @@ def _failure_index(uow: UnitOfWork, kind: str, name: str) -> bytes:
 
 def _throttled(uow: UnitOfWork, kind: str, name: str) -> SignInError | None:
     """Refused before any password is checked once the name had its tries: guessing stalls."""
-    failures = FailureStore(uow.connection)
+    failures = uow.sign_in_failures
     if failures.since(_failure_index(uow, kind, name), uow.now - FAILURE_WINDOW) < FAILURES_ALLOWED:
         return None
     uow.audit(f"sign-in.{kind}", audit_pseudonym(uow.runtime.vault, kind, name), "throttled")
@@ -237,7 +233,7 @@ def _throttled(uow: UnitOfWork, kind: str, name: str) -> SignInError | None:
 
 
 def _failed(uow: UnitOfWork, kind: str, name: str, target: str) -> SignInError:
-    FailureStore(uow.connection).add(_failure_index(uow, kind, name), uow.now)
+    uow.sign_in_failures.add(_failure_index(uow, kind, name), uow.now)
     uow.audit(f"sign-in.{kind}", target, outcome="refused")
     return WRONG_CREDENTIALS
 
@@ -245,7 +241,7 @@ def _failed(uow: UnitOfWork, kind: str, name: str, target: str) -> SignInError:
 def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Principal) -> SignedIn:
     token = secrets.token_urlsafe(32)
     session = StoredSession(kind.value, subject, uow.now, uow.now + LIFETIMES[kind])
-    SessionStore(uow.connection, uow.runtime.vault).add(token, session)
+    uow.sessions.add(token, session)
     return SignedIn(token, principal, session)
 
 

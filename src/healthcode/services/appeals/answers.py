@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.appeals_store import StoredAppeal
 from healthcode.domain.appeals import AppealChannel, AppealEventKind, AppealStatus, Language
 from healthcode.domain.identity import mask_phone
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.common import (
-    appeal_store,
     colour_of,
     person_target,
     record_event,
@@ -60,7 +58,7 @@ def answer_appeal(
 ) -> Answer | AppealRefusal:
     """Send the one answer (a local handler of the region, or a 12345 operator)."""
     action = "appeal.answer"
-    store = appeal_store(uow)
+    store = uow.appeals
     found = store.get(appeal_id)
     appeal = None if found is None else store.get(found.primary_id)
     if not principal.roles & ANSWERERS:
@@ -97,7 +95,7 @@ def _store(
     after: str | None,
     phone: str | None,
 ) -> Answer:
-    store = appeal_store(uow)
+    store = uow.appeals
     sent_to = None if phone is None else mask_phone(phone)
     record: dict[str, Any] = {
         **message.as_dict(),
@@ -148,7 +146,7 @@ def answer_text(
 def _rejection(uow: UnitOfWork, appeal: StoredAppeal) -> str | None:
     if appeal.status is not AppealStatus.REJECTED:
         return None
-    events = appeal_store(uow).events(appeal.id)
+    events = uow.appeals.events(appeal.id)
     reasons = [event.detail for event in events if event.kind is AppealEventKind.REJECTED]
     return reasons[-1] if reasons else None
 
@@ -156,10 +154,10 @@ def _rejection(uow: UnitOfWork, appeal: StoredAppeal) -> str | None:
 def _phone(uow: UnitOfWork, appeal: StoredAppeal) -> str | None:
     """Where the text goes: the number the caller gave, or the phone of the filing account."""
     if appeal.channel is AppealChannel.HOTLINE:
-        return appeal_store(uow).callback_phone(appeal.id)
+        return uow.appeals.callback_phone(appeal.id)
     if appeal.resident_account_id is None:
         return None
-    return ResidentStore(uow.connection, uow.runtime.vault).phone(appeal.resident_account_id)
+    return uow.residents.phone(appeal.resident_account_id)
 
 
 def _answer(appeal_id: int, stored: dict[str, Any], *, already: bool = False) -> Answer:

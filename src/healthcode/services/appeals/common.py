@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from healthcode.db.appeal_events_store import AppealEvent
-from healthcode.db.appeals_store import AppealStore, StoredAppeal
+from healthcode.db.appeals_store import StoredAppeal
 from healthcode.domain.appeals import AppealEventKind, AppealStatus, TimeLimits
 from healthcode.domain.roles import Role
 from healthcode.rulesets import default_appeal_limits, load_appeal_limits
@@ -33,10 +33,6 @@ READERS: Final = frozenset({Role.LOCAL_HANDLER, Role.HOTLINE_OPERATOR, Role.RULE
 # Roles that read every region: the hotline answers callbacks from anywhere, and rule approvers
 # approve overrides province-wide. A local handler is always scoped by their region.
 EVERY_REGION: Final = frozenset({Role.HOTLINE_OPERATOR, Role.RULE_APPROVER})
-
-
-def appeal_store(uow: UnitOfWork) -> AppealStore:
-    return AppealStore(uow.connection, uow.runtime.vault)
 
 
 def time_limits(uow: UnitOfWork) -> TimeLimits:
@@ -91,7 +87,7 @@ def snapshot_of(uow: UnitOfWork, person_id: str) -> dict[str, Any] | None:
 def record_event(
     uow: UnitOfWork, appeal_id: int, kind: AppealEventKind, actor: str, detail: str | None = None
 ) -> None:
-    appeal_store(uow).add_event(AppealEvent(appeal_id, uow.now, kind, actor, detail))
+    uow.appeals.add_event(AppealEvent(appeal_id, uow.now, kind, actor, detail))
 
 
 def refused(
@@ -119,7 +115,7 @@ def handled_by(
     roles: frozenset[Role] = HANDLERS,
 ) -> StoredAppeal | AppealRefusal:
     """The primary appeal behind `appeal_id` if the caller may act on it and it is still open."""
-    store = appeal_store(uow)
+    store = uow.appeals
     found = store.get(appeal_id)
     appeal = None if found is None else store.get(found.primary_id)
     if not principal.roles & roles:

@@ -31,7 +31,6 @@ from healthcode.domain.appeals import (
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import id_number_problem, phone_problem
 from healthcode.services.appeals.common import (
-    appeal_store,
     person_target,
     record_event,
     snapshot_of,
@@ -115,7 +114,7 @@ def file_appeal_from_code_page(
 
 
 def _file(uow: UnitOfWork, filing: NewAppeal, actor: str) -> FiledAppeal:
-    store = appeal_store(uow)
+    store = uow.appeals
     primary = _primary(store.of_person(filing.person_id), filing)
     if primary is not None:
         # A repeat filing sits with its primary: same unit, same due time, out of the queues.

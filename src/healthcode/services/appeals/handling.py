@@ -27,7 +27,6 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.roles import Role
 from healthcode.services.appeals.common import (
-    appeal_store,
     colour_of,
     handled_by,
     person_target,
@@ -114,7 +113,7 @@ def reject_appeal(
     target = person_target(uow, appeal.person_id)
     if not _usable_reason(reason):
         return refused(uow, action, REASON_REQUIRED, appeal.id, target)
-    appeal_store(uow).close(appeal.id, AppealStatus.REJECTED)
+    uow.appeals.close(appeal.id, AppealStatus.REJECTED)
     record_event(uow, appeal.id, AppealEventKind.REJECTED, principal.label, reason)
     uow.audit(action, target, detail=f"appeal={appeal.id}")
     return None
@@ -134,7 +133,7 @@ def request_override(
     if isinstance(appeal, AppealRefusal):
         return appeal
     target = person_target(uow, appeal.person_id)
-    store = appeal_store(uow)
+    store = uow.appeals
     if _pending(store.overrides(appeal.id)) is not None:
         return refused(uow, action, OVERRIDE_PENDING, appeal.id, target)
     longest = uow.now + time_limits(uow).override_max
@@ -158,7 +157,7 @@ def approve_override(
     if isinstance(appeal, AppealRefusal):
         return appeal
     target = person_target(uow, appeal.person_id)
-    store = appeal_store(uow)
+    store = uow.appeals
     pending = _pending(store.overrides(appeal.id))
     if pending is None:
         return refused(uow, action, NO_OVERRIDE, appeal.id, target)
@@ -211,7 +210,7 @@ def _record(
 
 def _next_event_id(uow: UnitOfWork, appeal: StoredAppeal) -> str:
     kinds = (AppealEventKind.FACT_ADDED, AppealEventKind.FACT_RETRACTED)
-    return f"appeal-{appeal.id}-fact-{appeal_store(uow).count_events(appeal.id, kinds) + 1}"
+    return f"appeal-{appeal.id}-fact-{uow.appeals.count_events(appeal.id, kinds) + 1}"
 
 
 def _person(uow: UnitOfWork, appeal: StoredAppeal) -> Person:

@@ -24,7 +24,7 @@ from healthcode.domain.appeals import (
 )
 from healthcode.domain.regions import normalise
 from healthcode.domain.roles import Role
-from healthcode.services.appeals.common import appeal_store, record_event, time_limits
+from healthcode.services.appeals.common import record_event, time_limits
 from healthcode.services.appeals.refusals import FORBIDDEN, AppealRefusal
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import UnitOfWork
@@ -44,7 +44,7 @@ def escalate_overdue(uow: UnitOfWork, limit: int = BATCH) -> EscalationReport:
     """Move every open appeal past due up one tier (county → city → province), with the new
     tier's time from now and an `escalated` event. Called by the worker each round; an appeal
     overdue at the province stays there, overdue, and the figures show it."""
-    store = appeal_store(uow)
+    store = uow.appeals
     limits = time_limits(uow)
     moved = 0
     for appeal in store.overdue(uow.now, limit):
@@ -98,7 +98,7 @@ def appeal_stats(
         uow.audit("appeal.stats", outcome="refused")
         return FORBIDDEN
     scope = None if principal.region is None else normalise(principal.region)
-    store = appeal_store(uow)
+    store = uow.appeals
     rows: dict[tuple[str, AppealCategory], StatsRow] = {}
 
     def row(region: str, category: AppealCategory) -> StatsRow:

@@ -23,7 +23,6 @@ from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.appeals.common import (
     HANDLERS,
     READERS,
-    appeal_store,
     person_target,
     visible_to,
 )
@@ -85,7 +84,7 @@ def appeals_for_handler(uow: UnitOfWork, principal: Principal) -> list[QueueItem
     scope = None if principal.region is None else normalise(principal.region)
     waiting = [
         appeal
-        for appeal in appeal_store(uow).waiting(scope, QUEUE_LIMIT)
+        for appeal in uow.appeals.waiting(scope, QUEUE_LIMIT)
         if principal.answers_for(appeal.route.region)
     ]
     people = uow.people.by_ids({appeal.person_id for appeal in waiting})
@@ -99,7 +98,7 @@ def appeals_for_handler(uow: UnitOfWork, principal: Principal) -> list[QueueItem
 def appeal_for(uow: UnitOfWork, principal: Principal, appeal_id: int) -> AppealView | None:
     """One appeal, if the caller may read it: an operator reads all (callbacks), a handler only
     those of their region, a rule approver all (to approve overrides). Else None."""
-    appeal = appeal_store(uow).get(appeal_id)
+    appeal = uow.appeals.get(appeal_id)
     if appeal is None or not visible_to(principal, appeal, READERS):
         uow.audit("appeal.read", outcome="not_found", detail=f"appeal={appeal_id}")
         return None
@@ -118,7 +117,7 @@ def find_by_person(
         uow.audit("appeal.find", target, outcome="refused")
         return []
     stored = uow.people.find(person_key)
-    found = [] if stored is None else appeal_store(uow).of_person(stored.id)
+    found = [] if stored is None else uow.appeals.of_person(stored.id)
     uow.audit("appeal.find", target, outcome="ok" if found else "not_found")
     return [_view(uow, principal, appeal) for appeal in found]
 
@@ -129,7 +128,7 @@ def appeals_for_resident(
     """The appeals about a person linked to the account, newest first; None if not linked."""
     if person_for(uow, account_id, person_id) is None:
         return None
-    store = appeal_store(uow)
+    store = uow.appeals
     shown = []
     for appeal in store.of_person(person_id):
         answer = store.answer(appeal.primary_id)
@@ -150,7 +149,7 @@ def appeals_for_resident(
 
 
 def _view(uow: UnitOfWork, principal: Principal, appeal: StoredAppeal) -> AppealView:
-    store = appeal_store(uow)
+    store = uow.appeals
     person = uow.people.by_ids([appeal.person_id])[appeal.person_id]
     calls_back = bool(principal.roles & CALLERS)
     return AppealView(

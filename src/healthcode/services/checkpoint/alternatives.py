@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
+from healthcode.db.institutions_store import StoredInstitution
 from healthcode.db.people import StoredPerson
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.certificates import NOT_REGISTERED, REFUSALS, STATEMENT_TEXTS
@@ -150,7 +150,7 @@ def check_certificate(
     rejection = _certificate_rejection(uow, trust, certificate)
     if rejection is not None:
         return _certificate_refused(uow, certificate, rejection.value, venue, area_risk)
-    institution = InstitutionStore(uow.connection).get(claims.institution)
+    institution = uow.institutions.get(claims.institution)
     if institution is None or institution.kind != claims.kind.value:
         return _certificate_refused(uow, certificate, NOT_REGISTERED, venue, area_risk)
     current = trust.current_state(claims.issuer, claims.subject)

@@ -12,9 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from healthcode.db.applications_store import ApplicationStore
-from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
-from healthcode.db.institutions_store import InstitutionStore, StoredInstitution
+from healthcode.db.code_subjects_store import CodeSubject
+from healthcode.db.institutions_store import StoredInstitution
 from healthcode.domain.certificates import InstitutionKind, Statement, statement_problem
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import id_number_problem
@@ -49,7 +48,7 @@ def register_institution(
     problem = region_problem(region)
     if problem is not None:
         raise RegistrationError(f"region: {problem}")
-    store = InstitutionStore(uow.connection)
+    store = uow.institutions
     if store.get(institution_id) is not None:
         raise RegistrationError(f"institution {institution_id} is already registered")
     stored = StoredInstitution(
@@ -65,7 +64,7 @@ def register_institution(
 
 
 def list_institutions(uow: UnitOfWork) -> list[StoredInstitution]:
-    return InstitutionStore(uow.connection).all()
+    return uow.institutions.all()
 
 
 def issue_certificate(
@@ -76,7 +75,7 @@ def issue_certificate(
     A person not on record is added (the institution has seen their document) and given a code
     state, so the certificate is tied to their colour like everyone's.
     """
-    institution = InstitutionStore(uow.connection).get(institution_id)
+    institution = uow.institutions.get(institution_id)
     if institution is None:
         raise RegistrationError(f"no institution {institution_id} is registered")
     problem = statement_problem(InstitutionKind(institution.kind), statement)
@@ -98,10 +97,10 @@ def issue_certificate(
         masked_name=None if stored is None else stored.name_masked,
     )
     text = sign_certificate(claims, key.kid_bytes, key.private_key)
-    version = ApplicationStore(uow.connection).current_version(person_id) or (
+    version = uow.applications.current_version(person_id) or (
         default_version(person_key.id_type).value
     )
-    CodeSubjectStore(uow.connection).add(
+    uow.code_subjects.add(
         CodeSubject(
             claims.subject,
             person_id,

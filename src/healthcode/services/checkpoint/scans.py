@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.venues_store import StoredDevice, VenueStore
 from healthcode.domain.text import Bilingual
 from healthcode.services.runtime import UnitOfWork
@@ -63,7 +62,7 @@ def record_scan(uow: UnitOfWork, device_id: str, signed_request: bytes) -> ScanO
     `ScanRequestError` (nothing recorded) when the device is unknown, the report is malformed,
     not signed by the device's own key, or not fresh.
     """
-    store = VenueStore(uow.connection)
+    store = uow.venues
     device = store.device(device_id)
     if device is None:
         raise ScanRequestError("no such scanner device is registered")
@@ -86,8 +85,8 @@ def purge_scans(uow: UnitOfWork) -> int:
     """Delete scan records older than the retention window, and the code pseudonyms that expired
     before it (nothing kept can name them any more); returns how many scans went."""
     cutoff = uow.now - uow.runtime.settings.scan_retention
-    deleted = VenueStore(uow.connection).purge_scans(cutoff)
-    forgotten = CodeSubjectStore(uow.connection).purge_expired_before(cutoff)
+    deleted = uow.venues.purge_scans(cutoff)
+    forgotten = uow.code_subjects.purge_expired_before(cutoff)
     if deleted or forgotten:
         uow.audit(
             "scans.purge",

@@ -60,7 +60,7 @@ def register_venue(
     problem = region_problem(region)
     if problem is not None:
         raise RegistrationError(f"region: {problem}")
-    store = VenueStore(uow.connection)
+    store = uow.venues
     if store.venue(venue_id) is not None:
         raise RegistrationError(f"venue {venue_id} is already registered")
     stored = StoredVenue(
@@ -77,7 +77,7 @@ def register_venue(
 
 def set_area_risk(uow: UnitOfWork, venue_id: str, area_risk: RiskLevel) -> RegisteredVenue:
     """Change the registered risk level of a venue's area (A6 ratings still count on top)."""
-    store = VenueStore(uow.connection)
+    store = uow.venues
     stored = _stored_venue(store, venue_id)
     store.set_area_risk(venue_id, area_risk.value)
     uow.audit(
@@ -89,12 +89,12 @@ def set_area_risk(uow: UnitOfWork, venue_id: str, area_risk: RiskLevel) -> Regis
 
 
 def find_venue(uow: UnitOfWork, venue_id: str) -> RegisteredVenue:
-    store = VenueStore(uow.connection)
+    store = uow.venues
     return _registered(uow, store, _stored_venue(store, venue_id))
 
 
 def list_venues(uow: UnitOfWork) -> list[RegisteredVenue]:
-    store = VenueStore(uow.connection)
+    store = uow.venues
     ratings = store.ratings_in_force(uow.now)
     return [_registered(uow, store, stored, ratings) for stored in store.all_venues()]
 
@@ -138,7 +138,7 @@ def register_device(
         public_key = public_key_from_jwk(jwk)
     except JwkError as error:
         raise RegistrationError(f"device key: {error}") from None
-    store = VenueStore(uow.connection)
+    store = uow.venues
     _stored_venue(store, venue_id)
     if store.device(device_id) is not None:
         raise RegistrationError(f"device {device_id} is already registered")
@@ -149,12 +149,12 @@ def register_device(
 
 
 def list_devices(uow: UnitOfWork) -> list[RegisteredDevice]:
-    return [_device(stored) for stored in VenueStore(uow.connection).all_devices()]
+    return [_device(stored) for stored in uow.venues.all_devices()]
 
 
 def clear_device_flag(uow: UnitOfWork, device_id: str) -> RegisteredDevice:
     """After review: a flagged device may scan again."""
-    store = VenueStore(uow.connection)
+    store = uow.venues
     stored = store.device(device_id)
     if stored is None:
         raise RegistrationError(f"no device {device_id} is registered")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from healthcode.db.trusted_issuers_store import StoredIssuer, TrustedIssuerStore
+from healthcode.db.trusted_issuers_store import StoredIssuer
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.signing import active_signing_key, own_keys
 from healthcode.services.codes.trust_lists import publish_trust_list
@@ -48,7 +48,7 @@ def register_issuer(uow: UnitOfWork, issuer: str, root_jwk: object) -> StoredIss
         root = public_jwk(public_key_from_jwk(root_jwk))
     except JwkError as error:
         raise GatewayError(f"the root key: {error}") from None
-    store = TrustedIssuerStore(uow.connection)
+    store = uow.trusted_issuers
     replaced = store.register(issuer, root, uow.actor.name, uow.now)
     uow.audit(
         "trusted_issuer.register",
@@ -63,7 +63,7 @@ def submit_trust_list(uow: UnitOfWork, document: object) -> TrustList:
     if not isinstance(document, dict):
         raise GatewayError("a trust list is a JSON object")
     issuer = _claimed_issuer(document)
-    store = TrustedIssuerStore(uow.connection)
+    store = uow.trusted_issuers
     registered = store.get(issuer)
     if registered is None:
         raise GatewayError(f"issuer {issuer} is not registered with this gateway")
@@ -92,7 +92,7 @@ def gateway_list(uow: UnitOfWork) -> dict[str, str]:
     """The combined list of every held list (and this issuer's own, if it signs codes)."""
     documents: list[dict[str, Any]] = [
         registered.trust_list
-        for registered in TrustedIssuerStore(uow.connection).all()
+        for registered in uow.trusted_issuers.all()
         if registered.trust_list is not None
     ]
     if any(key.purpose is KeyPurpose.CODE for key in own_keys(uow)):

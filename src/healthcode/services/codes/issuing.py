@@ -11,8 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from healthcode.db.applications_store import ApplicationStore
-from healthcode.db.code_subjects_store import CodeSubject, CodeSubjectStore
+from healthcode.db.code_subjects_store import CodeSubject
 from healthcode.db.people import StoredPerson
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
@@ -56,7 +55,7 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
         uow, signing_key.issuer, person, state, Medium.PAPER if paper else Medium.PHONE
     )
     text = issue_token(claims, signing_key.kid_bytes, signing_key.private_key)
-    CodeSubjectStore(uow.connection).add(
+    uow.code_subjects.add(
         CodeSubject(
             claims.subject,
             person.id,
@@ -120,7 +119,7 @@ def _claims(
 def _version(uow: UnitOfWork, person: StoredPerson) -> CodeVersion:
     """The version the person applied for; without an application, by document (A8): passports
     and permits hold the international version, resident IDs the domestic one."""
-    applied = ApplicationStore(uow.connection).current_version(person.id)
+    applied = uow.applications.current_version(person.id)
     if applied is not None:
         return CodeVersion(applied)
     if person.id_type is IdType.RESIDENT_ID:

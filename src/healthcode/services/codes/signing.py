@@ -27,7 +27,7 @@ class SigningKeyError(ValueError):
 def active_signing_key(uow: UnitOfWork, purpose: str = KeyPurpose.CODE) -> SigningKey:
     """The key this issuer signs `purpose` with now; the first one is created on demand."""
     wanted = KeyPurpose(purpose)
-    store = SigningKeyStore(uow.connection)
+    store = uow.signing_keys
     active = store.active(uow.runtime.settings.issuer, wanted.value)
     if not active:
         return _create(uow, store, wanted)
@@ -36,7 +36,7 @@ def active_signing_key(uow: UnitOfWork, purpose: str = KeyPurpose.CODE) -> Signi
 
 def rotate_signing_key(uow: UnitOfWork) -> SigningKey:
     """A new code key becomes active; the previous one is retired (it still verifies its codes)."""
-    store = SigningKeyStore(uow.connection)
+    store = uow.signing_keys
     retired = store.active(uow.runtime.settings.issuer, KeyPurpose.CODE.value)
     for old in retired:
         store.retire(old.kid, uow.now)
@@ -54,7 +54,7 @@ def revoke_signing_key(uow: UnitOfWork, kid: str, reason: str) -> TrustedKey:
     reason = " ".join(reason.split())
     if not reason or len(reason) > MAX_REASON_LENGTH:
         raise SigningKeyError(f"a revocation needs a reason of 1 to {MAX_REASON_LENGTH} characters")
-    store = SigningKeyStore(uow.connection)
+    store = uow.signing_keys
     stored = store.get(kid)
     if stored is None or stored.issuer != uow.runtime.settings.issuer:
         raise SigningKeyError(f"no signing key {kid!r} of {uow.runtime.settings.issuer}")
@@ -71,7 +71,7 @@ def revoke_signing_key(uow: UnitOfWork, kid: str, reason: str) -> TrustedKey:
 
 def own_keys(uow: UnitOfWork) -> list[TrustedKey]:
     """Every key of this issuer, oldest first, with its status and verification period."""
-    store = SigningKeyStore(uow.connection)
+    store = uow.signing_keys
     return [own_key(uow, stored) for stored in store.of_issuer(uow.runtime.settings.issuer)]
 
 

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from healthcode.db.code_subjects_store import CodeSubjectStore
-from healthcode.db.signing_store import SigningKeyStore
-from healthcode.db.trusted_issuers_store import TrustedIssuerStore
 from healthcode.domain.rules import Colour
 from healthcode.services.codes.signing import own_key
 from healthcode.services.runtime import UnitOfWork
@@ -155,7 +152,7 @@ class DatabaseTrust:
         return _code_key(listed, kid)
 
     def _own_key(self, kid: str) -> TrustedKey | Rejection:
-        stored = SigningKeyStore(self._uow.connection).get(kid)
+        stored = self._uow.signing_keys.get(kid)
         if stored is None or stored.issuer != self.home_issuer or stored.purpose != KeyPurpose.CODE:
             return Rejection.UNKNOWN_KEY
         return own_key(self._uow, stored)
@@ -167,7 +164,7 @@ class DatabaseTrust:
     def current_state(self, issuer: str, subject: str) -> CurrentState | None:
         if issuer != self.home_issuer or not _SUBJECT.fullmatch(subject):
             return None
-        code = CodeSubjectStore(self._uow.connection).find(subject)
+        code = self._uow.code_subjects.find(subject)
         if code is None:
             return None
         state = self._uow.states.get_many([code.person_id]).get(code.person_id)
@@ -181,7 +178,7 @@ class DatabaseTrust:
         if issuer_problem(issuer) is not None:
             return None
         if issuer not in self._received:
-            registered = TrustedIssuerStore(self._uow.connection).get(issuer)
+            registered = self._uow.trusted_issuers.get(issuer)
             document = None if registered is None else registered.trust_list
             self._received[issuer] = (
                 None

@@ -18,7 +18,6 @@ from typing import Any, Final
 from sqlalchemy import func, select
 
 from healthcode.db.schema import appeals, applications, facts
-from healthcode.db.tallies_store import TallyStore
 from healthcode.domain.timezones import CHINA_TIME
 from healthcode.services.dashboard import COLOURS, HIDDEN, colour_totals, shown
 from healthcode.services.runtime import UnitOfWork
@@ -45,7 +44,7 @@ def aggregates(uow: UnitOfWork, batch: int) -> dict[str, Any]:
 
 def _codes_now(uow: UnitOfWork) -> dict[str, Any]:
     cells: Counter[tuple[str, str]] = Counter()
-    for region, colour, count in TallyStore(uow.connection).by_region():
+    for region, colour, count in uow.tallies.by_region():
         if count > 0:
             cells[(region[:4], colour)] += count  # "" stays "": region not known
     prefectures = sorted({prefecture for prefecture, _ in cells})
@@ -61,7 +60,7 @@ def _codes_now(uow: UnitOfWork) -> dict[str, Any]:
 def _moves_by_day(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Per China day, over the whole province: first codes, and codes that turned each colour."""
     turned: Counter[tuple[str, str]] = Counter()
-    for day, _region, before, after, count in TallyStore(uow.connection).moves_since(""):
+    for day, _region, before, after, count in uow.tallies.moves_since(""):
         turned[(day, NEW_CODE if not before else after)] += count
     days = sorted({day for day, _ in turned})
     return [

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.people import StoredPerson
 from healthcode.domain.applications import (
     Channel,
@@ -122,7 +121,7 @@ class _Request:
 def _take(uow: UnitOfWork, request: _Request, stored: StoredPerson | None) -> Application:
     person, applicant, relationship = request.person, request.applicant, request.relationship
     person_id = stored.id if stored is not None else uow.people.add(person, uow.now)
-    number = ApplicationStore(uow.connection).add(
+    number = uow.applications.add(
         person_id,
         None if applicant is None else _stored_id(uow, applicant),
         None if relationship is None else relationship.value,

@@ -98,7 +98,7 @@ class AccountApplication:
 
 def people_of(uow: UnitOfWork, account_id: str) -> list[LinkedPerson]:
     """The holder first, then family members in the order they were bound (reads audited)."""
-    links = ResidentStore(uow.connection, uow.runtime.vault).links(account_id)
+    links = uow.residents.links(account_id)
     people = uow.people.by_ids(link.person_id for link in links)
     states = uow.states.get_many(people)
     linked = [
@@ -151,7 +151,7 @@ def apply_for_account(
     channel: Channel = Channel.WEB,
 ) -> AccountApplication:
     """Apply for the holder (`member` None) or a family member, and link the person."""
-    store = ResidentStore(uow.connection, uow.runtime.vault)
+    store = uow.residents
     own = next((link for link in store.links(account_id) if link.relationship == SELF), None)
     if member is None:
         return _apply_for_self(uow, store, account_id, person, own, version, channel)
@@ -180,7 +180,7 @@ def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> Refusal | None:
         return NOT_LINKED
     if linked.is_self:
         return CANNOT_UNBIND_SELF
-    ResidentStore(uow.connection, uow.runtime.vault).unlink(account_id, person_id, uow.now)
+    uow.residents.unlink(account_id, person_id, uow.now)
     uow.audit(
         "household.unlink",
         _pseudonym(uow, key_for(uow, linked)),

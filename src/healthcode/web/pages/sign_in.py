@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from healthcode.db.sessions_store import OutboxStore
 from healthcode.domain.timezones import display_instant
 from healthcode.services.messages import OutboxSender
 from healthcode.web.access import Caller, public
@@ -46,7 +45,7 @@ def outbox(
     runtime = request.app.state.runtime
     with runtime.unit_of_work(caller.actor) as uow:
         uow.audit("outbox.read")
-        messages = OutboxStore(uow.connection, runtime.vault).latest(50)
+        messages = uow.outbox.latest(50)
     shown = [
         {"recipient_masked": m.recipient_masked, "body": m.body, "sent": display_instant(m.sent_at)}
         for m in messages
