@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+import pytest
 
 from healthcode.domain.areas import RiskArea, RiskLevel, SevereDesignation
 from healthcode.domain.facts import (
@@ -32,7 +35,8 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType, resident_id_check_digit
 from healthcode.domain.timezones import CHINA_TIME
-from healthcode.services.runtime import Actor
+from healthcode.services.refusals import Refusal, Refused
+from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 
 _event_ids = itertools.count(1)
 
@@ -146,3 +150,10 @@ class ManualClock:
 
 def operator(role: str = "department_client", purpose: str = "test") -> Actor:
     return Actor("tester", role, purpose)
+
+
+def refusal_of(runtime: Runtime, actor: Actor, act: Callable[[UnitOfWork], object]) -> Refusal:
+    """Run `act` in a unit of work that must refuse it; the refusal commits with its audit entry."""
+    with pytest.raises(Refused) as refused, runtime.unit_of_work(actor) as uow:
+        act(uow)
+    return refused.value.refusal

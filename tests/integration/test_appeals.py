@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from builders import ManualClock, fact, march, operator, resident_id
+from builders import ManualClock, fact, march, operator, refusal_of, resident_id
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import outbox_messages
 from healthcode.domain.appeals import AppealCategory, AppealEventKind, AppealFact, Language, Tier
@@ -46,7 +46,6 @@ from healthcode.services.appeals.refusals import (
     NOT_FOUND,
     REASON_REQUIRED,
     SAME_PERSON,
-    AppealRefusal,
 )
 from healthcode.services.facts import record_facts
 from healthcode.services.households.links import apply_for_account
@@ -61,6 +60,7 @@ from integration.test_privacy import database_bytes
 XIHU = "330106"  # 杭州市西湖区
 SHANGCHENG = "330102"  # 杭州市上城区
 PHONE = "13912340001"
+HANDLING = operator("local-handler", "appeal handling")
 OPERATOR = staff_principal("s-op", "op", ("hotline-operator",), None)
 
 
@@ -175,12 +175,20 @@ def test_a_missing_negative_test_added_by_the_handler_turns_the_code_green__S6(
 
 def test_rejected_with_a_reason__S6(runtime: Runtime) -> None:
     filed = call(runtime, resident(1))
-    with runtime.unit_of_work(operator("local-handler", "appeal handling")) as uow:
-        without = reject_appeal(uow, handler("h1"), filed.appeal_id, "  ")
-        rejected = reject_appeal(uow, handler("h1"), filed.appeal_id, "核查无误：症状为本人申报")
-        after = correct_with_fact(uow, handler("h1"), filed.appeal_id, negative_test())
-        view = appeal_for(uow, handler("h1"), filed.appeal_id)
-    assert (without, rejected, after) == (REASON_REQUIRED, None, CLOSED)
+    appeal = filed.appeal_id
+    without = refusal_of(
+        runtime, HANDLING, lambda uow: reject_appeal(uow, handler("h1"), appeal, " ")
+    )
+    with runtime.unit_of_work(HANDLING) as uow:
+        reject_appeal(uow, handler("h1"), appeal, "核查无误：症状为本人申报")
+    after = refusal_of(
+        runtime,
+        HANDLING,
+        lambda uow: correct_with_fact(uow, handler("h1"), appeal, negative_test()),
+    )
+    with runtime.unit_of_work(HANDLING) as uow:
+        view = appeal_for(uow, handler("h1"), appeal)
+    assert (without, after) == (REASON_REQUIRED, CLOSED)
     assert view is not None
     assert view.appeal.status == "rejected"
     assert [e.detail for e in view.events if e.kind is AppealEventKind.REJECTED] == [
@@ -195,13 +203,14 @@ def test_an_override_needs_a_second_approver_and_lapses_at_its_expiry__S6(
     yellow_for_symptoms(runtime, who)
     filed = call(runtime, who)
     asker, other_county = handler("h1"), handler("h9", SHANGCHENG)
-    with runtime.unit_of_work(operator("local-handler", "appeal handling")) as uow:
-        asked = request_override(
-            uow, asker, filed.appeal_id, "green", "西湖区疫情防控指挥部", march(22)
-        )
-        by_asker = approve_override(uow, asker, filed.appeal_id)
-        by_stranger = approve_override(uow, other_county, filed.appeal_id)
-    assert not isinstance(asked, AppealRefusal)
+    with runtime.unit_of_work(HANDLING) as uow:
+        request_override(uow, asker, filed.appeal_id, "green", "西湖区疫情防控指挥部", march(22))
+    by_asker = refusal_of(
+        runtime, HANDLING, lambda uow: approve_override(uow, asker, filed.appeal_id)
+    )
+    by_stranger = refusal_of(
+        runtime, HANDLING, lambda uow: approve_override(uow, other_county, filed.appeal_id)
+    )
     assert (by_asker, by_stranger) == (SAME_PERSON, NOT_FOUND)
     assert colour(runtime, who.key) == "yellow"  # nothing changes before approval
     with runtime.unit_of_work(operator("local-handler", "appeal handling")) as uow:
@@ -258,9 +267,13 @@ def test_a_resident_appeals_from_the_code_page_and_reads_the_answer_there__S6(
             "I have no fever",
             Language.EN,
         )
-        stranger = file_appeal_from_code_page(
+    stranger = refusal_of(
+        runtime,
+        operator("resident", "appeal"),
+        lambda uow: file_appeal_from_code_page(
             uow, "acc-2", linked.person_id, AppealCategory.OTHER, "probe", Language.EN
-        )
+        ),
+    )
     assert isinstance(filed, FiledAppeal)
     assert stranger == NOT_FOUND
     with runtime.unit_of_work(operator("local-handler", "appeal handling")) as uow:
@@ -280,11 +293,15 @@ def test_a_resident_appeals_from_the_code_page_and_reads_the_answer_there__S6(
 def test_a_handler_of_another_county_is_refused__S6(runtime: Runtime) -> None:
     filed = call(runtime, resident(1))
     stranger, city = handler("h9", SHANGCHENG), handler("c1", "330100")
-    with runtime.unit_of_work(operator("local-handler", "appeal handling")) as uow:
+    with runtime.unit_of_work(HANDLING) as uow:
         seen = appeal_for(uow, stranger, filed.appeal_id)
         queue = appeals_for_handler(uow, stranger)
-        corrected = correct_with_fact(uow, stranger, filed.appeal_id, negative_test())
         by_city = appeal_for(uow, city, filed.appeal_id)
+    corrected = refusal_of(
+        runtime,
+        HANDLING,
+        lambda uow: correct_with_fact(uow, stranger, filed.appeal_id, negative_test()),
+    )
     assert (seen, queue, corrected) == (None, [], NOT_FOUND)
     assert by_city is not None  # the city answers for its counties (分级负责)
 

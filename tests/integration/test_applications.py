@@ -7,20 +7,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from builders import ManualClock, fact, isolation, march, operator, resident_id
+from builders import ManualClock, fact, isolation, march, operator, refusal_of, resident_id
 from healthcode.db.schema import applications, audit_log, code_history, persons
-from healthcode.domain.applications import INTERNATIONAL_REFUSED, Channel, Relationship
+from healthcode.domain.applications import Channel, Relationship
 from healthcode.domain.facts import Entry, Person, Source
 from healthcode.domain.identity import IdType
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.households.applications import (
+    VERSION_REFUSED,
     Application,
     ApplicationError,
-    ApplicationRefusedError,
     apply_for_code,
 )
+from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import Runtime
 from healthcode.tokens import CodeVersion
 
@@ -33,9 +34,20 @@ HK_RESIDENT = Person(IdType.RESIDENT_ID, resident_id("810000", "19850101", "033"
 HK_PERMIT = Person(IdType.HK_MACAO_PERMIT, "H12345678", "陈小文")
 
 
+APPLYING = operator("channel", "code_application")
+
+
 def apply(runtime: Runtime, person: Person, **options: object) -> Application:
-    with runtime.unit_of_work(operator("channel", "code_application")) as uow:
+    with runtime.unit_of_work(APPLYING) as uow:
         return apply_for_code(uow, person, **options)  # type: ignore[arg-type]
+
+
+def refused(runtime: Runtime, person: Person, **options: object) -> Refusal:
+    return refusal_of(
+        runtime,
+        APPLYING,
+        lambda uow: apply_for_code(uow, person, **options),  # type: ignore[arg-type]
+    )
 
 
 def rows(runtime: Runtime) -> list[tuple[object, ...]]:
@@ -76,7 +88,7 @@ def count_persons(runtime: Runtime) -> int:
 
 
 def test_a_person_applies_for_themselves_and_gets_a_code__A1(runtime: Runtime) -> None:
-    granted = apply(runtime, ELDER, channel=Channel.ZHELIBANG).granted()
+    granted = apply(runtime, ELDER, channel=Channel.ZHELIBANG)
     assert granted.person is not None
     assert (granted.applicant, granted.relationship, granted.colour) == (None, None, "green")
     assert granted.version is CodeVersion.DOMESTIC
@@ -105,7 +117,7 @@ def test_a_family_member_applies_on_behalf_and_answers_for_it__A1_S3_D2(
         channel=Channel.ALIPAY,
         applicant=DAUGHTER,
         relationship=Relationship.CHILD,
-    ).granted()
+    )
     assert granted.person is not None
     assert granted.applicant is not None
     assert count_persons(runtime) == 2  # both were new: both are on record now
@@ -155,16 +167,14 @@ def test_passports_and_permits_get_the_international_version__A8(runtime: Runtim
     assert apply(runtime, ELDER, channel=Channel.WEB).version is CodeVersion.DOMESTIC
     # The domestic version is open to anyone who asks for it.
     chosen = apply(runtime, VISITOR, channel=Channel.WEB, version=CodeVersion.DOMESTIC)
-    assert chosen.granted().version is CodeVersion.DOMESTIC
+    assert chosen.version is CodeVersion.DOMESTIC
 
 
 def test_a_mainland_resident_asking_for_international_is_refused_and_audited__A8(
     runtime: Runtime,
 ) -> None:
-    refused = apply(runtime, ELDER, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
-    assert refused.refusal == INTERNATIONAL_REFUSED
-    with pytest.raises(ApplicationRefusedError, match="gets the domestic version"):
-        refused.granted()
+    asked = refused(runtime, ELDER, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
+    assert asked == VERSION_REFUSED
     assert (rows(runtime), count_persons(runtime)) == ([], 0)
     assert [entry[0] for entry in audited(runtime)] == ["refused"]
 
@@ -172,7 +182,7 @@ def test_a_mainland_resident_asking_for_international_is_refused_and_audited__A8
 def test_hong_kong_macao_taiwan_residents_may_choose_international__A8(runtime: Runtime) -> None:
     # A 港澳台居民居住证 number looks like a resident ID but its holder is not a mainland resident.
     chosen = apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
-    assert chosen.granted().version is CodeVersion.INTERNATIONAL
+    assert chosen.version is CodeVersion.INTERNATIONAL
     assert apply(runtime, HK_RESIDENT, channel=Channel.WEB).version is CodeVersion.DOMESTIC
 
 
@@ -184,17 +194,17 @@ def test_a_recent_inbound_traveller_with_a_resident_id_may_choose_international_
         record_facts(uow, [fact(Entry("PVG", "FRA"), march(1), returned, Source.BORDER)])
     clock.instant = march(1) + timedelta(days=27)
     chosen = apply(runtime, returned, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
-    assert chosen.granted().version is CodeVersion.INTERNATIONAL
+    assert chosen.version is CodeVersion.INTERNATIONAL
     clock.instant = march(1) + timedelta(days=29)
-    late = apply(runtime, returned, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
-    assert late.refusal == INTERNATIONAL_REFUSED
+    late = refused(runtime, returned, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
+    assert late == VERSION_REFUSED
 
 
 def test_a_person_on_record_keeps_their_code__A1(runtime: Runtime) -> None:
     under_isolation = isolation("start", march(19))
     with runtime.unit_of_work(operator()) as uow:
         record_facts(uow, [under_isolation])
-    granted = apply(runtime, under_isolation.person, channel=Channel.HOTLINE).granted()
+    granted = apply(runtime, under_isolation.person, channel=Channel.HOTLINE)
     assert granted.colour == "red"
     with runtime.engine.connect() as connection:
         causes = list(connection.scalars(select(code_history.c.cause)))
@@ -202,10 +212,10 @@ def test_a_person_on_record_keeps_their_code__A1(runtime: Runtime) -> None:
 
 
 def test_the_code_carries_the_version_applied_for__A8(runtime: Runtime) -> None:
-    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL).granted()
+    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.INTERNATIONAL)
     with runtime.unit_of_work(operator("channel", "code_display")) as uow:
         issued = issue_code(uow, HK_RESIDENT.key)
     assert issued.version is CodeVersion.INTERNATIONAL
-    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.DOMESTIC).granted()
+    apply(runtime, HK_RESIDENT, channel=Channel.WEB, version=CodeVersion.DOMESTIC)
     with runtime.unit_of_work(operator("channel", "code_display")) as uow:
         assert issue_code(uow, HK_RESIDENT.key).version is CodeVersion.DOMESTIC

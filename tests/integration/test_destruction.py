@@ -39,6 +39,7 @@ from healthcode.services.destruction.deletion import (
 )
 from healthcode.services.households.links import apply_for_account
 from healthcode.services.messages import OutboxSender
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import AUDIT_CHAIN, Runtime, open_runtime
 from healthcode.services.sign_in import send_sign_in_code, sign_in_client
 from healthcode.settings import Settings
@@ -74,7 +75,9 @@ def populate(runtime: Runtime) -> None:
         send_sign_in_code(uow, OutboxSender(), CANARY_PHONE)
         session = StoredSession("resident", "account-canary", uow.now, uow.now + timedelta(hours=1))
         SessionStore(uow.connection, runtime.vault).add("a-bearer-token", session)
-        sign_in_client(uow, "someone-guessing", "a wrong secret")  # a failed sign-in on record
+    # A failed sign-in on record: the refusal commits with its unit of work.
+    with pytest.raises(Refused), runtime.unit_of_work(operator("client", "sign in")) as uow:
+        sign_in_client(uow, "someone-guessing", "a wrong secret")
     for _ in range(2):  # the second call is merged into the first: a self-reference to delete
         with runtime.unit_of_work(operator("hotline-operator", "appeal intake")) as uow:
             file_appeal_by_call(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from builders import operator, resident_id
+from builders import operator, refusal_of, resident_id
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import applications, audit_log, household_links
 from healthcode.domain.facts import Person
@@ -21,9 +21,11 @@ from healthcode.services.households.links import (
 from healthcode.services.households.refusals import (
     CONSENT_REQUIRED,
     MAX_FAMILY,
+    NOT_LINKED,
     SELF_FIRST,
     TOO_MANY,
 )
+from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import Runtime
 
 HOLDER = Person(IdType.RESIDENT_ID, resident_id(birth="19800101", seq="201"), "赵大山")
@@ -37,6 +39,9 @@ def account(runtime: Runtime, phone: str) -> str:
     return account_id
 
 
+APPLYING = operator("resident", "apply for a health code")
+
+
 def take(
     runtime: Runtime,
     account_id: str,
@@ -44,8 +49,18 @@ def take(
     member: FamilyMember | None = None,
     consent: bool = True,
 ) -> AccountApplication:
-    with runtime.unit_of_work(operator("resident", "apply for a health code")) as uow:
+    with runtime.unit_of_work(APPLYING) as uow:
         return apply_for_account(uow, account_id, person, member=member, consent=consent)
+
+
+def refused(
+    runtime: Runtime, account_id: str, person: Person, member: FamilyMember, consent: bool = True
+) -> Refusal:
+    return refusal_of(
+        runtime,
+        APPLYING,
+        lambda uow: apply_for_account(uow, account_id, person, member=member, consent=consent),
+    )
 
 
 def test_holder_and_mother_are_linked_with_consent_recorded__A1_A8_S3(runtime: Runtime) -> None:
@@ -69,10 +84,9 @@ def test_holder_and_mother_are_linked_with_consent_recorded__A1_A8_S3(runtime: R
 
 def test_refusals_link_nobody__S3(runtime: Runtime) -> None:
     holder = account(runtime, "13900000102")
-    assert take(runtime, holder, MOTHER, FamilyMember.PARENT).refusal == SELF_FIRST
+    assert refused(runtime, holder, MOTHER, FamilyMember.PARENT) == SELF_FIRST
     take(runtime, holder, HOLDER)
-    refused = take(runtime, holder, MOTHER, FamilyMember.PARENT, consent=False)
-    assert refused.refusal == CONSENT_REQUIRED
+    assert refused(runtime, holder, MOTHER, FamilyMember.PARENT, consent=False) == CONSENT_REQUIRED
     with runtime.unit_of_work(operator("resident")) as uow:
         assert [p.relationship for p in people_of(uow, holder)] == ["self"]
 
@@ -82,9 +96,9 @@ def test_a_household_has_a_cap__S3(runtime: Runtime) -> None:
     take(runtime, holder, HOLDER)
     for number in range(MAX_FAMILY):
         member = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq=f"{300 + number}"))
-        assert take(runtime, holder, member, FamilyMember.OTHER).refusal is None
+        assert take(runtime, holder, member, FamilyMember.OTHER).person_id
     extra = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq="399"))
-    assert take(runtime, holder, extra, FamilyMember.OTHER).refusal == TOO_MANY
+    assert refused(runtime, holder, extra, FamilyMember.OTHER) == TOO_MANY
 
 
 def test_person_for_sees_only_the_account_s_own_people__D2(runtime: Runtime) -> None:
@@ -95,8 +109,11 @@ def test_person_for_sees_only_the_account_s_own_people__D2(runtime: Runtime) -> 
     with runtime.unit_of_work(operator("resident")) as uow:
         assert person_for(uow, holder, mother) is not None
         assert person_for(uow, stranger, mother) is None
-        assert unbind(uow, stranger, mother) is not None
-        assert unbind(uow, holder, mother) is None
+    assert refusal_of(runtime, operator("resident"), lambda uow: unbind(uow, stranger, mother)) == (
+        NOT_LINKED
+    )
+    with runtime.unit_of_work(operator("resident")) as uow:
+        unbind(uow, holder, mother)
         assert person_for(uow, holder, mother) is None
         outcomes = uow.connection.execute(
             select(audit_log.c.action, audit_log.c.outcome, audit_log.c.object)

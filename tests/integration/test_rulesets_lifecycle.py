@@ -11,19 +11,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from builders import ManualClock, fact, march, resident_id, symptoms
+from builders import ManualClock, fact, march, refusal_of, resident_id, symptoms
 from healthcode.clock import FrozenClock
 from healthcode.db import audit
 from healthcode.db.schema import audit_log, code_history, code_states
-from healthcode.domain.documents import RulesetError
 from healthcode.domain.facts import Action, HealthMonitoring, Person
 from healthcode.domain.identity import IdType
 from healthcode.rulesets import read_ruleset_document
 from healthcode.services.evaluation import active_ruleset
 from healthcode.services.facts import record_facts
+from healthcode.services.refusals import NOT_FOUND
 from healthcode.services.rulesets import (
+    ALREADY_APPROVED,
+    SECOND_PERSON_REQUIRED,
     Activation,
-    RulesetApprovalError,
     activate_due_rulesets,
     approve_ruleset,
     draft_ruleset,
@@ -74,7 +75,7 @@ def draft_and_approve(runtime: Runtime) -> None:
     with runtime.unit_of_work(AUTHOR) as uow:
         draft_ruleset(uow, candidate())
     with runtime.unit_of_work(APPROVER) as uow:
-        approve_ruleset(uow, "zhejiang-2021-36", "1.2.0").approved()
+        approve_ruleset(uow, "zhejiang-2021-36", "1.2.0")
 
 
 def colours(runtime: Runtime) -> dict[str, str]:
@@ -93,18 +94,27 @@ def audited(runtime: Runtime, action: str) -> list[tuple[str, str, str | None]]:
         return [tuple(row) for row in rows]
 
 
+def refused_details(runtime: Runtime) -> list[tuple[str, str, str | None]]:
+    with runtime.engine.connect() as connection:
+        rows = connection.execute(
+            select(audit_log.c.actor, audit_log.c.outcome, audit_log.c.detail)
+            .where(audit_log.c.action == "ruleset.approve", audit_log.c.outcome == "refused")
+            .order_by(audit_log.c.seq)
+        )
+        return [tuple(row) for row in rows]
+
+
 def test_draft_is_refused_when_invalid_or_already_stored__A5(runtime: Runtime) -> None:
     broken = candidate() | {"rules": []}
-    with (
-        pytest.raises(RulesetError, match="rules: must be a non-empty list"),
-        runtime.unit_of_work(AUTHOR) as uow,
-    ):
-        draft_ruleset(uow, broken)
+    invalid = refusal_of(runtime, AUTHOR, lambda uow: draft_ruleset(uow, broken))
+    assert (invalid.code, invalid.field) == ("invalid_ruleset", "rules")
+    assert invalid.text.en == "The ruleset is not valid: must be a non-empty list"
     with runtime.unit_of_work(AUTHOR) as uow:
         stored = draft_ruleset(uow, candidate())
     assert (stored.label, stored.status, stored.author) == (CANDIDATE, "draft", "alice")
-    with pytest.raises(RulesetError, match="already stored"), runtime.unit_of_work(AUTHOR) as uow:
-        draft_ruleset(uow, candidate())
+    again = refusal_of(runtime, AUTHOR, lambda uow: draft_ruleset(uow, candidate()))
+    assert (again.code, again.field) == ("invalid_ruleset", "version")
+    assert "already stored" in again.text.en
     with runtime.unit_of_work(AUTHOR) as uow:
         assert [version.label for version in uow.rulesets.all()] == [CANDIDATE]
     assert audited(runtime, "ruleset.draft") == [("alice", "ok", CANDIDATE)]
@@ -113,10 +123,9 @@ def test_draft_is_refused_when_invalid_or_already_stored__A5(runtime: Runtime) -
 def test_the_author_cannot_approve_and_the_refusal_is_audited__A5(runtime: Runtime) -> None:
     with runtime.unit_of_work(AUTHOR) as uow:
         draft_ruleset(uow, candidate())
-    with runtime.unit_of_work(Actor("alice", "rule_approver", "ruleset_approval")) as uow:
-        approval = approve_ruleset(uow, "zhejiang-2021-36", "1.2.0")
-    with pytest.raises(RulesetApprovalError, match="second, different person"):
-        approval.approved()
+    alice = Actor("alice", "rule_approver", "ruleset_approval")
+    refusal = refusal_of(runtime, alice, lambda uow: approve_ruleset(uow, *CANDIDATE.split("@")))
+    assert refusal == SECOND_PERSON_REQUIRED
     with runtime.unit_of_work(AUTHOR) as uow:
         stored = uow.rulesets.get("zhejiang-2021-36", "1.2.0")
     assert stored is not None
@@ -128,14 +137,19 @@ def test_the_author_cannot_approve_and_the_refusal_is_audited__A5(runtime: Runti
 
 def test_a_second_person_approves_once__A5(runtime: Runtime) -> None:
     draft_and_approve(runtime)
+    again = refusal_of(runtime, APPROVER, lambda uow: approve_ruleset(uow, *CANDIDATE.split("@")))
+    missing = refusal_of(
+        runtime, APPROVER, lambda uow: approve_ruleset(uow, "zhejiang-2021-36", "9.9.9")
+    )
     with runtime.unit_of_work(APPROVER) as uow:
-        again = approve_ruleset(uow, "zhejiang-2021-36", "1.2.0")
-        missing = approve_ruleset(uow, "zhejiang-2021-36", "9.9.9")
         stored = uow.rulesets.get("zhejiang-2021-36", "1.2.0")
     assert stored is not None
     assert (stored.status, stored.approved_by, stored.activated_at) == ("approved", "bob", None)
-    assert again.refusal == f"{CANDIDATE} is already approved (by bob)"
-    assert missing.refusal == "no ruleset zhejiang-2021-36@9.9.9 is stored"
+    assert (again, missing) == (ALREADY_APPROVED, NOT_FOUND)
+    assert [detail for _, _, detail in refused_details(runtime)] == [
+        f"{CANDIDATE} is already approved (by bob)",
+        "no ruleset zhejiang-2021-36@9.9.9 is stored",
+    ]
     assert [outcome for _, outcome, _ in audited(runtime, "ruleset.approve")] == [
         "ok",
         "refused",

@@ -13,7 +13,7 @@ from healthcode.cli.checkpoint import checkpoint
 from healthcode.cli.codes import code, verify
 from healthcode.cli.demo import demo, demo_totp
 from healthcode.cli.destroy import destroy
-from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, fail
+from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, bad_input_line, fail
 from healthcode.cli.importer import import_feed
 from healthcode.cli.institutions import institutions
 from healthcode.cli.policy import policy
@@ -23,6 +23,7 @@ from healthcode.cli.status import status
 from healthcode.cli.trust import gateway, trust_list_app
 from healthcode.cli.venues import devices, venues
 from healthcode.cli.worker import worker
+from healthcode.services.refusals import Refused
 
 app = typer.Typer(
     name="healthcode",
@@ -68,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as error:  # usage errors of the command line
         message = error.format_message()
         return fail(message, error.exit_code) if message else error.exit_code
-    except BadInputError as error:
-        return fail(str(error), EXIT_BAD_INPUT)
+    except (BadInputError, Refused) as error:  # input unusable, or a request refused
+        return fail(bad_input_line(error), EXIT_BAD_INPUT)
     except Exception as error:  # the last line of defence: never a traceback for a user
         # Only the exception's type: its message might carry input values, which may be personal.
         return fail(f"internal error ({type(error).__name__}); please report it", 1)

@@ -70,8 +70,6 @@ def apply(
             )
         except ApplicationError as error:
             raise BadInputError(str(error)) from None
-    if taken.refusal is not None:  # audited: the transaction above has committed
-        raise BadInputError(f"refused: {taken.refusal}")
     show(taken.as_json(), _line(taken), as_json)
     return 0
 

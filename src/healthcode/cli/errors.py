@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from healthcode.services.refusals import Refused
+
 EXIT_BAD_INPUT = 2
 
 
@@ -18,3 +20,11 @@ def fail(message: str, status: int) -> int:
 
 def warn(message: str) -> None:
     print(f"healthcode: {message}", file=sys.stderr)  # noqa: T201
+
+
+def bad_input_line(error: BadInputError | Refused) -> str:
+    """The line the operator reads; a refusal in English, with the field at fault if any."""
+    if isinstance(error, BadInputError):
+        return str(error)
+    refusal = error.refusal
+    return refusal.text.en if refusal.field is None else f"{refusal.text.en} ({refusal.field})"

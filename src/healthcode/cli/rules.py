@@ -15,11 +15,11 @@ from healthcode.cli.errors import BadInputError
 from healthcode.db.rulesets_store import StoredRuleset
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.regions import division
+from healthcode.domain.rules import parse_ruleset
 from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import read_ruleset_document
 from healthcode.services.rulesets import (
     DryRun,
-    RulesetApprovalError,
     approve_ruleset,
     draft_ruleset,
     dry_run,
@@ -38,10 +38,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")
 def draft(path: RulesetFile) -> None:
     document = _document(path)
     with context.runtime().unit_of_work(context.actor("rule_author", "ruleset_draft")) as uow:
-        try:
-            stored = draft_ruleset(uow, document)
-        except RulesetError as error:
-            raise BadInputError(f"{path}: {error}") from None
+        stored = draft_ruleset(uow, document)
     typer.echo(
         f"drafted {stored.label}, valid from {display_instant(stored.valid_from)}; "
         f"a second person approves it with: healthcode rules approve "
@@ -55,12 +52,7 @@ def approve(
     version: Annotated[str, typer.Argument(help="The version to approve.")],
 ) -> None:
     with context.runtime().unit_of_work(context.actor("rule_approver", "ruleset_approval")) as uow:
-        approval = approve_ruleset(uow, ruleset_id, version)
-    # Only now, with the refusal committed to the audit log, does it become an error.
-    try:
-        stored = approval.approved()
-    except RulesetApprovalError as error:
-        raise BadInputError(f"approval refused: {error}") from None
+        stored = approve_ruleset(uow, ruleset_id, version)
     typer.echo(
         f"approved {stored.label}; in force from {display_instant(stored.valid_from)}, "
         "from when the worker re-evaluates every code under it"
@@ -71,10 +63,7 @@ def approve(
 def dry_run_command(path: RulesetFile, as_json: AsJson = False) -> None:
     document = _document(path)
     with context.runtime().unit_of_work(context.actor("rule_author", "ruleset_dry_run")) as uow:
-        try:
-            report = dry_run(uow, document)
-        except RulesetError as error:
-            raise BadInputError(f"{path}: {error}") from None
+        report = dry_run(uow, document)
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
@@ -121,10 +110,16 @@ def _cell(name: str, value: str | None) -> str:
 
 
 def _document(path: Path) -> dict[str, Any]:
+    """The ruleset in the file, checked here so that a problem names the file and its place."""
     try:
-        return read_ruleset_document(path)
+        document = read_ruleset_document(path)
     except RulesetError as error:
         raise BadInputError(str(error)) from None
+    try:
+        parse_ruleset(document)
+    except RulesetError as error:
+        raise BadInputError(f"{path}: {error}") from None
+    return document
 
 
 def _print_dry_run(report: DryRun) -> None:

@@ -9,6 +9,7 @@ import uuid
 from healthcode.demo.loading import person
 from healthcode.demo.residents import FIXED_RESIDENTS
 from healthcode.services.households.links import SELF, apply_for_account
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -25,9 +26,10 @@ def open_demo_accounts(uow: UnitOfWork) -> int:
             store.add(account, resident.phone, uow.now)
             opened += 1
         if not any(link.relationship == SELF for link in store.links(account)):
-            taken = apply_for_account(
-                uow, account, person(resident.record), member=None, channel=resident.channel
-            )
-            if taken.refusal is not None:  # the demo's own data: a refusal is a bug here
-                raise RuntimeError(f"demo account refused: {taken.refusal.code}")
+            try:
+                apply_for_account(
+                    uow, account, person(resident.record), member=None, channel=resident.channel
+                )
+            except Refused as refused:  # the demo's own data: a refusal is a bug (rolled back)
+                raise RuntimeError(f"demo account refused: {refused.refusal.code}") from None
     return opened

@@ -33,6 +33,7 @@ from healthcode.services.checkpoint.venues import (
 )
 from healthcode.services.facts import record_facts
 from healthcode.services.households.applications import apply_for_code
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.tokens import CodeVersion
 from healthcode.tokens.jwk import public_jwk
@@ -182,15 +183,19 @@ def _has_applied(uow: UnitOfWork, who: Person) -> bool:
 
 
 def _apply(uow: UnitOfWork, planned: PlannedApplication) -> bool:
-    taken = apply_for_code(
-        uow,
-        person(planned.person),
-        channel=planned.channel,
-        applicant=None if planned.applicant is None else person(planned.applicant),
-        relationship=planned.relationship,
-        version=CodeVersion.INTERNATIONAL if planned.international else None,
-    )
-    return taken.refusal is None
+    """Whether the application was granted; a refused one is audited and stored no further."""
+    try:
+        apply_for_code(
+            uow,
+            person(planned.person),
+            channel=planned.channel,
+            applicant=None if planned.applicant is None else person(planned.applicant),
+            relationship=planned.relationship,
+            version=CodeVersion.INTERNATIONAL if planned.international else None,
+        )
+    except Refused:
+        return False
+    return True
 
 
 def person(record: Record) -> Person:

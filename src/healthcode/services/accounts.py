@@ -6,21 +6,20 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from healthcode.db.accounts_store import DepartmentClient, StaffAccount
 from healthcode.domain.facts import EVENT_TYPES
 from healthcode.domain.regions import region_problem
 from healthcode.domain.roles import Role, staff_roles_problem
+from healthcode.domain.text import Bilingual
 from healthcode.security.passwords import hash_password, new_password
 from healthcode.security.totp import new_secret
 from healthcode.services.principals import PrincipalKind
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9._-]{1,63}")
-
-
-class AccountError(ValueError):
-    """An account that cannot be created; the message is one line and names no secret."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +59,16 @@ def create_staff(
     password: str | None = None,
 ) -> NewStaff:
     chosen = tuple(sorted(set(roles)))
-    _check_identifier(username, "username")
-    problem = staff_roles_problem(chosen, region) or (region and region_problem(region))
+    problem = (
+        _identifier_problem(username, "username")
+        or staff_roles_problem(chosen, region)
+        or (region and region_problem(region))
+    )
     if problem:
-        raise AccountError(problem)
+        _refuse(uow, "staff.create", problem)
     staff = uow.staff
     if staff.by_username(username) is not None:
-        raise AccountError(f"username already taken: {username}")
+        _refuse(uow, "staff.create", f"username already taken: {username}")
     password = password or new_password()
     account = StaffAccount(
         str(uuid.uuid4()), username, hash_password(password), chosen, region, uow.now, None
@@ -85,16 +87,13 @@ def register_client(
     categories: Iterable[str],
     purpose: str,
 ) -> NewClient:
-    _check_identifier(client_id, "client id")
     chosen = tuple(sorted(set(categories)))
-    unknown = [category for category in chosen if category not in EVENT_TYPES]
-    if not chosen or unknown:
-        raise AccountError(f"categories must be event types; unknown: {', '.join(unknown) or '-'}")
-    if not purpose.strip() or not name.strip():
-        raise AccountError("a department client needs a name and a declared purpose (D1)")
+    problem = _identifier_problem(client_id, "client id") or _client_problem(chosen, name, purpose)
+    if problem:
+        _refuse(uow, "client.register", problem)
     store = uow.clients
     if store.get(client_id) is not None:
-        raise AccountError(f"client id already taken: {client_id}")
+        _refuse(uow, "client.register", f"client id already taken: {client_id}")
     secret = new_password(32)
     client = DepartmentClient(
         client_id,
@@ -111,11 +110,32 @@ def register_client(
     return NewClient(client, secret)
 
 
-def _check_identifier(value: str, what: str) -> None:
-    if not _IDENTIFIER.fullmatch(value):
-        raise AccountError(
-            f"{what} must be 2-64 lower-case letters, digits, '.', '_' or '-' after a letter"
+def _identifier_problem(value: str, what: str) -> str | None:
+    if _IDENTIFIER.fullmatch(value):
+        return None
+    return f"{what} must be 2-64 lower-case letters, digits, '.', '_' or '-' after a letter"
+
+
+def _client_problem(categories: tuple[str, ...], name: str, purpose: str) -> str | None:
+    unknown = [category for category in categories if category not in EVENT_TYPES]
+    if not categories or unknown:
+        return f"categories must be event types; unknown: {', '.join(unknown) or '-'}"
+    if not purpose.strip() or not name.strip():
+        return "a department client needs a name and a declared purpose (D1)"
+    return None
+
+
+def _refuse(uow: UnitOfWork, action: str, problem: str) -> NoReturn:
+    """Audit the refusal and raise it. The reasons name roles, regions and identifiers, never a
+    secret or personal data, so they are shown and kept as they are."""
+    uow.audit(action, outcome="refused", detail=problem[:200])
+    raise Refused(
+        Refusal(
+            422,
+            "account_refused",
+            Bilingual(f"无法创建该账号：{problem}", f"The account cannot be created: {problem}"),
         )
+    )
 
 
 def disable_staff(uow: UnitOfWork, staff_id: str) -> StaffAccount | None:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.decisions import decide
@@ -20,7 +20,9 @@ from healthcode.domain.documents import RulesetError
 from healthcode.domain.features import derive_features
 from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
+from healthcode.domain.text import Bilingual
 from healthcode.services.evaluation import active_ruleset, reevaluate
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 
 BATCH = 1000
@@ -31,17 +33,42 @@ _MAX_ID, _MAX_VERSION, _MAX_LABEL = 64, 32, 96
 Move = tuple[str | None, str]  # stored colour (None: no code yet) → colour under the candidate
 
 
-class RulesetApprovalError(ValueError):
-    """An approval was refused; the message is the one-line reason."""
+SECOND_PERSON_REQUIRED: Final = Refusal(
+    409,
+    "second_person_required",
+    Bilingual(
+        "起草人不能审批自己起草的规则，须由另一人审批。",
+        "The author cannot approve their own draft; a second, different person must approve it.",
+    ),
+)
+ALREADY_APPROVED: Final = Refusal(
+    409,
+    "already_approved",
+    Bilingual("该版本已审批，不能再次审批。", "This version is already approved."),
+)
+
+
+def invalid_ruleset(error: RulesetError) -> Refusal:
+    # A ruleset holds no personal data, so its problem can be named for its author.
+    return Refusal(
+        422,
+        "invalid_ruleset",
+        Bilingual(f"规则集有误：{error.reason}", f"The ruleset is not valid: {error.reason}"),
+        error.where,
+    )
 
 
 def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset:
     """Store a new version, checked completely, as a draft by the acting person."""
-    stored_form = _json_document(document)
-    ruleset = parse_ruleset(stored_form)
-    _check_sizes(ruleset)
+    try:
+        stored_form = _json_document(document)
+        ruleset = parse_ruleset(stored_form)
+        _check_sizes(ruleset)
+    except RulesetError as error:
+        raise Refused(invalid_ruleset(error)) from None
     if uow.rulesets.get(ruleset.id, ruleset.version) is not None:
-        raise RulesetError("version", f"{ruleset.label} is already stored; use a new version")
+        taken = RulesetError("version", f"{ruleset.label} is already stored; use a new version")
+        raise Refused(invalid_ruleset(taken))
     uow.rulesets.add_draft(
         ruleset.id, ruleset.version, ruleset.valid_from, stored_form, uow.actor.name, uow.now
     )
@@ -49,43 +76,33 @@ def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset
     return _stored(uow, ruleset.id, ruleset.version)
 
 
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """How an approval ended. A refusal is returned, not raised, so that the transaction that
-    audits it still commits; `approved()` raises it afterwards."""
-
-    label: str
-    ruleset: StoredRuleset | None = None
-    refusal: str | None = None
-
-    def approved(self) -> StoredRuleset:
-        if self.ruleset is None:
-            raise RulesetApprovalError(self.refusal or f"{self.label} was not approved")
-        return self.ruleset
-
-
-def approve_ruleset(uow: UnitOfWork, ruleset_id: str, version: str) -> Approval:
+def approve_ruleset(uow: UnitOfWork, ruleset_id: str, version: str) -> StoredRuleset:
     """Approve a draft; refused when it is missing, already approved, or the approver wrote it."""
     label = f"{ruleset_id}@{version}"
-    refusal = _approval_problem(uow.rulesets.get(ruleset_id, version), label, uow.actor.name)
-    if refusal is not None:
-        uow.audit("ruleset.approve", label[:_MAX_LABEL], outcome="refused", detail=refusal)
-        return Approval(label, refusal=refusal)
-    if not uow.rulesets.approve(ruleset_id, version, uow.actor.name, uow.now):
-        refusal = f"{label} was approved by someone else meanwhile"
-        uow.audit("ruleset.approve", label[:_MAX_LABEL], outcome="refused", detail=refusal)
-        return Approval(label, refusal=refusal)
+    problem = _approval_problem(uow.rulesets.get(ruleset_id, version), label, uow.actor.name)
+    if problem is None and not uow.rulesets.approve(ruleset_id, version, uow.actor.name, uow.now):
+        problem = f"{label} was approved by someone else meanwhile", ALREADY_APPROVED
+    if problem is not None:
+        detail, refusal = problem
+        uow.audit("ruleset.approve", label[:_MAX_LABEL], outcome="refused", detail=detail)
+        raise Refused(refusal)
     uow.audit("ruleset.approve", label)
-    return Approval(label, _stored(uow, ruleset_id, version))
+    return _stored(uow, ruleset_id, version)
 
 
-def _approval_problem(stored: StoredRuleset | None, label: str, approver: str) -> str | None:
+def _approval_problem(
+    stored: StoredRuleset | None, label: str, approver: str
+) -> tuple[str, Refusal] | None:
+    """Why the approval is refused: the audit's detail, and what the approver is told."""
     if stored is None:
-        return f"no ruleset {label} is stored"
+        return f"no ruleset {label} is stored", NOT_FOUND
     if stored.status != DRAFT:
-        return f"{label} is already {stored.status} (by {stored.approved_by})"
+        return f"{label} is already {stored.status} (by {stored.approved_by})", ALREADY_APPROVED
     if stored.author == approver:
-        return f"{label} was drafted by {approver}; it needs a second, different person to approve"
+        detail = (
+            f"{label} was drafted by {approver}; it needs a second, different person to approve"
+        )
+        return detail, SECOND_PERSON_REQUIRED
     return None
 
 
@@ -176,7 +193,10 @@ def moves_json(moves: Counter[Move]) -> list[dict[str, Any]]:
 
 def dry_run(uow: UnitOfWork, document: Mapping[str, Any], limit: int = BATCH) -> DryRun:
     """Decide every stored person under a candidate version at `uow.now`; nothing is stored."""
-    candidate = parse_ruleset(document)
+    try:
+        candidate = parse_ruleset(document)
+    except RulesetError as error:
+        raise Refused(invalid_ruleset(error)) from None
     report = DryRun(candidate.label)
     index = uow.areas.index()
     after: str | None = None

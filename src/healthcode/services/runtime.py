@@ -31,6 +31,7 @@ from healthcode.db.trusted_issuers_store import TrustedIssuerStore
 from healthcode.db.venues_store import VenueStore
 from healthcode.security.keyring import load_keyring
 from healthcode.security.vault import Vault
+from healthcode.services.refusals import Refused
 from healthcode.settings import Settings
 
 AUDIT_CHAIN = "audit-chain"
@@ -97,6 +98,32 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.connection = self._transaction.__enter__()
         return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if isinstance(error, Refused):
+            # A refusal is an answer, not a failure: its audit entry commits; the caller is told.
+            self._transaction.__exit__(None, None, None)
+            return
+        self._transaction.__exit__(kind, error, trace)
+
+    def audit(
+        self, action: str, target: str | None = None, outcome: str = "ok", detail: str | None = None
+    ) -> None:
+        entry = audit.AuditEntry(
+            actor=self.actor.name,
+            role=self.actor.role,
+            purpose=self.actor.purpose,
+            action=action,
+            object=target,
+            outcome=outcome,
+            detail=detail,
+        )
+        audit.append(self.connection, self.runtime.audit_key, entry, self.now)
 
     @cached_property
     def people(self) -> PersonStore:
@@ -177,25 +204,3 @@ class UnitOfWork:
     @cached_property
     def venues(self) -> VenueStore:
         return VenueStore(self.connection)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._transaction.__exit__(kind, error, trace)
-
-    def audit(
-        self, action: str, target: str | None = None, outcome: str = "ok", detail: str | None = None
-    ) -> None:
-        entry = audit.AuditEntry(
-            actor=self.actor.name,
-            role=self.actor.role,
-            purpose=self.actor.purpose,
-            action=action,
-            object=target,
-            outcome=outcome,
-            detail=detail,
-        )
-        audit.append(self.connection, self.runtime.audit_key, entry, self.now)

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
+from typing import Final, NoReturn
 
 from healthcode.db.sessions_store import (
     StoredSession,
@@ -25,6 +25,7 @@ from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.security.totp import code_matches
 from healthcode.services.messages import MessageSender, SenderUnavailableError
 from healthcode.services.principals import Principal, PrincipalKind
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 
 CODE_VALIDITY: Final = timedelta(minutes=5)
@@ -43,28 +44,36 @@ LIFETIMES: Final = {
 }
 
 
-class SignInError(ValueError):
-    """A sign-in that did not succeed; `text` is what the person is told."""
-
-    def __init__(self, code: str, text: Bilingual) -> None:
-        super().__init__(code)
-        self.code = code
-        self.text = text
-
-
-WRONG_CODE = SignInError(
+WRONG_CODE: Final = Refusal(
+    401,
     "sign_in_failed",
     Bilingual("验证码错误或已过期，请重新获取。", "Wrong or expired code; ask for a new one."),
 )
-WRONG_CREDENTIALS = SignInError(
+WRONG_CREDENTIALS: Final = Refusal(
+    401,
     "sign_in_failed",
     Bilingual("账号、密码或动态口令错误。", "Wrong account, password or one-time password."),
 )
-
-
-TOO_MANY_ATTEMPTS = SignInError(
+TOO_MANY_ATTEMPTS: Final = Refusal(
+    429,
     "too_many_attempts",
     Bilingual("尝试次数过多，请 15 分钟后再试。", "Too many attempts; try again in 15 minutes."),
+)
+TOO_MANY_CODES: Final = Refusal(
+    429,
+    "too_many_codes",
+    Bilingual("验证码发送过于频繁，请稍后再试。", "Too many codes asked for; try again later."),
+)
+INVALID_PHONE: Final = Refusal(
+    400,
+    "invalid_phone",
+    Bilingual("手机号码格式不正确。", "Not a valid mobile number."),
+    "phone",
+)
+SENDER_UNAVAILABLE: Final = Refusal(
+    503,
+    "sender_unavailable",
+    Bilingual("短信服务暂不可用，请稍后再试。", "Text messages cannot be sent now; try later."),
 )
 
 
@@ -75,12 +84,10 @@ class SignedIn:
     session: StoredSession
 
 
-def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> SignInError | None:
+def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> None:
     phone = phone.strip()
     if phone_problem(phone) is not None:
-        raise SignInError(
-            "invalid_phone", Bilingual("手机号码格式不正确。", "Not a valid mobile number.")
-        )
+        raise Refused(INVALID_PHONE)
     residents = uow.residents
     codes = uow.one_time_codes
     index = residents.phone_index(phone)
@@ -88,28 +95,18 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Sig
     recent = codes.issued_since(index, uow.now - CODE_SPACING)
     if recent or codes.issued_since(index, uow.now - timedelta(hours=1)) >= CODES_PER_HOUR:
         uow.audit("sign-in.code", target, outcome="throttled")
-        return SignInError(
-            "too_many_codes",
-            Bilingual(
-                "验证码发送过于频繁，请稍后再试。", "Too many codes asked for; try again later."
-            ),
-        )
+        raise Refused(TOO_MANY_CODES)
     code = f"{secrets.randbelow(10**6):06d}"
-    codes.add(index, _code_index(uow, index, code), uow.now, uow.now + CODE_VALIDITY)
     try:
+        # Sent before it is stored: a code the sender could not take is never kept (nor counted).
         sender.send(uow, phone, _code_message(code))
     except SenderUnavailableError:
-        raise SignInError(
-            "sender_unavailable",
-            Bilingual(
-                "短信服务暂不可用，请稍后再试。", "Text messages cannot be sent now; try later."
-            ),
-        ) from None
+        raise Refused(SENDER_UNAVAILABLE) from None
+    codes.add(index, _code_index(uow, index, code), uow.now, uow.now + CODE_VALIDITY)
     uow.audit("sign-in.code", target)
-    return None
 
 
-def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignInError:
+def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn:
     phone = phone.strip()
     residents = uow.residents
     codes = uow.one_time_codes
@@ -118,11 +115,11 @@ def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignI
     pending = codes.latest_pending(index, uow.now)
     if pending is None or pending.attempts >= CODE_ATTEMPTS:
         uow.audit("sign-in.resident", target, outcome="refused")
-        return WRONG_CODE
+        raise Refused(WRONG_CODE)
     if not secrets.compare_digest(pending.code_index, _code_index(uow, index, code.strip())):
         codes.count_attempt(pending.id)
         uow.audit("sign-in.resident", target, outcome="refused")
-        return WRONG_CODE
+        raise Refused(WRONG_CODE)
     codes.use(pending.id, uow.now)
     account = residents.account_for(phone)
     if account is None:
@@ -132,35 +129,29 @@ def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn | SignI
     return _session(uow, PrincipalKind.RESIDENT, account, resident_principal(account))
 
 
-def sign_in_staff(
-    uow: UnitOfWork, username: str, password: str, one_time: str
-) -> SignedIn | SignInError:
+def sign_in_staff(uow: UnitOfWork, username: str, password: str, one_time: str) -> SignedIn:
     staff = uow.staff
     name = username.strip()
-    throttled = _throttled(uow, "staff", name)
-    if throttled is not None:
-        return throttled
+    _refuse_if_throttled(uow, "staff", name)
     account = staff.by_username(name)
     # An unknown name costs the same argon2 time as a known one: timing does not list accounts.
     matches = password_matches(account.password_hash if account else decoy_hash(), password)
     if account is None or not matches or account.disabled_at is not None:
-        return _failed(uow, "staff", name, audit_pseudonym(uow.runtime.vault, "staff", name))
+        _refuse_as_failed(uow, "staff", name, audit_pseudonym(uow.runtime.vault, "staff", name))
     if not code_matches(staff.totp_secret(account.id), one_time, uow.now):
-        return _failed(uow, "staff", name, f"staff:{account.username}")
+        _refuse_as_failed(uow, "staff", name, f"staff:{account.username}")
     uow.audit("sign-in.staff", f"staff:{account.username}")
     principal = staff_principal(account.id, account.username, account.roles, account.region)
     return _session(uow, PrincipalKind.STAFF, account.id, principal)
 
 
-def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn | SignInError:
+def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn:
     name = client_id.strip()
-    throttled = _throttled(uow, "client", name)
-    if throttled is not None:
-        return throttled
+    _refuse_if_throttled(uow, "client", name)
     client = uow.clients.get(name)
     matches = password_matches(client.secret_hash if client else decoy_hash(), secret)
     if client is None or not matches or client.disabled_at is not None:
-        return _failed(uow, "client", name, audit_pseudonym(uow.runtime.vault, "client", name))
+        _refuse_as_failed(uow, "client", name, audit_pseudonym(uow.runtime.vault, "client", name))
     uow.audit("sign-in.client", f"client:{client.id}")
     principal = client_principal(client.id, client.categories, client.purpose)
     return _session(uow, PrincipalKind.CLIENT, client.id, principal)
@@ -223,19 +214,19 @@ def _failure_index(uow: UnitOfWork, kind: str, name: str) -> bytes:
     return uow.runtime.vault.blind_index("sign-in-failure", f"{kind}:{name}")
 
 
-def _throttled(uow: UnitOfWork, kind: str, name: str) -> SignInError | None:
+def _refuse_if_throttled(uow: UnitOfWork, kind: str, name: str) -> None:
     """Refused before any password is checked once the name had its tries: guessing stalls."""
     failures = uow.sign_in_failures
     if failures.since(_failure_index(uow, kind, name), uow.now - FAILURE_WINDOW) < FAILURES_ALLOWED:
-        return None
+        return
     uow.audit(f"sign-in.{kind}", audit_pseudonym(uow.runtime.vault, kind, name), "throttled")
-    return TOO_MANY_ATTEMPTS
+    raise Refused(TOO_MANY_ATTEMPTS)
 
 
-def _failed(uow: UnitOfWork, kind: str, name: str, target: str) -> SignInError:
+def _refuse_as_failed(uow: UnitOfWork, kind: str, name: str, target: str) -> NoReturn:
     uow.sign_in_failures.add(_failure_index(uow, kind, name), uow.now)
     uow.audit(f"sign-in.{kind}", target, outcome="refused")
-    return WRONG_CREDENTIALS
+    raise Refused(WRONG_CREDENTIALS)
 
 
 def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Principal) -> SignedIn:

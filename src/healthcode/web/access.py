@@ -17,9 +17,10 @@ from fastapi import Request
 
 from healthcode.domain.roles import Role
 from healthcode.services.principals import Principal
+from healthcode.services.refusals import FORBIDDEN, Refused
 from healthcode.services.runtime import Actor, Runtime
 from healthcode.services.sign_in import session_principal
-from healthcode.web.errors import NotSignedInError, forbidden
+from healthcode.web.errors import NotSignedInError
 
 SESSION_COOKIE: Final = "hc_session"
 # A resolved session is trusted this long in one process; sign-out clears it here at once and in
@@ -66,7 +67,7 @@ def allow(*roles: Role, purpose: str) -> Callable[[Request], Caller]:
             raise NotSignedInError
         role = next((role for role in sorted(principal.roles) if role in admitted), None)
         if role is None:
-            raise forbidden()
+            raise Refused(FORBIDDEN)
         return Caller(principal, role, purpose)
 
     admit.access = Access(admitted, purpose)  # type: ignore[attr-defined]

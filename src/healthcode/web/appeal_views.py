@@ -20,8 +20,6 @@ from healthcode.services.appeals.filing import FiledAppeal
 from healthcode.services.appeals.handling import Correction
 from healthcode.services.appeals.oversight import AppealStats, StatsRow
 from healthcode.services.appeals.reading import AppealView, QueueItem, ResidentAppeal
-from healthcode.services.appeals.refusals import AppealError
-from healthcode.web.errors import INVALID, ApiError
 
 CATEGORY_NAMES: Final = {
     AppealCategory.WRONG_COLOUR: Bilingual("健康码颜色不对", "The colour is wrong"),
@@ -39,12 +37,6 @@ STATUS_NAMES: Final = {
     AppealStatus.ANSWERED: Bilingual("已答复", "Answered"),
     AppealStatus.REJECTED: Bilingual("未予支持", "Not upheld"),
 }
-
-
-def appeal_invalid(error: AppealError) -> ApiError:
-    """The service names the field before a colon (`callback_phone: …`), never the value."""
-    field, _, _ = str(error).partition(":")
-    return ApiError(422, "invalid_input", INVALID, field.strip() or None)
 
 
 def filed_json(filed: FiledAppeal) -> dict[str, Any]:

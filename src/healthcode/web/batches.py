@@ -18,7 +18,7 @@ from fastapi import Request
 
 from healthcode.domain.text import Bilingual
 from healthcode.exchange import InputUnusable, RecordError, RecordParser, read_parsed
-from healthcode.web.errors import ApiError
+from healthcode.services.refusals import Refusal, Refused
 
 T = TypeVar("T")
 
@@ -28,14 +28,22 @@ MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 RECORDS_PER_TRANSACTION: Final = 1000
 _JSON_LINES_TYPES: Final = ("application/x-ndjson", "application/jsonl", "application/x-jsonl")
 
-TOO_LARGE = Bilingual(
-    f"一批最多 {MAX_BODY_BYTES // (1024 * 1024)} MB、{MAX_RECORDS} 条记录，请分批提交。",
-    f"A batch holds at most {MAX_BODY_BYTES // (1024 * 1024)} MB and {MAX_RECORDS} records; "
-    "split it.",
+TOO_LARGE = Refusal(
+    413,
+    "batch_too_large",
+    Bilingual(
+        f"一批最多 {MAX_BODY_BYTES // (1024 * 1024)} MB、{MAX_RECORDS} 条记录，请分批提交。",
+        f"A batch holds at most {MAX_BODY_BYTES // (1024 * 1024)} MB and {MAX_RECORDS} records; "
+        "split it.",
+    ),
 )
-UNREADABLE = Bilingual(
-    "无法读取提交内容：须为 UTF-8 编码的 JSON 数组（或 JSON Lines）。",
-    "The body cannot be read: it must be a UTF-8 JSON array (or JSON Lines).",
+UNREADABLE = Refusal(
+    400,
+    "unreadable_batch",
+    Bilingual(
+        "无法读取提交内容：须为 UTF-8 编码的 JSON 数组（或 JSON Lines）。",
+        "The body cannot be read: it must be a UTF-8 JSON array (or JSON Lines).",
+    ),
 )
 
 # The OpenAPI description of a batch body, which the routes read themselves to keep the bounds.
@@ -76,12 +84,12 @@ async def read_body(request: Request) -> bytes:
     """The body, refused with 413 as soon as it exceeds the bound (declared or not)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, "batch_too_large", TOO_LARGE)
+        raise Refused(TOO_LARGE)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, "batch_too_large", TOO_LARGE)
+            raise Refused(TOO_LARGE)
     return bytes(body)
 
 
@@ -92,7 +100,7 @@ def parse_batch(
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApiError(400, "unreadable_batch", UNREADABLE) from None
+        raise Refused(UNREADABLE) from None
     kind = content_type.split(";", maxsplit=1)[0].strip().lower()
     format = "jsonl" if kind in _JSON_LINES_TYPES else "json"
     good: list[Located[T]] = []
@@ -104,9 +112,9 @@ def parse_batch(
             else:
                 good.append(item)
             if len(good) + len(bad) > MAX_RECORDS:
-                raise ApiError(413, "batch_too_large", TOO_LARGE)
+                raise Refused(TOO_LARGE)
     except InputUnusable:
-        raise ApiError(400, "unreadable_batch", UNREADABLE) from None
+        raise Refused(UNREADABLE) from None
     return good, bad
 
 

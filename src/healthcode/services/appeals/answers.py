@@ -20,7 +20,7 @@ from healthcode.services.appeals.common import (
     colour_of,
     person_target,
     record_event,
-    refused,
+    refuse,
     visible_to,
 )
 from healthcode.services.appeals.refusals import (
@@ -28,7 +28,6 @@ from healthcode.services.appeals.refusals import (
     NOT_FOUND,
     REASON_REQUIRED,
     SENDER_UNAVAILABLE,
-    AppealRefusal,
 )
 from healthcode.services.messages import MessageSender, SenderUnavailableError
 from healthcode.services.principals import Principal
@@ -55,23 +54,23 @@ class Answer:
 
 def answer_appeal(
     uow: UnitOfWork, principal: Principal, appeal_id: int, sender: MessageSender, text: str
-) -> Answer | AppealRefusal:
+) -> Answer:
     """Send the one answer (a local handler of the region, or a 12345 operator)."""
     action = "appeal.answer"
     store = uow.appeals
     found = store.get(appeal_id)
     appeal = None if found is None else store.get(found.primary_id)
     if not principal.roles & ANSWERERS:
-        return refused(uow, action, FORBIDDEN, appeal_id)
+        refuse(uow, action, FORBIDDEN, appeal_id)
     if appeal is None or not visible_to(principal, appeal, ANSWERERS):
-        return refused(uow, action, NOT_FOUND, appeal_id)
+        refuse(uow, action, NOT_FOUND, appeal_id)
     target = person_target(uow, appeal.person_id)
     stored = store.answer(appeal.id)
     if stored is not None:
         uow.audit(action, target, outcome="already", detail=f"appeal={appeal.id}")
         return _answer(appeal.id, stored, already=True)
     if not 0 < len(text.strip()) <= ANSWER_LIMIT:
-        return refused(uow, action, REASON_REQUIRED, appeal.id, target)
+        refuse(uow, action, REASON_REQUIRED, appeal.id, target)
     before = (store.snapshot(appeal.id) or {}).get("colour")
     after = colour_of(uow, appeal.person_id)
     message = answer_text(appeal, before, after, text, _rejection(uow, appeal))
@@ -81,7 +80,7 @@ def answer_appeal(
             sender.send(uow, phone, message)
     except SenderUnavailableError:
         if appeal.channel is AppealChannel.HOTLINE:  # a text is the only way back to a caller
-            return refused(uow, action, SENDER_UNAVAILABLE, appeal.id, target)
+            refuse(uow, action, SENDER_UNAVAILABLE, appeal.id, target)
         phone = None  # the code page still shows the answer
     return _store(uow, principal, appeal, message, before, after, phone)
 

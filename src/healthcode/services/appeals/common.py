@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from healthcode.db.appeal_events_store import AppealEvent
 from healthcode.db.appeals_store import StoredAppeal
@@ -24,8 +24,9 @@ from healthcode.domain.appeals import AppealEventKind, AppealStatus, TimeLimits
 from healthcode.domain.roles import Role
 from healthcode.rulesets import default_appeal_limits, load_appeal_limits
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.appeals.refusals import CLOSED, FORBIDDEN, NOT_FOUND, AppealRefusal
+from healthcode.services.appeals.refusals import CLOSED, FORBIDDEN, NOT_FOUND
 from healthcode.services.principals import Principal
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 
 HANDLERS: Final = frozenset({Role.LOCAL_HANDLER})
@@ -90,13 +91,13 @@ def record_event(
     uow.appeals.add_event(AppealEvent(appeal_id, uow.now, kind, actor, detail))
 
 
-def refused(
-    uow: UnitOfWork, action: str, refusal: AppealRefusal, appeal_id: int, target: str | None = None
-) -> AppealRefusal:
-    """Audit a refusal (the appeal's number is no personal data) and hand it back."""
+def refuse(
+    uow: UnitOfWork, action: str, refusal: Refusal, appeal_id: int, target: str | None = None
+) -> NoReturn:
+    """Audit a refusal (the appeal's number is no personal data) and raise it."""
     outcome = "not_found" if refusal.status == 404 else "refused"
     uow.audit(action, target, outcome=outcome, detail=f"appeal={appeal_id} refusal={refusal.code}")
-    return refusal
+    raise Refused(refusal)
 
 
 def visible_to(principal: Principal, appeal: StoredAppeal, roles: frozenset[Role]) -> bool:
@@ -113,15 +114,15 @@ def handled_by(
     appeal_id: int,
     action: str,
     roles: frozenset[Role] = HANDLERS,
-) -> StoredAppeal | AppealRefusal:
+) -> StoredAppeal:
     """The primary appeal behind `appeal_id` if the caller may act on it and it is still open."""
     store = uow.appeals
     found = store.get(appeal_id)
     appeal = None if found is None else store.get(found.primary_id)
     if not principal.roles & roles:
-        return refused(uow, action, FORBIDDEN, appeal_id)
+        refuse(uow, action, FORBIDDEN, appeal_id)
     if appeal is None or not visible_to(principal, appeal, roles):
-        return refused(uow, action, NOT_FOUND, appeal_id)
+        refuse(uow, action, NOT_FOUND, appeal_id)
     if appeal.status is not AppealStatus.OPEN or appeal.answered_at is not None:
-        return refused(uow, action, CLOSED, appeal.id, person_target(uow, appeal.person_id))
+        refuse(uow, action, CLOSED, appeal.id, person_target(uow, appeal.person_id))
     return appeal

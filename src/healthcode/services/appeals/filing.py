@@ -36,8 +36,9 @@ from healthcode.services.appeals.common import (
     snapshot_of,
     time_limits,
 )
-from healthcode.services.appeals.refusals import NOT_FOUND, AppealError, AppealRefusal
+from healthcode.services.appeals.refusals import NOT_FOUND
 from healthcode.services.households.links import person_for
+from healthcode.services.refusals import Refused, invalid_input
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -63,7 +64,7 @@ def file_appeal_by_call(
 ) -> FiledAppeal:
     """A 12345 operator records a call. The person is identified by their document; a person
     not yet known is stored (as an application would), since facts may follow the appeal.
-    Raises AppealError for a document number, phone or text that cannot be used."""
+    A document number, phone or text that cannot be used is refused before anything is stored."""
     _check_call(person_key, callback_phone, text)
     stored = uow.people.find(person_key)
     person_id = stored.id if stored is not None else uow.people.add(Person(*person_key), uow.now)
@@ -90,14 +91,14 @@ def file_appeal_from_code_page(
     text: str,
     language: Language,
     disputed_region: str | None = None,
-) -> FiledAppeal | AppealRefusal:
+) -> FiledAppeal:
     """A resident appeals from the code page of a person linked to their account. The appeal
     keeps the decision that page showed (colour, rules fired, facts used). A person not linked
     to the account is refused as not found (no probing by id)."""
     _check_text(text)
     if person_for(uow, account_id, person_id) is None:
         uow.audit("appeal.file", None, outcome="not_found", detail="channel=web")
-        return NOT_FOUND
+        raise Refused(NOT_FOUND)
     filing = NewAppeal(
         person_id=person_id,
         category=category,
@@ -154,15 +155,14 @@ def _route(uow: UnitOfWork, person_id: str, disputed_region: str | None) -> Rout
 
 
 def _check_call(person_key: PersonKey, callback_phone: str, text: str) -> None:
-    problem = id_number_problem(person_key.id_type, person_key.id_number)
-    if problem is not None:
-        raise AppealError(f"id_number: {problem}")
+    # Refused by field only: the problem of an ID number or phone would describe the value.
+    if id_number_problem(person_key.id_type, person_key.id_number) is not None:
+        raise Refused(invalid_input("id_number"))
     if phone_problem(callback_phone) is not None:
-        raise AppealError("callback_phone: not a usable phone number")
+        raise Refused(invalid_input("callback_phone"))
     _check_text(text)
 
 
 def _check_text(text: str) -> None:
-    problem = text_problem(text)
-    if problem is not None:
-        raise AppealError(f"text: {problem}")
+    if text_problem(text) is not None:
+        raise Refused(invalid_input("text"))

@@ -31,7 +31,7 @@ from healthcode.services.appeals.common import (
     handled_by,
     person_target,
     record_event,
-    refused,
+    refuse,
     time_limits,
 )
 from healthcode.services.appeals.refusals import (
@@ -43,7 +43,6 @@ from healthcode.services.appeals.refusals import (
     OVERRIDE_PENDING,
     REASON_REQUIRED,
     SAME_PERSON,
-    AppealRefusal,
 )
 from healthcode.services.facts import record_facts
 from healthcode.services.principals import Principal
@@ -65,14 +64,12 @@ class Correction:
 
 def correct_with_fact(
     uow: UnitOfWork, principal: Principal, appeal_id: int, fact: AppealFact
-) -> Correction | AppealRefusal:
+) -> Correction:
     """Add a fact the record lacked (a local handler of the appeal's region)."""
     action = "appeal.correct"
     appeal = handled_by(uow, principal, appeal_id, action)
-    if isinstance(appeal, AppealRefusal):
-        return appeal
     if addition_problem(fact, uow.now) is not None:
-        return refused(uow, action, INVALID_FACT, appeal.id, person_target(uow, appeal.person_id))
+        refuse(uow, action, INVALID_FACT, appeal.id, person_target(uow, appeal.person_id))
     event_id = _next_event_id(uow, appeal)
     added = Fact(event_id, Source.HOTLINE, _person(uow, appeal), fact.occurred_at, fact.payload)
     return _record(uow, principal, appeal, [added], AppealEventKind.FACT_ADDED, action)
@@ -80,18 +77,16 @@ def correct_with_fact(
 
 def retract_fact(
     uow: UnitOfWork, principal: Principal, appeal_id: int, event_id: str, reason: str
-) -> Correction | AppealRefusal:
+) -> Correction:
     """Withdraw a wrong fact of the person (a trip they never made), with the reason."""
     action = "appeal.retract"
     appeal = handled_by(uow, principal, appeal_id, action)
-    if isinstance(appeal, AppealRefusal):
-        return appeal
     target = person_target(uow, appeal.person_id)
     if not _usable_reason(reason):
-        return refused(uow, action, REASON_REQUIRED, appeal.id, target)
+        refuse(uow, action, REASON_REQUIRED, appeal.id, target)
     on_file = uow.facts.of_persons([appeal.person_id]).get(appeal.person_id, [])
     if not any(fact.event_id == event_id for fact in on_file):
-        return refused(uow, action, FACT_NOT_FOUND, appeal.id, target)
+        refuse(uow, action, FACT_NOT_FOUND, appeal.id, target)
     retraction = Fact(
         _next_event_id(uow, appeal),
         Source.HOTLINE,
@@ -102,21 +97,16 @@ def retract_fact(
     return _record(uow, principal, appeal, [retraction], AppealEventKind.FACT_RETRACTED, action)
 
 
-def reject_appeal(
-    uow: UnitOfWork, principal: Principal, appeal_id: int, reason: str
-) -> AppealRefusal | None:
+def reject_appeal(uow: UnitOfWork, principal: Principal, appeal_id: int, reason: str) -> None:
     """Close the appeal without a change, for a reason the answer will give the person."""
     action = "appeal.reject"
     appeal = handled_by(uow, principal, appeal_id, action)
-    if isinstance(appeal, AppealRefusal):
-        return appeal
     target = person_target(uow, appeal.person_id)
     if not _usable_reason(reason):
-        return refused(uow, action, REASON_REQUIRED, appeal.id, target)
+        refuse(uow, action, REASON_REQUIRED, appeal.id, target)
     uow.appeals.close(appeal.id, AppealStatus.REJECTED)
     record_event(uow, appeal.id, AppealEventKind.REJECTED, principal.label, reason)
     uow.audit(action, target, detail=f"appeal={appeal.id}")
-    return None
 
 
 def request_override(
@@ -126,20 +116,18 @@ def request_override(
     colour: str,
     authority: str,
     expires_at: datetime,
-) -> Override | AppealRefusal:
+) -> Override:
     """Ask for a colour override on the appeal; nothing changes until a second person approves."""
     action = "appeal.override_request"
     appeal = handled_by(uow, principal, appeal_id, action)
-    if isinstance(appeal, AppealRefusal):
-        return appeal
     target = person_target(uow, appeal.person_id)
     store = uow.appeals
     if _pending(store.overrides(appeal.id)) is not None:
-        return refused(uow, action, OVERRIDE_PENDING, appeal.id, target)
+        refuse(uow, action, OVERRIDE_PENDING, appeal.id, target)
     longest = uow.now + time_limits(uow).override_max
     valid = colour in set(DesignatedColour) and 0 < len(authority.strip()) <= 128
     if not valid or not uow.now < expires_at <= longest:
-        return refused(uow, action, INVALID_OVERRIDE, appeal.id, target)
+        refuse(uow, action, INVALID_OVERRIDE, appeal.id, target)
     asked = Override(0, appeal.id, colour, authority.strip(), expires_at, principal.label, uow.now)
     override_id = store.add_override(asked)
     detail = f"{colour} until {expires_at.isoformat()} ({asked.authority})"
@@ -148,23 +136,19 @@ def request_override(
     return store.overrides(appeal.id)[-1]
 
 
-def approve_override(
-    uow: UnitOfWork, principal: Principal, appeal_id: int
-) -> Correction | AppealRefusal:
+def approve_override(uow: UnitOfWork, principal: Principal, appeal_id: int) -> Correction:
     """A second person approves the pending override: the designation is recorded as facts."""
     action = "appeal.override_approve"
     appeal = handled_by(uow, principal, appeal_id, action, APPROVERS)
-    if isinstance(appeal, AppealRefusal):
-        return appeal
     target = person_target(uow, appeal.person_id)
     store = uow.appeals
     pending = _pending(store.overrides(appeal.id))
     if pending is None:
-        return refused(uow, action, NO_OVERRIDE, appeal.id, target)
+        refuse(uow, action, NO_OVERRIDE, appeal.id, target)
     if pending.requested_by == principal.label:
-        return refused(uow, action, SAME_PERSON, appeal.id, target)
+        refuse(uow, action, SAME_PERSON, appeal.id, target)
     if pending.expires_at <= uow.now:
-        return refused(uow, action, OVERRIDE_EXPIRED, appeal.id, target)
+        refuse(uow, action, OVERRIDE_EXPIRED, appeal.id, target)
     facts = _designation(uow, appeal, pending)
     done = _record(uow, principal, appeal, facts, AppealEventKind.OVERRIDE_APPROVED, action)
     # Approved only once its designation is on record: a refused one stays pending, not half done.
@@ -193,13 +177,13 @@ def _record(
     facts: list[Fact],
     kind: AppealEventKind,
     action: str,
-) -> Correction | AppealRefusal:
+) -> Correction:
     """Record the facts through the normal path and note on the appeal what they changed."""
     target = person_target(uow, appeal.person_id)
     before = colour_of(uow, appeal.person_id)
     report = record_facts(uow, facts)
     if report.conflicts:  # e.g. a retraction the fact log cannot accept
-        return refused(uow, action, INVALID_FACT, appeal.id, target)
+        refuse(uow, action, INVALID_FACT, appeal.id, target)
     after = colour_of(uow, appeal.person_id)
     event_id = facts[0].event_id
     detail = f"{event_id}: {before or '-'} → {after or '-'}"

@@ -25,8 +25,9 @@ from healthcode.domain.appeals import (
 from healthcode.domain.regions import normalise
 from healthcode.domain.roles import Role
 from healthcode.services.appeals.common import record_event, time_limits
-from healthcode.services.appeals.refusals import FORBIDDEN, AppealRefusal
+from healthcode.services.appeals.refusals import FORBIDDEN
 from healthcode.services.principals import Principal
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import UnitOfWork
 
 BATCH: Final = 1000
@@ -90,13 +91,11 @@ class AppealStats:
     misuse: list[StatsRow]  # S6: misuse that caused harm, reported on its own
 
 
-def appeal_stats(
-    uow: UnitOfWork, principal: Principal, since: datetime
-) -> AppealStats | AppealRefusal:
+def appeal_stats(uow: UnitOfWork, principal: Principal, since: datetime) -> AppealStats:
     """Appeals opened since `since` in the caller's region (a handler's own; others all)."""
     if not principal.roles & OVERSEERS:
         uow.audit("appeal.stats", outcome="refused")
-        return FORBIDDEN
+        raise Refused(FORBIDDEN)
     scope = None if principal.region is None else normalise(principal.region)
     store = uow.appeals
     rows: dict[tuple[str, AppealCategory], StatsRow] = {}

@@ -1,9 +1,8 @@
 """What a caller is told when an appeal step is not done (S6).
 
-Refusals are returned, not raised, so that the transaction which audits them still commits; the
-web layer answers with `status`. A handler of another region is told "not found", never
-"forbidden": whether an appeal exists elsewhere is itself something it may not learn.
-Input that cannot be used at all (an invalid document number or phone) raises `AppealError`.
+Each is raised as `Refused` after it is audited (`common.refuse`). A handler of another region is
+told "not found", never "forbidden": whether an appeal exists elsewhere is itself something it may
+not learn.
 """
 
 from __future__ import annotations
@@ -13,25 +12,16 @@ from typing import Final
 from healthcode.domain.text import Bilingual
 from healthcode.services.refusals import Refusal
 
-
-class AppealError(ValueError):
-    """Input an appeal cannot be taken with; the message names the field, never its value."""
-
-
-# The shape every returned refusal has; named for what refuses here.
-AppealRefusal = Refusal
-
-
-NOT_FOUND: Final = AppealRefusal(404, "not_found", Bilingual("找不到该申诉。", "Appeal not found."))
-FORBIDDEN: Final = AppealRefusal(
+NOT_FOUND: Final = Refusal(404, "not_found", Bilingual("找不到该申诉。", "Appeal not found."))
+FORBIDDEN: Final = Refusal(
     403, "forbidden", Bilingual("您的角色不能办理此事项。", "Your role may not do this.")
 )
-CLOSED: Final = AppealRefusal(
+CLOSED: Final = Refusal(
     409,
     "closed",
     Bilingual("该申诉已办结，不能再处理。", "This appeal is closed and can no longer be handled."),
 )
-INVALID_FACT: Final = AppealRefusal(
+INVALID_FACT: Final = Refusal(
     422,
     "invalid_fact",
     Bilingual(
@@ -40,15 +30,15 @@ INVALID_FACT: Final = AppealRefusal(
         "procedure, and withdrawing a fact has its own step.",
     ),
 )
-FACT_NOT_FOUND: Final = AppealRefusal(
+FACT_NOT_FOUND: Final = Refusal(
     404,
     "fact_not_found",
     Bilingual("此人没有该编号的事实记录。", "This person has no fact with that event id."),
 )
-REASON_REQUIRED: Final = AppealRefusal(
+REASON_REQUIRED: Final = Refusal(
     422, "reason_required", Bilingual("请填写理由。", "A reason is required.")
 )
-INVALID_OVERRIDE: Final = AppealRefusal(
+INVALID_OVERRIDE: Final = Refusal(
     422,
     "invalid_override",
     Bilingual(
@@ -56,19 +46,19 @@ INVALID_OVERRIDE: Final = AppealRefusal(
         "An override needs a colour, the deciding authority and an expiry within the limit.",
     ),
 )
-OVERRIDE_PENDING: Final = AppealRefusal(
+OVERRIDE_PENDING: Final = Refusal(
     409,
     "override_pending",
     Bilingual(
         "已有待审批的赋码申请。", "An override for this appeal is already awaiting approval."
     ),
 )
-NO_OVERRIDE: Final = AppealRefusal(
+NO_OVERRIDE: Final = Refusal(
     404,
     "no_pending_override",
     Bilingual("没有待审批的赋码申请。", "No override is awaiting approval."),
 )
-SAME_PERSON: Final = AppealRefusal(
+SAME_PERSON: Final = Refusal(
     409,
     "same_person",
     Bilingual(
@@ -76,12 +66,12 @@ SAME_PERSON: Final = AppealRefusal(
         "An override must be approved by someone other than the person who asked for it.",
     ),
 )
-OVERRIDE_EXPIRED: Final = AppealRefusal(
+OVERRIDE_EXPIRED: Final = Refusal(
     409,
     "override_expired",
     Bilingual("赋码申请的有效期已过。", "The override's expiry has already passed."),
 )
-SENDER_UNAVAILABLE: Final = AppealRefusal(
+SENDER_UNAVAILABLE: Final = Refusal(
     503,
     "sender_unavailable",
     Bilingual(

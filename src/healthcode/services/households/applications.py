@@ -1,16 +1,16 @@
 """Applying for a code (A1, A8, S3): for oneself or on someone's behalf, through any channel.
 
-A refusal (the international version for a mainland resident) is returned, not raised, so that
-the transaction that audits it still commits; `Application.granted()` raises it afterwards.
-Input that cannot be used at all (an invalid document number, a proxy without a relationship)
-raises `ApplicationError` at once.
+An application the rules refuse (the international version for a mainland resident) is audited
+and refused with `Refused(VERSION_REFUSED)`; nothing else of it is stored. Input that cannot be
+used at all (an invalid document number, a proxy without a relationship) raises
+`ApplicationError` at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from healthcode.db.people import StoredPerson
 from healthcode.domain.applications import (
@@ -29,9 +29,11 @@ from healthcode.domain.identity import (
     phone_problem,
     resident_id_birth_date,
 )
+from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import CHINA_TIME, display_instant
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.evaluation import reevaluate
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 
@@ -40,13 +42,24 @@ class ApplicationError(ValueError):
     """An application that cannot be taken; the message is one line and names no personal data."""
 
 
-class ApplicationRefusedError(ApplicationError):
-    """An application that was taken and refused (and audited as such)."""
+# The reason the domain gives (`international_refusal`), in words for the applicant.
+VERSION_REFUSED: Final = Refusal(
+    409,
+    "version_refused",
+    Bilingual(
+        "国际版健康码适用于持护照、港澳台通行证或居住证、外国人永久居留身份证的人员，"
+        "以及近28天内入境的人员；内地居民身份证持有人请申领国内版。",
+        "The international version is for holders of passports, Hong Kong, Macao or Taiwan "
+        "permits or residence permits, foreign permanent residence cards, and travellers "
+        "who entered in the last 28 days; mainland resident ID holders get the domestic version.",
+    ),
+    "version",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Application:
-    """An application as taken: granted (with its id, the persons and the colour) or refused."""
+    """An application as taken and granted: its id, the persons and the colour."""
 
     channel: Channel
     version: CodeVersion
@@ -56,12 +69,6 @@ class Application:
     person: StoredPerson | None = None
     applicant: StoredPerson | None = None  # None: the person applied themselves
     colour: str | None = None
-    refusal: str | None = None
-
-    def granted(self) -> Application:
-        if self.refusal is not None:
-            raise ApplicationRefusedError(self.refusal)
-        return self
 
     def as_json(self) -> dict[str, Any]:
         """What the applicant is shown: masked forms only (D2)."""
@@ -74,7 +81,7 @@ class Application:
             "version": self.version.value,
             "applied_at": display_instant(self.applied_at),
             "color": self.colour,
-            "refusal": self.refusal,
+            "refusal": None,  # kept in the answer's shape: a refused application raises instead
         }
 
 
@@ -102,10 +109,9 @@ def apply_for_code(
     wanted = version or default_version(person.id_type)
     request = _Request(person, applicant, relationship, channel, wanted)
     stored = uow.people.find(person.key)
-    refusal = _version_refusal(uow, person, stored, wanted)
-    if refusal is not None:
+    if _version_refusal(uow, person, stored, wanted) is not None:
         _audit(uow, request, outcome="refused")
-        return Application(channel, wanted, uow.now, relationship, refusal=refusal)
+        raise Refused(VERSION_REFUSED)
     return _take(uow, request, stored)
 
 

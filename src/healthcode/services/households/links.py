@@ -3,7 +3,7 @@
 A family member's link records what they are to the holder and how consent was given; the holder
 applies on their behalf and answers for it (D2). `person_for` is the object-level check every
 resident route makes: a person not linked to the account is not there at all (no probing by id).
-Refusals are returned, not raised, so the transaction that audits them still commits.
+A link that is not made raises `Refused` (`households/refusals.py`), audited where it matters.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Final, NoReturn
 
 from healthcode.db.accounts_store import HouseholdLink, ResidentStore
 from healthcode.db.people import StoredPerson
@@ -34,9 +34,8 @@ from healthcode.services.households.refusals import (
     SELF_FIRST,
     TOO_MANY,
     invalid_application,
-    version_refused,
 )
-from healthcode.services.refusals import Refusal
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 
@@ -91,8 +90,8 @@ class LinkedPerson:
 
 @dataclass(frozen=True, slots=True)
 class AccountApplication:
-    application: Application | None = None
-    person_id: str | None = None
+    application: Application
+    person_id: str
     refusal: Refusal | None = None
 
 
@@ -157,7 +156,7 @@ def apply_for_account(
         return _apply_for_self(uow, store, account_id, person, own, version, channel)
     refusal = _family_refusal(uow, store, account_id, person, own, consent)
     if refusal is not None or own is None:
-        return AccountApplication(refusal=refusal or SELF_FIRST)
+        raise Refused(refusal or SELF_FIRST)
     applicant = Person(*_key(uow, own.person_id))
     try:
         taken = apply_for_code(
@@ -169,24 +168,23 @@ def apply_for_account(
             version=version,
         )
     except ApplicationError as error:
-        return AccountApplication(refusal=invalid_application(error))
+        raise Refused(invalid_application(error)) from None
     return _linked(uow, store, account_id, taken, member.value, CONSENT_DECLARED)
 
 
-def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> Refusal | None:
+def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> None:
     """Unbind a family member; the holder's own link stays (their account is theirs)."""
     linked = person_for(uow, account_id, person_id)
     if linked is None:
-        return NOT_LINKED
+        raise Refused(NOT_LINKED)
     if linked.is_self:
-        return CANNOT_UNBIND_SELF
+        raise Refused(CANNOT_UNBIND_SELF)
     uow.residents.unlink(account_id, person_id, uow.now)
     uow.audit(
         "household.unlink",
         _pseudonym(uow, key_for(uow, linked)),
         detail=f"account={account_id} relationship={linked.relationship}",
     )
-    return None
 
 
 def _apply_for_self(
@@ -200,13 +198,13 @@ def _apply_for_self(
 ) -> AccountApplication:
     known = uow.people.ids_for([person.key]).get(person.key)
     if own is not None and own.person_id != known:
-        return _refused(uow, person, SELF_BOUND)
+        _refuse(uow, person, SELF_BOUND)
     if known is not None and store.self_account_of(known) not in {None, account_id}:
-        return _refused(uow, person, SELF_ELSEWHERE)
+        _refuse(uow, person, SELF_ELSEWHERE)
     try:
         taken = apply_for_code(uow, person, channel=channel, version=version)
     except ApplicationError as error:
-        return AccountApplication(refusal=invalid_application(error))
+        raise Refused(invalid_application(error)) from None
     return _linked(uow, store, account_id, taken, SELF, CONSENT_SELF)
 
 
@@ -239,9 +237,9 @@ def _linked(
     relationship: str,
     consent: str,
 ) -> AccountApplication:
-    """Link the person the application was for, unless it was refused or they are linked."""
-    if taken.refusal is not None or taken.person is None:
-        return AccountApplication(application=taken, refusal=version_refused())
+    """Link the person the application was for, unless they are linked already."""
+    if taken.person is None:
+        raise LookupError("a granted application names no person")
     person_id = taken.person.id
     if person_id not in {link.person_id for link in store.links(account_id)}:
         store.link(HouseholdLink(account_id, person_id, relationship, consent, uow.now))
@@ -251,9 +249,9 @@ def _linked(
     return AccountApplication(application=taken, person_id=person_id)
 
 
-def _refused(uow: UnitOfWork, person: Person, refusal: Refusal) -> AccountApplication:
+def _refuse(uow: UnitOfWork, person: Person, refusal: Refusal) -> NoReturn:
     uow.audit("household.link", _pseudonym(uow, person.key), outcome="refused", detail=refusal.code)
-    return AccountApplication(refusal=refusal)
+    raise Refused(refusal)
 
 
 def _pseudonym(uow: UnitOfWork, key: PersonKey) -> str:

@@ -25,21 +25,6 @@ def invalid_application(error: ApplicationError) -> Refusal:
     )
 
 
-def version_refused() -> Refusal:
-    return Refusal(
-        409,
-        "version_refused",
-        Bilingual(
-            "国际版健康码适用于持护照、港澳台通行证或居住证、外国人永久居留身份证的人员，"
-            "以及近28天内入境的人员；内地居民身份证持有人请申领国内版。",
-            "The international version is for holders of passports, Hong Kong, Macao or Taiwan "
-            "permits or residence permits, foreign permanent residence cards, and travellers "
-            "who entered in the last 28 days; mainland resident ID holders get the domestic one.",
-        ),
-        "version",
-    )
-
-
 _FIELD_ZH: Final = {
     "id_number": "证件号码有误",
     "name": "姓名有误",

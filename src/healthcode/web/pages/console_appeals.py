@@ -23,10 +23,10 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.common import colour_of, time_limits
 from healthcode.services.appeals.reading import appeal_for, appeals_for_handler
+from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import STATUS_NAMES
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import not_found
 from healthcode.web.pages import console_appeals_oversight
 from healthcode.web.pages.console_appeals_names import (
     CATEGORY_NAMES,
@@ -99,7 +99,7 @@ def appeal_page(appeal_id: AppealId, request: Request, caller: Reader) -> HTMLRe
         longest = uow.now + time_limits(uow).override_max
         now = uow.now
     if view is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     return console_page(
         request,
         caller,

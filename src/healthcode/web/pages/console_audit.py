@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse
 from healthcode.db.audit import AuditQuery
 from healthcode.domain.timezones import CHINA_TIME
 from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
+from healthcode.services.refusals import Refused, invalid_input
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import INVALID, ApiError
 from healthcode.web.pages.console_layout import AUDIT_ROLES, console_page
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +61,7 @@ def _day(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ApiError(422, "invalid_input", INVALID, field) from None
+        raise Refused(invalid_input(field)) from None
 
 
 def _older(filters: dict[str, Any], before: int) -> str:

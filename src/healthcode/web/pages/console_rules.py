@@ -22,11 +22,11 @@ from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
 from healthcode.services.dashboard import region_name
+from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import UNKNOWN_REGION, DryRun, dry_run, moves_json
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import not_found
 from healthcode.web.pages.console_charts import COLOUR_NAMES
 from healthcode.web.pages.console_layout import RULES_ROLES, console_page
 
@@ -59,7 +59,7 @@ def review_page(ruleset_id: str, version: str, request: Request, caller: Reader)
     with unit_of_work(request, caller) as uow:
         stored = uow.rulesets.get(ruleset_id, version)
         if stored is None:
-            raise not_found()
+            raise Refused(NOT_FOUND)
         impact = _impact(uow, stored)
         in_force = uow.rulesets.in_force(uow.now)
     roles = caller.signed_in.roles

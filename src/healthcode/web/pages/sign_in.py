@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.timezones import display_instant
 from healthcode.services.messages import OutboxSender
+from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.web.access import Caller, public
-from healthcode.web.errors import not_found
 from healthcode.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +41,7 @@ def outbox(
 ) -> HTMLResponse:
     """Only with the development sender: in production, messages leave through the SMS gateway."""
     if not isinstance(request.app.state.sender, OutboxSender):
-        raise not_found()
+        raise Refused(NOT_FOUND)
     runtime = request.app.state.runtime
     with runtime.unit_of_work(caller.actor) as uow:
         uow.audit("outbox.read")

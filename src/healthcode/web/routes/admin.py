@@ -21,7 +21,6 @@ from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import CHINA_TIME, display_instant
 from healthcode.security.totp import provisioning_uri
 from healthcode.services.accounts import (
-    AccountError,
     NewClient,
     NewStaff,
     create_staff,
@@ -32,9 +31,9 @@ from healthcode.services.accounts import (
     register_client,
 )
 from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.web.access import Caller, SessionCache, allow
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import ApiError, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -44,6 +43,15 @@ SecurityAdmin = Annotated[
 Auditor = Annotated[Caller, Depends(allow(Role.AUDITOR, purpose="audit who did what (D2)"))]
 
 TOTP_ISSUER = "HealthCode"
+
+OWN_ACCOUNT = Refusal(
+    422,
+    "own_account",
+    Bilingual(
+        "不能停用自己的账号，请由另一位安全管理员操作",
+        "You cannot disable your own account; ask another security administrator",
+    ),
+)
 
 
 class NewStaffRequest(BaseModel):
@@ -72,15 +80,8 @@ def staff_accounts(request: Request, caller: SecurityAdmin) -> list[dict[str, An
 @router.post("/admin/staff", status_code=201)
 def new_staff(body: NewStaffRequest, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
     """Create a staff account; its password and TOTP secret are in this answer and nowhere else."""
-    refusal: AccountError | None = None
     with unit_of_work(request, caller) as uow:
-        try:
-            created: NewStaff = create_staff(uow, body.username, body.roles, body.region)
-        except AccountError as error:
-            refusal = error
-            uow.audit("staff.create", outcome="refused", detail=str(error)[:200])
-    if refusal is not None:
-        raise _refused(refusal)
+        created: NewStaff = create_staff(uow, body.username, body.roles, body.region)
     return {
         **_staff_json(created.account),
         "password": created.password,
@@ -93,11 +94,11 @@ def new_staff(body: NewStaffRequest, request: Request, caller: SecurityAdmin) ->
 def disable_staff_account(staff_id: str, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
     """Disable a staff account and end its sessions; one's own account cannot be disabled here."""
     if staff_id == caller.signed_in.subject:
-        raise ApiError(422, "own_account", _OWN_ACCOUNT)
+        raise Refused(OWN_ACCOUNT)
     with unit_of_work(request, caller) as uow:
         disabled = disable_staff(uow, staff_id)
     if disabled is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     _sessions(request).forget_subject(staff_id)
     return _staff_json(disabled)
 
@@ -113,17 +114,10 @@ def clients(request: Request, caller: SecurityAdmin) -> list[dict[str, Any]]:
 @router.post("/admin/clients", status_code=201)
 def new_client(body: NewClientRequest, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
     """Register a department client; its secret is in this answer and nowhere else."""
-    refusal: AccountError | None = None
     with unit_of_work(request, caller) as uow:
-        try:
-            created: NewClient = register_client(
-                uow, body.id, body.name, body.department, body.categories, body.purpose
-            )
-        except AccountError as error:
-            refusal = error
-            uow.audit("client.register", outcome="refused", detail=str(error)[:200])
-    if refusal is not None:
-        raise _refused(refusal)
+        created: NewClient = register_client(
+            uow, body.id, body.name, body.department, body.categories, body.purpose
+        )
     return {**_client_json(created.client), "client_secret": created.secret}
 
 
@@ -134,7 +128,7 @@ def disable_department_client(
     with unit_of_work(request, caller) as uow:
         disabled = disable_client(uow, client_id)
     if disabled is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     _sessions(request).forget_subject(client_id)
     return _client_json(disabled)
 
@@ -178,15 +172,6 @@ def _sessions(request: Request) -> SessionCache:
     return cache
 
 
-def _refused(error: AccountError) -> ApiError:
-    # The service's reasons name roles, regions and identifiers, never a secret or personal data.
-    return ApiError(
-        422,
-        "account_refused",
-        Bilingual(f"无法创建该账号：{error}", f"The account cannot be created: {error}"),
-    )
-
-
 def _staff_json(account: StaffAccount) -> dict[str, Any]:
     return {
         "id": account.id,
@@ -208,9 +193,3 @@ def _client_json(client: DepartmentClient) -> dict[str, Any]:
         "created_at": display_instant(client.created_at),
         "disabled_at": display_instant(client.disabled_at),
     }
-
-
-_OWN_ACCOUNT = Bilingual(
-    "不能停用自己的账号，请由另一位安全管理员操作",
-    "You cannot disable your own account; ask another security administrator",
-)

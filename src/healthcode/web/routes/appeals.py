@@ -9,6 +9,7 @@ not exist, so a handler cannot probe other counties' appeals by number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
@@ -36,13 +37,12 @@ from healthcode.services.appeals.handling import (
 )
 from healthcode.services.appeals.oversight import OVERSEERS, appeal_stats
 from healthcode.services.appeals.reading import appeal_for, appeals_for_handler, find_by_person
-from healthcode.services.appeals.refusals import AppealError, AppealRefusal
 from healthcode.services.principals import Principal
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import (
     answer_json,
-    appeal_invalid,
     correction_json,
     filed_json,
     override_json,
@@ -51,7 +51,6 @@ from healthcode.web.appeal_views import (
     view_json,
 )
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import ApiError, not_found, refused
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
@@ -76,7 +75,11 @@ Approving = Annotated[Caller, Depends(allow(*APPROVERS, purpose="approve an appe
 Answering = Annotated[Caller, Depends(allow(*ANSWERERS, purpose="answer an appeal"))]
 Overseeing = Annotated[Caller, Depends(allow(*OVERSEERS, purpose="oversee appeal handling"))]
 
-INVALID_FACT = Bilingual("补录的事实有误，请检查后重试。", "The fact is not valid; check it.")
+INVALID_FACT = Refusal(
+    422,
+    "invalid_fact",
+    Bilingual("补录的事实有误，请检查后重试。", "The fact is not valid; check it."),
+)
 
 
 class PersonBody(BaseModel):
@@ -125,19 +128,16 @@ class AnswerBody(BaseModel):
 @router.post("", status_code=201)
 def file_call(body: CallBody, request: Request, caller: Filing) -> dict[str, Any]:
     """A 12345 operator records a call: routed at once to the unit responsible (属地为主)."""
-    try:
-        with unit_of_work(request, caller) as uow:
-            filed = file_appeal_by_call(
-                uow,
-                body.key(),
-                body.callback_phone.strip(),
-                body.category,
-                body.text,
-                body.language,
-                body.disputed_region,
-            )
-    except AppealError as error:  # nothing was stored: the transaction rolled back
-        raise appeal_invalid(error) from None
+    with unit_of_work(request, caller) as uow:
+        filed = file_appeal_by_call(
+            uow,
+            body.key(),
+            body.callback_phone.strip(),
+            body.category,
+            body.text,
+            body.language,
+            body.disputed_region,
+        )
     return filed_json(filed)
 
 
@@ -164,7 +164,7 @@ def stats(
     """Volumes, time to answer, escalations and overdue by region and category; misuse apart."""
     with unit_of_work(request, caller) as uow:
         figures = appeal_stats(uow, caller.signed_in, uow.now - timedelta(days=days))
-    return stats_json(_done(figures))
+    return stats_json(figures)
 
 
 @router.get("/{appeal_id}")
@@ -172,7 +172,7 @@ def one(appeal_id: AppealId, request: Request, caller: Reading) -> dict[str, Any
     with unit_of_work(request, caller) as uow:
         view = appeal_for(uow, caller.signed_in, appeal_id)
     if view is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     return view_json(view)
 
 
@@ -239,18 +239,10 @@ def answer(
     return answer_json(given)
 
 
-def _acted(
-    request: Request, caller: Caller, act: Callable[[UnitOfWork, Principal], T | AppealRefusal]
-) -> T:
+def _acted(request: Request, caller: Caller, act: Callable[[UnitOfWork, Principal], T]) -> T:
+    """One use case in one unit of work; a refusal it raises is committed with its audit entry."""
     with unit_of_work(request, caller) as uow:
-        outcome = act(uow, caller.signed_in)
-    return _done(outcome)
-
-
-def _done(outcome: T | AppealRefusal) -> T:
-    if isinstance(outcome, AppealRefusal):  # audited and committed with the unit of work
-        raise refused(outcome)
-    return outcome
+        return act(uow, caller.signed_in)
 
 
 def _appeal_fact(body: FactBody) -> AppealFact:
@@ -262,5 +254,5 @@ def _appeal_fact(body: FactBody) -> AppealFact:
         field = invalid.error.field
         if field is not None and field not in {"type", "occurred_at"}:
             field = f"payload.{field}"
-        raise ApiError(422, "invalid_fact", INVALID_FACT, field) from None
+        raise Refused(replace(INVALID_FACT, field=field)) from None
     return AppealFact(payload, occurred_at)

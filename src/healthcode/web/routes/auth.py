@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,7 +12,6 @@ from healthcode.domain.roles import Role
 from healthcode.services.runtime import Runtime
 from healthcode.services.sign_in import (
     SignedIn,
-    SignInError,
     send_sign_in_code,
     sign_in_client,
     sign_in_resident,
@@ -21,7 +19,6 @@ from healthcode.services.sign_in import (
     sign_out,
 )
 from healthcode.web.access import SESSION_COOKIE, Caller, allow, bearer_token, public
-from healthcode.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/auth", tags=["authentication"])
 
@@ -59,9 +56,7 @@ class Session(BaseModel):
 def ask_for_code(body: CodeRequest, request: Request, caller: Anyone) -> dict[str, str]:
     """Send a one-time sign-in code to a mobile number (through the configured sender)."""
     with _runtime(request).unit_of_work(caller.actor) as uow:
-        refusal = _refused(lambda: send_sign_in_code(uow, request.app.state.sender, body.phone))
-    if refusal is not None:
-        raise _api_error(refusal)
+        send_sign_in_code(uow, request.app.state.sender, body.phone)
     return {"status": "sent"}
 
 
@@ -69,14 +64,14 @@ def ask_for_code(body: CodeRequest, request: Request, caller: Anyone) -> dict[st
 def resident(body: ResidentSignIn, request: Request, response: Response, caller: Anyone) -> Session:
     with _runtime(request).unit_of_work(caller.actor) as uow:
         result = sign_in_resident(uow, body.phone, body.code)
-    return _session(_accepted(result), request, response)
+    return _session(result, request, response)
 
 
 @router.post("/staff")
 def staff(body: StaffSignIn, request: Request, response: Response, caller: Anyone) -> Session:
     with _runtime(request).unit_of_work(caller.actor) as uow:
         result = sign_in_staff(uow, body.username, body.password, body.one_time_password)
-    return _session(_accepted(result), request, response)
+    return _session(result, request, response)
 
 
 @router.post("/token")
@@ -84,7 +79,7 @@ def client_token(body: ClientCredentials, request: Request, caller: Anyone) -> S
     """Client credentials for department systems: a bearer token for an hour."""
     with _runtime(request).unit_of_work(caller.actor) as uow:
         result = sign_in_client(uow, body.client_id, body.client_secret)
-    return _as_session(_accepted(result))
+    return _as_session(result)
 
 
 @router.post("/sign-out", status_code=204)
@@ -119,30 +114,6 @@ def me(
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def _refused(action: Callable[[], SignInError | None]) -> SignInError | None:
-    """A refusal returned (its audit entry commits) or raised (nothing to commit), alike."""
-    try:
-        return action()
-    except SignInError as error:
-        return error
-
-
-def _accepted(result: SignedIn | SignInError) -> SignedIn:
-    if isinstance(result, SignInError):
-        raise _api_error(result)
-    return result
-
-
-def _api_error(error: SignInError) -> ApiError:
-    status = {
-        "too_many_codes": 429,
-        "too_many_attempts": 429,
-        "invalid_phone": 400,
-        "sender_unavailable": 503,
-    }.get(error.code, 401)
-    return ApiError(status, error.code, error.text, "phone" if status == 400 else None)
 
 
 def _as_session(signed_in: SignedIn) -> Session:

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from healthcode.db.migrate import current_revision, head_revision
 from healthcode.domain.text import Bilingual
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.web.access import Caller, public
-from healthcode.web.errors import ApiError
 
 router = APIRouter(tags=["operations"])
 
@@ -35,13 +35,15 @@ def readyz(
     except Exception:
         schema_ready = False
     if not schema_ready:
-        raise ApiError(
-            503,
-            "not_ready",
-            Bilingual(
-                "服务尚未就绪：数据库不可用或未升级。",
-                "Not ready: database unreachable or not upgraded.",
-            ),
+        raise Refused(
+            Refusal(
+                503,
+                "not_ready",
+                Bilingual(
+                    "服务尚未就绪：数据库不可用或未升级。",
+                    "Not ready: database unreachable or not upgraded.",
+                ),
+            )
         )
     return {"status": "ready", "keys": runtime.vault.active_version}
 

@@ -20,7 +20,6 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.filing import file_appeal_from_code_page
 from healthcode.services.appeals.reading import appeals_for_resident
-from healthcode.services.appeals.refusals import AppealError, AppealRefusal
 from healthcode.services.explanations import Explanation
 from healthcode.services.facts import record_facts
 from healthcode.services.households.links import (
@@ -32,12 +31,11 @@ from healthcode.services.households.links import (
     person_for,
     unbind,
 )
-from healthcode.services.refusals import Refusal
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import (
-    appeal_invalid,
     filed_json,
     resident_appeal_json,
 )
@@ -48,7 +46,6 @@ from healthcode.web.code_views import (
     person_json,
 )
 from healthcode.web.deps import metrics_of, unit_of_work
-from healthcode.web.errors import ApiError, not_found, refused
 from healthcode.web.i18n import language
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
@@ -63,7 +60,11 @@ Reporting = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="self-report 
 Appealing = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="appeal a health code"))]
 Answers = Annotated[Caller, Depends(allow(Role.RESIDENT, purpose="read my appeals' answers"))]
 
-NO_CODE = Bilingual("暂时无法生成健康码，请稍后再试。", "The code cannot be issued yet; try later.")
+NO_CODE = Refusal(
+    409,
+    "no_code",
+    Bilingual("暂时无法生成健康码，请稍后再试。", "The code cannot be issued yet; try later."),
+)
 
 
 class ApplicationBody(BaseModel):
@@ -129,17 +130,13 @@ def apply(body: ApplicationBody, request: Request, caller: Applying) -> dict[str
             consent=body.consent,
             version=body.version,
         )
-    if taken.refusal is not None or taken.application is None:
-        raise _refused(taken.refusal)
     return {"person_id": taken.person_id, **taken.application.as_json()}
 
 
 @router.delete("/me/people/{person_id}", status_code=204)
 def unbind_member(person_id: PersonId, request: Request, caller: Unbinding) -> Response:
     with unit_of_work(request, caller) as uow:
-        refusal = unbind(uow, caller.signed_in.subject, person_id)
-    if refusal is not None:
-        raise _refused(refusal)
+        unbind(uow, caller.signed_in.subject, person_id)
     return Response(status_code=204)
 
 
@@ -164,7 +161,7 @@ def report_symptoms(
         linked = person_for(uow, caller.signed_in.subject, person_id)
         explanation = None if linked is None else _report(uow, linked, body)
     if linked is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     shown = {} if explanation is None else explanation_json(explanation)
     return {"person_id": person_id, "previous_colour": linked.colour, **shown}
 
@@ -175,21 +172,16 @@ def file_appeal(
 ) -> dict[str, Any]:
     """An appeal from the code page (S6): it keeps the decision shown, and is routed like a call."""
     chosen = body.language or Language(language(request))
-    try:
-        with unit_of_work(request, caller) as uow:
-            filed = file_appeal_from_code_page(
-                uow,
-                caller.signed_in.subject,
-                person_id,
-                body.category,
-                body.text,
-                chosen,
-                body.disputed_region,
-            )
-    except AppealError as error:  # nothing was stored: the transaction rolled back
-        raise appeal_invalid(error) from None
-    if isinstance(filed, AppealRefusal):  # a person not on the account: audited, then 404
-        raise refused(filed)
+    with unit_of_work(request, caller) as uow:
+        filed = file_appeal_from_code_page(
+            uow,
+            caller.signed_in.subject,
+            person_id,
+            body.category,
+            body.text,
+            chosen,
+            body.disputed_region,
+        )
     return filed_json(filed)
 
 
@@ -199,7 +191,7 @@ def my_appeals(person_id: PersonId, request: Request, caller: Answers) -> dict[s
     with unit_of_work(request, caller) as uow:
         shown = appeals_for_resident(uow, caller.signed_in.subject, person_id)
     if shown is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     return {"appeals": [resident_appeal_json(appeal) for appeal in shown]}
 
 
@@ -220,14 +212,8 @@ def _issued(request: Request, caller: Caller, person_id: str, *, paper: bool) ->
         linked = person_for(uow, caller.signed_in.subject, person_id)
         shown = None if linked is None else issued_json(uow, linked, paper=paper)
     if linked is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     if shown is None:  # the refusal was audited and committed with the unit of work
-        raise ApiError(409, "no_code", NO_CODE)
+        raise Refused(NO_CODE)
     metrics_of(request).codes_shown.labels(shown["colour"]).inc()
     return shown
-
-
-def _refused(refusal: Refusal | None) -> ApiError:
-    if refusal is None:
-        return ApiError(500, "internal_error", NO_CODE)
-    return refused(refusal)

@@ -14,10 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
-from healthcode.domain.documents import RulesetError
 from healthcode.domain.roles import Role
-from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
+from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import (
     Activation,
     activate_due_rulesets,
@@ -27,7 +26,6 @@ from healthcode.services.rulesets import (
 )
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import ApiError, not_found
 
 router = APIRouter(prefix="/api/v1/rulesets", tags=["rulesets"])
 
@@ -55,12 +53,6 @@ Approver = Annotated[
 ]
 Document = Annotated[dict[str, Any], Body(description="The ruleset document (the YAML as JSON).")]
 
-SAME_PERSON = Bilingual(
-    "起草人不能审批自己起草的规则，须由另一人审批。",
-    "The author cannot approve their own draft; a second, different person must approve it.",
-)
-ALREADY_DECIDED = Bilingual("该版本已审批，不能再次审批。", "This version is already approved.")
-
 
 @router.get("")
 def list_rulesets(request: Request, caller: Reader) -> dict[str, Any]:
@@ -78,7 +70,7 @@ def get_ruleset(ruleset_id: str, version: str, request: Request, caller: Reader)
         stored = uow.rulesets.get(ruleset_id, version)
         in_force = uow.rulesets.in_force(uow.now)
     if stored is None:
-        raise not_found()
+        raise Refused(NOT_FOUND)
     current = None if in_force is None else in_force.label
     return _listed(stored, current) | {"document": stored.document}
 
@@ -86,11 +78,8 @@ def get_ruleset(ruleset_id: str, version: str, request: Request, caller: Reader)
 @router.post("", status_code=201)
 def draft(document: Document, request: Request, caller: Author) -> dict[str, Any]:
     """Store a new version as a draft; a second person approves it."""
-    try:
-        with unit_of_work(request, caller) as uow:
-            stored = draft_ruleset(uow, document)
-    except RulesetError as error:
-        raise _invalid(error) from None
+    with unit_of_work(request, caller) as uow:
+        stored = draft_ruleset(uow, document)
     return _listed(stored, None)
 
 
@@ -98,11 +87,8 @@ def draft(document: Document, request: Request, caller: Author) -> dict[str, Any
 def dry_run_document(document: Document, request: Request, caller: Assessor) -> dict[str, Any]:
     """How many people this version would move from one colour to another, overall and by
     prefecture, if it were in force now. Nothing is stored."""
-    try:
-        with unit_of_work(request, caller) as uow:
-            report = dry_run(uow, document)
-    except RulesetError as error:
-        raise _invalid(error) from None
+    with unit_of_work(request, caller) as uow:
+        report = dry_run(uow, document)
     return report.as_json() | {"turned": report.turned()}
 
 
@@ -110,16 +96,12 @@ def dry_run_document(document: Document, request: Request, caller: Assessor) -> 
 def approve(ruleset_id: str, version: str, request: Request, caller: Approver) -> dict[str, Any]:
     """Approve someone else's draft; if its valid-from has come, the population moves under it."""
     with unit_of_work(request, caller) as uow:
-        approval = approve_ruleset(uow, ruleset_id, version)
-        stored = uow.rulesets.get(ruleset_id, version)
-    # The refusal is committed to the audit log above; only now does it become an error.
-    if approval.ruleset is None:
-        raise _refusal(stored, caller)
+        approved = approve_ruleset(uow, ruleset_id, version)
     activation = _activate_due(request, caller)
     with unit_of_work(request, caller) as uow:
         in_force = uow.rulesets.in_force(uow.now)
     current = None if in_force is None else in_force.label
-    return _listed(approval.ruleset, current) | {
+    return _listed(approved, current) | {
         "activated": activation is not None,
         "codes_evaluated": 0 if activation is None else activation.evaluated,
         "codes_changed": 0 if activation is None else activation.changed,
@@ -135,20 +117,6 @@ def _activate_due(request: Request, caller: Caller) -> Activation | None:
         if step is None or step.done:
             return step if step is not None else progress
         progress = step
-
-
-def _refusal(stored: StoredRuleset | None, caller: Caller) -> ApiError:
-    if stored is None:
-        return not_found()
-    if stored.status == DRAFT and stored.author == caller.actor.name:
-        return ApiError(409, "second_person_required", SAME_PERSON)
-    return ApiError(409, "already_approved", ALREADY_DECIDED)
-
-
-def _invalid(error: RulesetError) -> ApiError:
-    # A ruleset holds no personal data, so its problem can be named for its author.
-    text = Bilingual(f"规则集有误：{error.reason}", f"The ruleset is not valid: {error.reason}")
-    return ApiError(422, "invalid_ruleset", text, field=error.where)
 
 
 def _listed(stored: StoredRuleset, in_force: str | None) -> dict[str, Any]:

@@ -31,24 +31,33 @@ from healthcode.services.codes.gateway import (
     submit_trust_list,
 )
 from healthcode.services.codes.trust_lists import publish_trust_list
+from healthcode.services.refusals import Refusal, Refused
 from healthcode.tokens.trust_lists import TrustList
 from healthcode.web.access import Caller, allow, public
 from healthcode.web.deps import unit_of_work
-from healthcode.web.errors import ApiError
 
 router = APIRouter(tags=["trust lists"])
 
 CACHE_SECONDS: Final = 300
 ISSUER_PATTERN: Final = r"^[A-Z]{2}(-[A-Z0-9]{1,13})?$"  # ISO 3166: CN, CN-33, CN-32…
 
-REFUSED_LIST = Bilingual(
-    "信任列表未被接受：签发方未登记、签名未通过其根密钥验证，或早于已持有的列表。",
-    "The trust list was refused: its issuer is not registered, its signature does not verify "
-    "under the registered root key, or it is older than the list held.",
+REFUSED_LIST = Refusal(
+    400,
+    "trust_list_refused",
+    Bilingual(
+        "信任列表未被接受：签发方未登记、签名未通过其根密钥验证，或早于已持有的列表。",
+        "The trust list was refused: its issuer is not registered, its signature does not verify "
+        "under the registered root key, or it is older than the list held.",
+    ),
 )
-BAD_REGISTRATION = Bilingual(
-    "无法登记该签发方：须为其他签发方的代码及有效的根公钥（JWK）。",
-    "The issuer cannot be registered: give another issuer's code and a valid root public JWK.",
+BAD_REGISTRATION = Refusal(
+    422,
+    "invalid_issuer",
+    Bilingual(
+        "无法登记该签发方：须为其他签发方的代码及有效的根公钥（JWK）。",
+        "The issuer cannot be registered: give another issuer's code and a valid root public JWK.",
+    ),
+    "root_jwk",
 )
 
 
@@ -90,7 +99,7 @@ def register(
         with unit_of_work(request, caller) as uow:
             registered = register_issuer(uow, body.issuer, body.root_jwk)
     except GatewayError:
-        raise ApiError(422, "invalid_issuer", BAD_REGISTRATION, field="root_jwk") from None
+        raise Refused(BAD_REGISTRATION) from None
     return {
         "issuer": registered.issuer,
         "root_kid": registered.root_jwk.get("kid"),
@@ -115,7 +124,7 @@ def submit(
             # Audited inside the transaction that commits: the reason stays in the log only.
             uow.audit("trust_list.receive", outcome="refused", detail=str(error)[:200])
     if received is None:
-        raise ApiError(400, "trust_list_refused", REFUSED_LIST)
+        raise Refused(REFUSED_LIST)
     return {
         "issuer": received.issuer,
         "issued_at": display_instant(received.issued_at),

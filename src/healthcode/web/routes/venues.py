@@ -22,6 +22,7 @@ from healthcode.domain.text import Bilingual
 from healthcode.domain.venues import Venue
 from healthcode.services.checkpoint.scans import record_scan
 from healthcode.services.checkpoint.venues import (
+    RegisteredDevice,
     RegistrationError,
     clear_device_flag,
     find_venue,
@@ -31,11 +32,11 @@ from healthcode.services.checkpoint.venues import (
     register_venue,
     set_area_risk,
 )
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens.scan_reports import MAX_REQUEST_BYTES, ScanDecision, ScanRequestError
 from healthcode.web.access import Caller, allow, public
 from healthcode.web.deps import metrics_of, unit_of_work
-from healthcode.web.errors import ApiError, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["venues"])
 
@@ -138,22 +139,22 @@ def change_area_risk(
 
 @router.get("/venues/{venue_id}/devices")
 def devices(venue_id: str, request: Request, caller: DeviceReader) -> list[dict[str, object]]:
-    with unit_of_work(request, caller) as uow:
-        found = _found(lambda: find_venue(uow, venue_id))
-        listed = [device for device in list_devices(uow) if device.venue_id == found.id]
-    return [device.as_json() for device in listed]
+    def of_venue(uow: UnitOfWork) -> list[RegisteredDevice]:
+        found = find_venue(uow, venue_id)
+        return [device for device in list_devices(uow) if device.venue_id == found.id]
+
+    return [device.as_json() for device in _existing(request, caller, of_venue)]
 
 
 @router.post("/venues/{venue_id}/devices", status_code=201)
 def add_device(
     venue_id: str, body: NewDevice, request: Request, caller: DeviceAdmin
 ) -> dict[str, object]:
-    with unit_of_work(request, caller) as uow:
-        _found(lambda: find_venue(uow, venue_id))
-        device = _refused_as_invalid(
-            lambda: register_device(uow, body.id, venue_id, body.public_jwk)
-        )
-    return device.as_json()
+    _existing(request, caller, lambda uow: find_venue(uow, venue_id))
+    registered = _registering(
+        request, caller, lambda uow: register_device(uow, body.id, venue_id, body.public_jwk)
+    )
+    return registered.as_json()
 
 
 @router.post("/devices/{device_id}/flag-clearance")
@@ -177,11 +178,11 @@ def scan(body: ScanReport, request: Request, caller: Scanner) -> dict[str, objec
     if refusal is not None:
         counter.labels("device_refused").inc()
         text = Bilingual(_REPORT_REFUSED_ZH, f"The scan report was refused: {refusal}")
-        raise ApiError(401, "scan_report_refused", text)
+        raise Refused(Refusal(401, "scan_report_refused", text))
     counter.labels(outcome.decision.value).inc()
     if outcome.decision is ScanDecision.THROTTLED and outcome.refusal is not None:
         # The throttled scan is recorded (committed above) before the device hears no.
-        raise ApiError(429, "device_throttled", outcome.refusal)
+        raise Refused(Refusal(429, "device_throttled", outcome.refusal))
     return outcome.as_json()
 
 
@@ -190,43 +191,43 @@ def _report_bytes(report: str) -> bytes:
         padded = report + "=" * (-len(report) % 4)
         return base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError(
-            422,
-            "invalid_input",
-            Bilingual("扫码报告格式错误", "The report is not base64url."),
-            "report",
+        raise Refused(
+            Refusal(
+                422,
+                "invalid_input",
+                Bilingual("扫码报告格式错误", "The report is not base64url."),
+                "report",
+            )
         ) from None
 
 
 def _registering(
     request: Request, caller: Caller, action: Callable[[UnitOfWork], Result]
 ) -> Result:
-    with unit_of_work(request, caller) as uow:
-        return _refused_as_invalid(lambda: action(uow))
+    """A registration the service cannot make is rolled back, then refused with its reason."""
+    try:
+        with unit_of_work(request, caller) as uow:
+            return action(uow)
+    except RegistrationError as error:
+        raise Refused(registration_refused(error)) from None
 
 
 def _existing(request: Request, caller: Caller, action: Callable[[UnitOfWork], Result]) -> Result:
-    with unit_of_work(request, caller) as uow:
-        return _found(lambda: action(uow))
-
-
-def _found(action: Callable[[], Result]) -> Result:
     """An unknown venue or device is a 404; the service says so with a RegistrationError."""
     try:
-        return action()
+        with unit_of_work(request, caller) as uow:
+            return action(uow)
     except RegistrationError:
-        raise not_found() from None
+        raise Refused(NOT_FOUND) from None
 
 
-def _refused_as_invalid(action: Callable[[], Result]) -> Result:
-    try:
-        return action()
-    except RegistrationError as error:
-        raise ApiError(
-            422,
-            "registration_refused",
-            Bilingual(f"无法登记：{error}", f"Cannot be registered: {error}"),
-        ) from None
+def registration_refused(error: RegistrationError) -> Refusal:
+    # The service's reasons name venues, devices and categories, never personal data.
+    return Refusal(
+        422,
+        "registration_refused",
+        Bilingual(f"无法登记：{error}", f"Cannot be registered: {error}"),
+    )
 
 
 # The service's one-line reasons name no holder and no content, so the English one is passed on.

@@ -32,10 +32,10 @@ from healthcode.services.checkpoint.alternatives import (
 from healthcode.services.checkpoint.venues import RegisteredVenue, RegistrationError, find_venue
 from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import Verification, verify_code
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import metrics_of, unit_of_work
-from healthcode.web.errors import ApiError, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["checkpoint"])
 
@@ -73,7 +73,7 @@ class DocumentCheck(AtVenue):
     def person_key(self) -> PersonKey:
         number = normalise_id_number(self.id_type, self.id_number)
         if id_number_problem(self.id_type, number) is not None:
-            raise ApiError(422, "invalid_id_number", _BAD_NUMBER, "id_number")
+            raise Refused(BAD_NUMBER)
         return PersonKey(self.id_type, number)
 
 
@@ -162,13 +162,12 @@ def by_itinerary(body: ItineraryCheck, request: Request, caller: NoPhoneCheck) -
 
 
 def _checked(request: Request, caller: Caller, body: AtVenue, check: Check) -> dict[str, object]:
-    with unit_of_work(request, caller) as uow:
-        venue = _venue(uow, body.venue_id)
-        try:
+    try:
+        with unit_of_work(request, caller) as uow:
+            venue = _venue(uow, body.venue_id)
             decision = check(uow, venue.category, venue.area_risk, body.purpose)
-        except CheckpointError:
-            # The service names the problem with the document; its number is never repeated.
-            raise ApiError(422, "invalid_id_number", _BAD_NUMBER, "id_number") from None
+    except CheckpointError:  # rolled back; the number is never repeated, only its field named
+        raise Refused(BAD_NUMBER) from None
     return _checkpoint_answer(decision, venue)
 
 
@@ -176,7 +175,7 @@ def _venue(uow: UnitOfWork, venue_id: str) -> RegisteredVenue:
     try:
         return find_venue(uow, venue_id)
     except RegistrationError:
-        raise not_found() from None
+        raise Refused(NOT_FOUND) from None
 
 
 def _code_answer(verified: Verification, venue: RegisteredVenue) -> dict[str, object]:
@@ -225,6 +224,9 @@ def _venue_json(venue: RegisteredVenue) -> dict[str, str]:
     }
 
 
-_BAD_NUMBER = Bilingual(
-    "证件号码无效，请核对后重新输入", "The document number is not valid; check it"
+BAD_NUMBER = Refusal(
+    422,
+    "invalid_id_number",
+    Bilingual("证件号码无效，请核对后重新输入", "The document number is not valid; check it"),
+    "id_number",
 )
