@@ -125,82 +125,24 @@ class UnitOfWork:
         )
         audit.append(self.connection, self.runtime.audit_key, entry, self.now)
 
-    @cached_property
-    def people(self) -> PersonStore:
-        return PersonStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def facts(self) -> FactStore:
-        return FactStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def states(self) -> StateStore:
-        return StateStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def areas(self) -> AreaStore:
-        return AreaStore(self.connection)
-
-    @cached_property
-    def rulesets(self) -> RulesetStore:
-        return RulesetStore(self.connection)
-
-    @cached_property
-    def appeals(self) -> AppealStore:
-        return AppealStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def applications(self) -> ApplicationStore:
-        return ApplicationStore(self.connection)
-
-    @cached_property
-    def code_subjects(self) -> CodeSubjectStore:
-        return CodeSubjectStore(self.connection)
-
-    @cached_property
-    def institutions(self) -> InstitutionStore:
-        return InstitutionStore(self.connection)
-
-    @cached_property
-    def residents(self) -> ResidentStore:
-        return ResidentStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def staff(self) -> StaffStore:
-        return StaffStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def clients(self) -> ClientStore:
-        return ClientStore(self.connection)
-
-    @cached_property
-    def sessions(self) -> SessionStore:
-        return SessionStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def one_time_codes(self) -> OneTimeCodeStore:
-        return OneTimeCodeStore(self.connection)
-
-    @cached_property
-    def outbox(self) -> OutboxStore:
-        return OutboxStore(self.connection, self.runtime.vault)
-
-    @cached_property
-    def sign_in_failures(self) -> FailureStore:
-        return FailureStore(self.connection)
-
-    @cached_property
-    def signing_keys(self) -> SigningKeyStore:
-        return SigningKeyStore(self.connection)
-
-    @cached_property
-    def tallies(self) -> TallyStore:
-        return TallyStore(self.connection)
-
-    @cached_property
-    def trusted_issuers(self) -> TrustedIssuerStore:
-        return TrustedIssuerStore(self.connection)
-
-    @cached_property
-    def venues(self) -> VenueStore:
-        return VenueStore(self.connection)
+    # The stores, each made on first use and bound to this transaction's connection.
+    people = cached_property(lambda self: PersonStore(self.connection, self.runtime.vault))
+    facts = cached_property(lambda self: FactStore(self.connection, self.runtime.vault))
+    states = cached_property(lambda self: StateStore(self.connection, self.runtime.vault))
+    areas = cached_property(lambda self: AreaStore(self.connection))
+    rulesets = cached_property(lambda self: RulesetStore(self.connection))
+    appeals = cached_property(lambda self: AppealStore(self.connection, self.runtime.vault))
+    applications = cached_property(lambda self: ApplicationStore(self.connection))
+    code_subjects = cached_property(lambda self: CodeSubjectStore(self.connection))
+    institutions = cached_property(lambda self: InstitutionStore(self.connection))
+    residents = cached_property(lambda self: ResidentStore(self.connection, self.runtime.vault))
+    staff = cached_property(lambda self: StaffStore(self.connection, self.runtime.vault))
+    clients = cached_property(lambda self: ClientStore(self.connection))
+    sessions = cached_property(lambda self: SessionStore(self.connection, self.runtime.vault))
+    one_time_codes = cached_property(lambda self: OneTimeCodeStore(self.connection))
+    outbox = cached_property(lambda self: OutboxStore(self.connection, self.runtime.vault))
+    sign_in_failures = cached_property(lambda self: FailureStore(self.connection))
+    signing_keys = cached_property(lambda self: SigningKeyStore(self.connection))
+    tallies = cached_property(lambda self: TallyStore(self.connection))
+    trusted_issuers = cached_property(lambda self: TrustedIssuerStore(self.connection))
+    venues = cached_property(lambda self: VenueStore(self.connection))

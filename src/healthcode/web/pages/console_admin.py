@@ -51,6 +51,7 @@ def clients_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
 def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
         accounts = list_staff(uow)
+    roles = [(role.value, ROLE_NAMES[role]) for role in sorted(STAFF_ROLES)]  # those one may grant
     return console_page(
         request,
         caller,
@@ -66,5 +67,5 @@ def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
             }
             for account in accounts
         ],
-        roles=[(role.value, ROLE_NAMES[role]) for role in sorted(STAFF_ROLES)],
+        roles=roles,
     )
