@@ -14,7 +14,9 @@ from typing import Final
 ROOT: Final = Path(__file__).resolve().parents[2]
 DOCS: Final = ROOT / "docs"
 # `services/runtime.py`, `unit/test_rules.py::test_…`, `static/checkpoint/` (a folder).
-CITED: Final = re.compile(r"`((?:[a-z_0-9]+/)+(?:[a-z_0-9]+\.(?:py|yaml|csv|html|js))?)(?:::[^`]*)?`")
+CITED: Final = re.compile(
+    r"`((?:[a-z_0-9]+/)+(?:[a-z_0-9]+\.(?:py|yaml|csv|html|js))?)(?:::[^`]*)?`"
+)
 
 
 def clause_ids() -> list[str]:

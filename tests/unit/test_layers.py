@@ -30,6 +30,12 @@ LAYERS: Final[tuple[frozenset[str], ...]] = (
 )
 # Stores are built by the unit of work only; everything else reaches them as `uow.<store>`.
 STORE_BUILDERS: Final = ("db", "services/runtime.py")
+# The doors (commands, routes, pages) read personal data only through a use case that audits it.
+DOORS: Final = ("cli/", "web/")
+PERSONAL_STORES: Final = frozenset(
+    {"people", "facts", "states", "appeals", "applications", "residents", "staff", "clients"}
+    | {"sessions", "one_time_codes", "outbox", "code_subjects", "venues", "institutions"}
+)
 
 
 def layer_of(package: str) -> int | None:
@@ -87,6 +93,23 @@ def store_problems(sources: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def door_problems(sources: Mapping[str, str]) -> list[str]:
+    """Each store of personal data a command or a route reads without a use case."""
+    problems = []
+    for path, text in sorted(sources.items()):
+        if not path.startswith(DOORS):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "uow"
+                and node.attr in PERSONAL_STORES
+            ):
+                problems.append(f"{path}:{node.lineno}: uow.{node.attr}: read it in a use case")
+    return problems
+
+
 def package_cycles(sources: Mapping[str, str]) -> list[str]:
     """Sibling packages that import each other (`services.appeals` ⇄ `services.households`)."""
     edges: set[tuple[str, str]] = set()
@@ -126,6 +149,19 @@ def test_the_cycle_check_catches_siblings_importing_each_other() -> None:
     ]
     del sources["services/households/b.py"]
     assert package_cycles(sources) == []
+
+
+def test_doors_read_personal_data_only_through_use_cases__D2() -> None:
+    assert door_problems(tree_sources()) == []
+
+
+def test_the_door_check_catches_a_route_reading_a_store() -> None:
+    route = "def page(uow):\n    return uow.people.find(key), uow.rulesets.all()\n"
+
+    assert door_problems({"web/pages/x.py": route}) == [
+        "web/pages/x.py:2: uow.people: read it in a use case"
+    ]
+    assert door_problems({"services/x.py": route}) == []
 
 
 def test_stores_are_reached_only_from_a_unit_of_work() -> None:

@@ -52,6 +52,12 @@ class Explanation:
         return GUIDANCE[self.colour]
 
 
+def explanation_for(uow: UnitOfWork, person_id: str) -> Explanation | None:
+    """Why the person's stored code has its colour; None before they have one."""
+    state = uow.states.get_many([person_id]).get(person_id)
+    return None if state is None else explain(uow, state)
+
+
 def explain(uow: UnitOfWork, state: StoredState) -> Explanation:
     rules = _rules(uow, state.ruleset)
     reasons = tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from healthcode.db.sessions_store import OutboxMessage
 from healthcode.domain.identity import mask_phone
 from healthcode.domain.text import Bilingual
 from healthcode.services.runtime import UnitOfWork
@@ -40,3 +41,8 @@ class OutboxSender:
         store = uow.outbox
         body = f"{text.zh}\n{text.en}"
         store.add(uow.runtime.vault.blind_index("phone", phone), mask_phone(phone), body, uow.now)
+
+    def read(self, uow: UnitOfWork, limit: int = 50) -> list[OutboxMessage]:
+        """The latest messages, newest first, for the development outbox page; audited."""
+        uow.audit("outbox.read")
+        return uow.outbox.latest(limit)

@@ -11,7 +11,7 @@ from typing import Any
 
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
-from healthcode.services.explanations import Explanation, explain
+from healthcode.services.explanations import Explanation, explanation_for
 from healthcode.services.households.links import LinkedPerson, key_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import qr_png
@@ -33,11 +33,6 @@ def person_json(linked: LinkedPerson) -> dict[str, Any]:
         "colour": linked.colour,
         "linked_at": display_instant(linked.linked_at),
     }
-
-
-def explanation_of(uow: UnitOfWork, linked: LinkedPerson) -> Explanation | None:
-    state = uow.states.get_many([linked.person_id]).get(linked.person_id)
-    return None if state is None else explain(uow, state)
 
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
@@ -63,7 +58,7 @@ def issued_json(
         issued = issue_code(uow, key_for(uow, linked), paper=paper)
     except CodeIssueError:
         return None
-    explanation = explanation_of(uow, linked)
+    explanation = explanation_for(uow, linked.person_id)
     explained = {} if explanation is None else explanation_json(explanation)
     return person_json(linked) | explained | code_json(issued, uow)
 

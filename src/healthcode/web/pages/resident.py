@@ -18,6 +18,7 @@ from healthcode.domain.labels import ID_TYPE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.reading import appeals_for_resident
+from healthcode.services.explanations import explanation_for
 from healthcode.services.households.links import FamilyMember, LinkedPerson, people_of, person_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
@@ -25,7 +26,6 @@ from healthcode.web.appeal_views import CATEGORY_NAMES, STATUS_NAMES, resident_a
 from healthcode.web.code_views import (
     HOTLINE,
     explanation_json,
-    explanation_of,
     issued_json,
     person_json,
 )
@@ -153,7 +153,7 @@ def _answered(uow: UnitOfWork, account_id: str, linked: LinkedPerson) -> dict[st
 
 
 def _explained(uow: UnitOfWork, linked: LinkedPerson) -> dict[str, Any]:
-    explanation = explanation_of(uow, linked)
+    explanation = explanation_for(uow, linked.person_id)
     shown = {} if explanation is None else explanation_json(explanation)
     return person_json(linked) | shown
 

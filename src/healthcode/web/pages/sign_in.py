@@ -40,12 +40,11 @@ def outbox(
     request: Request, caller: Annotated[Caller, Depends(public("development outbox"))]
 ) -> HTMLResponse:
     """Only with the development sender: in production, messages leave through the SMS gateway."""
-    if not isinstance(request.app.state.sender, OutboxSender):
+    sender = request.app.state.sender
+    if not isinstance(sender, OutboxSender):
         raise Refused(NOT_FOUND)
-    runtime = request.app.state.runtime
-    with runtime.unit_of_work(caller.actor) as uow:
-        uow.audit("outbox.read")
-        messages = uow.outbox.latest(50)
+    with request.app.state.runtime.unit_of_work(caller.actor) as uow:
+        messages = sender.read(uow)
     shown = [
         {"recipient_masked": m.recipient_masked, "body": m.body, "sent": display_instant(m.sent_at)}
         for m in messages

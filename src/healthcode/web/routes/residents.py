@@ -20,7 +20,7 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.filing import file_appeal_from_code_page
 from healthcode.services.appeals.reading import appeals_for_resident
-from healthcode.services.explanations import Explanation
+from healthcode.services.explanations import Explanation, explanation_for
 from healthcode.services.facts import record_facts
 from healthcode.services.households.links import (
     FamilyMember,
@@ -41,7 +41,6 @@ from healthcode.web.appeal_views import (
 )
 from healthcode.web.code_views import (
     explanation_json,
-    explanation_of,
     issued_json,
     person_json,
 )
@@ -204,7 +203,7 @@ def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explan
         Symptoms(body.action, tuple(body.symptoms)),
     )
     record_facts(uow, [fact])
-    return explanation_of(uow, linked)
+    return explanation_for(uow, linked.person_id)
 
 
 def _issued(request: Request, caller: Caller, person_id: str, *, paper: bool) -> dict[str, Any]:
