@@ -2,8 +2,8 @@
 second factor (TOTP), department systems with client credentials. Each ends in a session.
 
 Failures name no account and no reason beyond what the caller may know: "wrong code", never
-"no such user". Every attempt is audited under a pseudonym. A refusal is returned, not raised, so
-the transaction that counts the attempt and audits it still commits.
+"no such user". Every attempt is audited under a pseudonym. A refusal raises `Refused`, and the
+unit of work still commits what counts the attempt and audits it.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, NoReturn
 
-from healthcode.db.sessions_store import (
-    StoredSession,
-)
+from healthcode.db.sessions_store import StoredSession
 from healthcode.domain.identity import phone_problem
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual

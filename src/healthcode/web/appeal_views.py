@@ -1,8 +1,8 @@
 """Appeals (S6) as the API answers them: one shape for the hotline, handlers and residents.
 
 Only masked document numbers, names and phones leave here; the words a person said and the
-answer go to those who handle the appeal, whose reads the use cases audit. Refusals the use
-cases return become errors here, after their unit of work has committed the audit entry.
+answer go to those who handle the appeal, whose reads the use cases audit. Refusals are raised
+by the use cases and answered by `web/errors.py`, after their unit of work has committed them.
 """
 
 from __future__ import annotations
