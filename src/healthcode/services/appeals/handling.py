@@ -151,9 +151,8 @@ def approve_override(uow: UnitOfWork, principal: Principal, appeal_id: int) -> C
         refuse(uow, action, OVERRIDE_EXPIRED, appeal.id, target)
     facts = _designation(uow, appeal, pending)
     done = _record(uow, principal, appeal, facts, AppealEventKind.OVERRIDE_APPROVED, action)
-    # Approved only once its designation is on record: a refused one stays pending, not half done.
-    if isinstance(done, Correction):
-        store.approve_override(pending.id, principal.label, uow.now)
+    # Reached only once its designation is on record: a refused one stays pending, not half done.
+    store.approve_override(pending.id, principal.label, uow.now)
     return done
 
 
