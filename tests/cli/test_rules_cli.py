@@ -84,7 +84,10 @@ def test_an_invalid_draft_exits_2_naming_the_file_and_place__A5(
     broken.write_text(json.dumps({"id": "x", "version": "1", "rules": []}))
     result = healthcode(data_dir, "rules", "draft", str(broken))
     assert result.returncode == 2
-    assert result.stderr == f"healthcode: error: {broken}: version: not a semantic version: '1'\n"
+    assert (
+        result.stderr
+        == f"healthcode: error: {broken}: version: not a semantic version (MAJOR.MINOR.PATCH)\n"
+    )
 
 
 def test_dry_run_reports_json_before_approval__A5(data_dir: Path, new_version: Path) -> None:

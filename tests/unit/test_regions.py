@@ -110,9 +110,9 @@ def test_a_province_has_no_prefecture() -> None:
         ("33010a", "must be 6, 9 or 12 digits"),
         (" 330102", "must be 6, 9 or 12 digits"),
         ("330102\n", "must be 6, 9 or 12 digits"),
-        ("999999", "unknown GB/T 2260 division 999999"),
-        ("999999001", "unknown GB/T 2260 division 999999"),
-        ("000000", "unknown GB/T 2260 division 000000"),
+        ("999999", "unknown GB/T 2260 division in the first 6 digits"),
+        ("999999001", "unknown GB/T 2260 division in the first 6 digits"),
+        ("000000", "unknown GB/T 2260 division in the first 6 digits"),
     ],
 )
 def test_region_problem(code: str, problem: str | None) -> None:

@@ -73,7 +73,7 @@ def region_problem(code: str) -> str | None:
     if not _FULL_CODE.fullmatch(code):
         return "must be 6, 9 or 12 digits"
     if division(code[:6]) is None:
-        return f"unknown GB/T 2260 division {code[:6]}"
+        return "unknown GB/T 2260 division in the first 6 digits"  # never the code itself
     return None
 
 

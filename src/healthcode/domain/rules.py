@@ -113,7 +113,7 @@ def parse_ruleset(document: Mapping[str, Any]) -> Ruleset:
     """Check a ruleset document completely and build it; the first problem raises RulesetError."""
     version = required_text(document, "version", "ruleset")
     if not _SEMVER.match(version):
-        raise RulesetError("version", f"not a semantic version: {version!r}")
+        raise RulesetError("version", "not a semantic version (MAJOR.MINOR.PATCH)")
     rules_data = document.get("rules")
     if not isinstance(rules_data, Sequence) or isinstance(rules_data, str) or not rules_data:
         raise RulesetError("rules", "must be a non-empty list")
@@ -150,7 +150,7 @@ def _rule(item: object, where: str, *, override: bool = False) -> Rule:
     where = f"{where} ({rule_id})"
     clause = required_text(item, "clause", where)
     if clause not in CLAUSES:
-        raise RulesetError(f"{where}.clause", f"unknown clause {clause!r}")
+        raise RulesetError(f"{where}.clause", "unknown clause of the notice")
     condition = _condition(item.get("condition"), f"{where}.condition")
     rule = Rule(
         id=rule_id,

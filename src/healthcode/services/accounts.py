@@ -68,7 +68,7 @@ def create_staff(
         _refuse(uow, "staff.create", problem)
     staff = uow.staff
     if staff.by_username(username) is not None:
-        _refuse(uow, "staff.create", f"username already taken: {username}")
+        _refuse(uow, "staff.create", "username already taken")
     password = password or new_password()
     account = StaffAccount(
         str(uuid.uuid4()), username, hash_password(password), chosen, region, uow.now, None
@@ -93,7 +93,7 @@ def register_client(
         _refuse(uow, "client.register", problem)
     store = uow.clients
     if store.get(client_id) is not None:
-        _refuse(uow, "client.register", f"client id already taken: {client_id}")
+        _refuse(uow, "client.register", "client id already taken")
     secret = new_password(32)
     client = DepartmentClient(
         client_id,
@@ -117,17 +117,18 @@ def _identifier_problem(value: str, what: str) -> str | None:
 
 
 def _client_problem(categories: tuple[str, ...], name: str, purpose: str) -> str | None:
-    unknown = [category for category in categories if category not in EVENT_TYPES]
-    if not categories or unknown:
-        return f"categories must be event types; unknown: {', '.join(unknown) or '-'}"
+    if not categories or any(category not in EVENT_TYPES for category in categories):
+        # Which one is not said: a reason never repeats what was sent (D2, issue #11).
+        return "categories must be event types of the exchange format"
     if not purpose.strip() or not name.strip():
         return "a department client needs a name and a declared purpose (D1)"
     return None
 
 
 def _refuse(uow: UnitOfWork, action: str, problem: str) -> NoReturn:
-    """Audit the refusal and raise it. The reasons name roles, regions and identifiers, never a
-    secret or personal data, so they are shown and kept as they are."""
+    """Audit the refusal and raise it. The reasons are fixed sentences that may name roles (a
+    closed vocabulary) but never repeat a value sent (a name, an id, a category), so they are
+    shown and kept as they are."""
     uow.audit(action, outcome="refused", detail=problem[:200])
     raise Refused(
         Refusal(

@@ -67,7 +67,7 @@ def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset
     except RulesetError as error:
         raise Refused(invalid_ruleset(error)) from None
     if uow.rulesets.get(ruleset.id, ruleset.version) is not None:
-        taken = RulesetError("version", f"{ruleset.label} is already stored; use a new version")
+        taken = RulesetError("version", "this id and version are already stored; use a new version")
         raise Refused(invalid_ruleset(taken))
     uow.rulesets.add_draft(
         ruleset.id, ruleset.version, ruleset.valid_from, stored_form, uow.actor.name, uow.now

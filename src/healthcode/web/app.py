@@ -11,6 +11,9 @@ from healthcode.services.messages import MessageSender, sender_for
 from healthcode.services.runtime import Runtime, open_runtime
 from healthcode.settings import Settings
 from healthcode.web.access import SessionCache
+from healthcode.web.batches import BATCH_PATHS
+from healthcode.web.batches import MAX_BODY_BYTES as MAX_BATCH_BYTES
+from healthcode.web.body_limit import BodyLimitMiddleware
 from healthcode.web.errors import install_error_handlers
 from healthcode.web.metrics import Metrics, MetricsMiddleware
 from healthcode.web.pages import checkpoint, console, resident, sign_in
@@ -70,6 +73,8 @@ def create_app(
     for module in (*api, *pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Innermost first: the body bound's own 413 still gets the security headers and is counted.
+    app.add_middleware(BodyLimitMiddleware, larger=dict.fromkeys(BATCH_PATHS, MAX_BATCH_BYTES))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

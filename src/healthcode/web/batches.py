@@ -26,6 +26,8 @@ MAX_RECORDS: Final = 10_000
 # Exchange records are well under a kilobyte each: this leaves room for 10,000 generous ones.
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 RECORDS_PER_TRANSACTION: Final = 1000
+# The routes that read a batch, and so take its bound instead of the app's (web/body_limit.py).
+BATCH_PATHS: Final = ("/api/v1/facts", "/api/v1/risk-areas", "/api/v1/severe-designations")
 _JSON_LINES_TYPES: Final = ("application/x-ndjson", "application/jsonl", "application/x-jsonl")
 
 TOO_LARGE = Refusal(

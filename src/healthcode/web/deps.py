@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Final
+
+from fastapi import Path, Query, Request
 
 from healthcode.services.runtime import Runtime, UnitOfWork
 from healthcode.web.access import Caller
 from healthcode.web.metrics import Metrics
+
+# Row ids are 64-bit on both databases (BIGINT on PostgreSQL, the rowid on SQLite). A larger number
+# names no row, and the drivers raise on it (a 500): every id in a path or query is bounded, so it
+# is refused as input (422) instead.
+MAX_ROW_ID: Final = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -31,6 +31,10 @@ class NotSignedInError(Exception):
 
 NOT_SIGNED_IN = Bilingual("请先登录。", "Please sign in first.")
 INTERNAL = Bilingual("系统繁忙，请稍后再试。", "Something went wrong on our side; try again later.")
+BODY_TOO_LARGE_CODE = "body_too_large"
+BODY_TOO_LARGE = Bilingual(
+    "提交内容过大，请缩小后重试。", "The request body is too large; send less."
+)
 
 
 def error_body(request: Request, code: str, text: Bilingual, field: str | None) -> dict[str, Any]:
@@ -94,6 +98,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 405:
         text = Bilingual("不支持该请求方法。", "Method not allowed.")
         return _respond(request, 405, "method_not_allowed", text)
+    if error.status_code == 413:  # the body bound (web/body_limit.py)
+        return _respond(request, 413, BODY_TOO_LARGE_CODE, BODY_TOO_LARGE)
     return _respond(request, error.status_code, "http_error", INVALID_INPUT)
 
 

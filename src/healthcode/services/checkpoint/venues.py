@@ -62,7 +62,7 @@ def register_venue(
         raise RegistrationError(f"region: {problem}")
     store = uow.venues
     if store.venue(venue_id) is not None:
-        raise RegistrationError(f"venue {venue_id} is already registered")
+        raise RegistrationError("this venue id is already registered")
     stored = StoredVenue(
         venue_id, name.strip(), category.value, region, area_risk.value, uow.actor.name, uow.now
     )
@@ -141,7 +141,7 @@ def register_device(
     store = uow.venues
     _stored_venue(store, venue_id)
     if store.device(device_id) is not None:
-        raise RegistrationError(f"device {device_id} is already registered")
+        raise RegistrationError("this device id is already registered")
     stored = StoredDevice(device_id, venue_id, public_jwk(public_key), uow.now, None, None)
     store.add_device(stored)
     uow.audit("device.register", f"device:{device_id}", detail=f"venue={venue_id}")
@@ -157,7 +157,7 @@ def clear_device_flag(uow: UnitOfWork, device_id: str) -> RegisteredDevice:
     store = uow.venues
     stored = store.device(device_id)
     if stored is None:
-        raise RegistrationError(f"no device {device_id} is registered")
+        raise RegistrationError("no device with this id is registered")
     store.flag(device_id, None, None)
     uow.audit("device.clear", f"device:{device_id}", detail=f"was={stored.flag_reason or '-'}")
     return _device(store.device(device_id) or stored)
@@ -179,7 +179,7 @@ def check_name(name: str) -> None:
 def _stored_venue(store: VenueStore, venue_id: str) -> StoredVenue:
     stored = store.venue(venue_id)
     if stored is None:
-        raise RegistrationError(f"no venue {venue_id} is registered")
+        raise RegistrationError("no venue with this id is registered")
     return stored
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from healthcode.domain.appeals import AppealCategory, Language
@@ -26,7 +26,7 @@ from healthcode.services.appeals.reading import appeal_for, appeals_for_handler
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import STATUS_NAMES
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import RowId, unit_of_work
 from healthcode.web.pages import console_appeals_oversight
 from healthcode.web.pages.console_appeals_names import (
     CATEGORY_NAMES,
@@ -49,7 +49,7 @@ Desk = Annotated[
 Reader = Annotated[
     Caller, Depends(allow(*APPEAL_READER_ROLES, purpose="read an appeal to handle or answer it"))
 ]
-AppealId = Annotated[int, Path(ge=1, le=2**53)]
+AppealId = RowId
 NAMES: Final[dict[str, Mapping[Any, Bilingual]]] = {
     "categories": CATEGORY_NAMES,
     "statuses": STATUS_NAMES,

@@ -16,7 +16,7 @@ from healthcode.domain.timezones import CHINA_TIME
 from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
 from healthcode.services.refusals import Refused, invalid_input
 from healthcode.web.access import Caller, allow
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import RowIdQuery, unit_of_work
 from healthcode.web.pages.console_layout import AUDIT_ROLES, console_page
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ def audit_page(
     actor: Filter = None,
     since: Filter = None,
     until: Filter = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: RowIdQuery = None,
     verify: bool = False,
 ) -> HTMLResponse:
     """`since` and `until` are China dates, both included; `verify` walks the whole chain."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from healthcode.domain.applications import international_by_default
@@ -29,7 +29,7 @@ from healthcode.web.code_views import (
     issued_json,
     person_json,
 )
-from healthcode.web.deps import metrics_of, unit_of_work
+from healthcode.web.deps import RowIdQuery, metrics_of, unit_of_work
 from healthcode.web.i18n import COOKIE
 from healthcode.web.rendering import render
 
@@ -107,7 +107,7 @@ def appeal_page(
     person_id: PersonId,
     request: Request,
     caller: Appealing,
-    filed: Annotated[int | None, Query(ge=1)] = None,
+    filed: RowIdQuery = None,
 ) -> HTMLResponse:
     """The decision appealed, the form, and below it the person's appeals with their answers."""
     account = caller.signed_in.subject

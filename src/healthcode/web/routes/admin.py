@@ -33,7 +33,7 @@ from healthcode.services.accounts import (
 from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.web.access import Caller, SessionCache, allow
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import MAX_ROW_ID, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -141,7 +141,9 @@ def audit_log(
     actor: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before: Annotated[int | None, Query(ge=1, description="Page back from this entry.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="Page back from this entry.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The audit log, newest first; `next_before` pages on. Objects are pseudonyms, never data."""

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from healthcode.domain.appeals import TEXT_LIMIT, AppealCategory, AppealFact, Language
@@ -50,12 +50,12 @@ from healthcode.web.appeal_views import (
     stats_json,
     view_json,
 )
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import RowId, unit_of_work
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
 T = TypeVar("T")
-AppealId = Annotated[int, Path(ge=1)]
+AppealId = RowId
 
 Filing = Annotated[
     Caller, Depends(allow(Role.HOTLINE_OPERATOR, purpose="record a 12345 appeal call"))
