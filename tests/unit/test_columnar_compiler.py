@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from builders import entry, isolation, march, symptoms
+from builders import diagnosis, entry, isolation, march, symptoms
 from columnar_check import both_paths, columnar_only
 from healthcode.certlogic import CertLogicError
 from healthcode.domain.areas import RiskArea, SevereDesignation
@@ -106,6 +106,13 @@ RULES = [
         flag="same",
     ),
 ]
+RULES.append(
+    rule(
+        "flag-diagnosed-then",
+        {"===": [{"var": "diagnosis.at"}, "2021-03-10T04:00:00.000Z"]},
+        flag="diagnosed_then",
+    )
+)
 OVERRIDES = [
     rule(
         "override-green-vaccinated",
@@ -138,6 +145,13 @@ def test_a_non_strict_comparison_is_reviewed_a_millisecond_later__A5() -> None:
     assert decision.next_review_at == march(20, 0) + timedelta(milliseconds=1)
 
 
+def test_an_instant_equals_a_string_only_in_its_iso_form__A5() -> None:
+    (then,) = both_paths([diagnosis("excluded", march(10))], march(20), ruleset=RULESET)
+    (later,) = both_paths([diagnosis("excluded", march(10, 13))], march(20), ruleset=RULESET)
+    assert "flag-diagnosed-then" in then.rules
+    assert "flag-diagnosed-then" not in later.rules
+
+
 def test_an_evaluation_error_is_raised_by_both_paths__A5() -> None:
     document = copy.deepcopy(DOCUMENT)
     # Unguarded: a person who never reported symptoms has no instant to add a day to.
@@ -163,7 +177,7 @@ def test_an_evaluation_error_is_raised_by_both_paths__A5() -> None:
     [
         (
             {"reduce": [[1], {"var": "accumulator"}, 0]},
-            r"rules\[10\] \(refused\)\.condition\.reduce",
+            r"rules\[11\] \(refused\)\.condition\.reduce",
             "reduce",
         ),
         ({"var": "diagnosis"}, r"condition\.var", "one feature column"),
