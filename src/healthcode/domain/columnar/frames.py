@@ -66,21 +66,35 @@ class Population:
 
 
 def population_frame(by_person: dict[PersonKey, list[Fact]]) -> Population:
-    """Columnar facts of already grouped (and de-duplicated) persons, in their order."""
-    columns: dict[str, list[Any]] = {name: [] for name in FACT_SCHEMA}
+    """Columnar facts of already grouped (and de-duplicated) persons, numbered in their order.
+
+    Built one fact type at a time, each with only its own columns: a column of nulls costs
+    nothing to make, a dictionary per fact does.
+    """
+    by_type: dict[str, tuple[list[int], list[Fact]]] = {}
     for number, facts in enumerate(by_person.values()):
         for fact in facts:
-            _append(columns, number, fact)
-    frame = pl.DataFrame(columns, schema=FACT_SCHEMA)
-    return Population(frame, tuple(by_person))
+            numbers, of_type = by_type.setdefault(fact.type, ([], []))
+            numbers.append(number)
+            of_type.append(fact)
+    frames = [_frame_of(numbers, facts) for numbers, facts in by_type.values()]
+    empty = pl.DataFrame(schema=FACT_SCHEMA)
+    return Population(pl.concat([empty, *frames], how="diagonal"), tuple(by_person))
 
 
-def _append(columns: dict[str, list[Any]], number: int, fact: Fact) -> None:
-    row = dict.fromkeys(FACT_SCHEMA)
-    row.update(person=number, occurred_at=fact.occurred_at, source=fact.source.value)
-    row.update(event_id=fact.event_id, type=fact.type, **_payload_fields(fact.payload))
-    for name, value in row.items():
-        columns[name].append(value)
+def _frame_of(numbers: list[int], facts: list[Fact]) -> pl.DataFrame:
+    """Facts of one type: the envelope's columns and those of the payload."""
+    fields = [_payload_fields(fact.payload) for fact in facts]
+    columns: dict[str, list[Any]] = {
+        "person": numbers,
+        "occurred_at": [fact.occurred_at for fact in facts],
+        "source": [fact.source.value for fact in facts],
+        "event_id": [fact.event_id for fact in facts],
+        "type": [fact.type for fact in facts],
+    }
+    for name in fields[0]:
+        columns[name] = [row[name] for row in fields]
+    return pl.DataFrame(columns, schema={name: FACT_SCHEMA[name] for name in columns})
 
 
 def _payload_fields(payload: object) -> dict[str, object]:  # noqa: PLR0911 - one case per payload
