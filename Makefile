@@ -57,6 +57,7 @@ unit: install
 
 bench: install
 	$(BIN)/python bench/assess_population.py
+	$(BIN)/python bench/columnar.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from healthcode.domain.facts import (
     Designation,
     Diagnosis,
     DiagnosisStatus,
+    Entry,
     Fact,
     FeverClinic,
     HealthMonitoring,
@@ -24,6 +25,7 @@ from healthcode.domain.facts import (
     IsolationSetting,
     Payload,
     Person,
+    Retraction,
     Source,
     Symptom,
     Symptoms,
@@ -32,6 +34,7 @@ from healthcode.domain.facts import (
     TestKind,
     TestResult,
     Trip,
+    Vaccination,
 )
 from healthcode.domain.identity import IdType, resident_id_check_digit
 from healthcode.domain.timezones import CHINA_TIME
@@ -113,6 +116,18 @@ def trip(
     region: str, start: datetime, until: datetime | None = None, venue_id: str | None = None
 ) -> Fact:
     return fact(Trip(region, until, venue_id), start, source=Source.TELECOM)
+
+
+def vaccination(when: datetime, dose: int = 2) -> Fact:
+    return fact(Vaccination(dose, "BBIBP-CorV"), when)
+
+
+def entry(when: datetime, port: str = "PVG", country: str = "USA") -> Fact:
+    return fact(Entry(port, country), when, source=Source.BORDER)
+
+
+def retraction(event_id: str, when: datetime, who: Person | None = None) -> Fact:
+    return fact(Retraction(event_id, "样本登记错误"), when, who, source=Source.HOTLINE)
 
 
 def risk_area(region: str, level: str, start: datetime, end: datetime | None = None) -> RiskArea:

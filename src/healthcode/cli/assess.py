@@ -6,6 +6,7 @@ import gc
 import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -15,9 +16,12 @@ from rich.table import Table
 
 from healthcode.cli.choices import parse_instant
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, warn
-from healthcode.domain.assessment import Assessment, assess_all, group_by_person
+from healthcode.domain.assessment import Assessment, group_by_person
+from healthcode.domain.columnar.decisions import assess_population
+from healthcode.domain.columnar.frames import Areas, areas_frame, population_frame
+from healthcode.domain.columnar.rulesets import CompiledRuleset, compile_ruleset
 from healthcode.domain.documents import RulesetError
-from healthcode.domain.exposure import AreaIndex
+from healthcode.domain.facts import Fact, PersonKey
 from healthcode.domain.identity import mask_id_number
 from healthcode.domain.rules import Ruleset
 from healthcode.domain.timezones import display_instant
@@ -48,9 +52,9 @@ def assess(
     explain: Annotated[bool, typer.Option(help="Add reasons and how to turn green.")] = False,
 ) -> int:
     instant = parse_instant(at, "--at")
-    rules = _ruleset(ruleset)
+    rules = _compiled(_ruleset(ruleset))
     rejects = Rejects()
-    index = AreaIndex(
+    index = areas_frame(
         rejects.read(read_risk_areas, areas, "--areas"),
         rejects.read(read_severe_designations, severe, "--severe"),
     )
@@ -62,7 +66,7 @@ def assess(
         )
     # Every fact lives until the end of the run: spare the garbage collector rescanning them all.
     gc.freeze()
-    assessments = assess_all(by_person, index, rules, instant)
+    assessments = _assessments(by_person, index, rules, instant)
     if as_json or not sys.stdout.isatty():
         _print_json(assessments, explain=explain)
     else:
@@ -103,6 +107,24 @@ def _ruleset(path: Path | None) -> Ruleset:
         return default_ruleset() if path is None else load_ruleset(path)
     except RulesetError as error:
         raise BadInputError(f"--ruleset: {error}") from None
+
+
+def _compiled(rules: Ruleset) -> CompiledRuleset:
+    # Refused before any fact is read: a ruleset is decided columnar throughout or not at all.
+    try:
+        return compile_ruleset(rules)
+    except RulesetError as error:
+        raise BadInputError(f"--ruleset: {error}") from None
+
+
+def _assessments(
+    by_person: dict[PersonKey, list[Fact]], areas: Areas, rules: CompiledRuleset, at: datetime
+) -> list[Assessment]:
+    """The whole population decided columnar; the decisions carry their rules for --explain."""
+    decisions = assess_population(population_frame(by_person), areas, rules, at)
+    return [
+        Assessment(person, decision) for person, decision in zip(by_person, decisions, strict=True)
+    ]
 
 
 def _print_json(assessments: Iterable[Assessment], *, explain: bool) -> None:

@@ -68,8 +68,16 @@ def decide(features: Features, ruleset: Ruleset, at: datetime) -> Decision:
 
 def _evaluate(data: dict[str, Any], ruleset: Ruleset) -> Decision:
     fired = tuple(rule for rule in ruleset.rules if _fires(rule, data))
-    flags = tuple(dict.fromkeys(rule.flag for rule in fired if rule.flag is not None))
     override = next((rule for rule in ruleset.overrides if _fires(rule, data)), None)
+    return decision_of(fired, override, ruleset)
+
+
+def decision_of(fired: tuple[Rule, ...], override: Rule | None, ruleset: Ruleset) -> Decision:
+    """The decision once it is known which rules and which override (if any) fired.
+
+    Shared with the population path (domain/columnar), so both combine rules the same way.
+    """
+    flags = tuple(dict.fromkeys(rule.flag for rule in fired if rule.flag is not None))
     if override is not None and override.colour is not None:
         # The override alone explains the colour; the rules it overrode would only contradict it.
         flagged = tuple(rule for rule in fired if rule.flag is not None)
