@@ -31,7 +31,7 @@ from healthcode.domain.facts import (
     TestKind,
     TestResult,
 )
-from healthcode.domain.identity import IdType
+from healthcode.domain.identity import IdType, mask_name
 from healthcode.domain.venues import Venue
 from healthcode.services.checkpoint.alternatives import (
     CheckpointError,
@@ -75,10 +75,13 @@ def positive(sampled: datetime) -> tuple[Test, datetime]:
 
 
 def by_test(
-    runtime: Runtime, key: PersonKey = GRANDMA.key, venue: Venue = Venue.MALL
+    runtime: Runtime,
+    key: PersonKey = GRANDMA.key,
+    venue: Venue = Venue.MALL,
+    name: str = GRANDMA_NAME,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_by_test(uow, key, venue, MEDIUM)
+        return check_by_test(uow, key, venue, MEDIUM, name=name)
 
 
 def by_registration(
@@ -86,9 +89,10 @@ def by_registration(
     key: PersonKey = GRANDMA.key,
     venue: Venue = Venue.ELDERLY_HOME,
     area_risk: RiskLevel = MEDIUM,
+    name: str = GRANDMA_NAME,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_by_registration(uow, key, venue, area_risk)
+        return check_by_registration(uow, key, venue, area_risk, name=name)
 
 
 def by_card(
@@ -99,7 +103,7 @@ def by_card(
     area_risk: RiskLevel = MEDIUM,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_itinerary_card(uow, key, shows_risk_area, venue, area_risk)
+        return check_itinerary_card(uow, key, shows_risk_area, venue, area_risk, name=GRANDMA_NAME)
 
 
 def certificate_for(runtime: Runtime, key: PersonKey = GRANDMA.key) -> str:
@@ -179,7 +183,7 @@ def test_without_a_recent_negative_test_the_other_ways_are_named__S4(runtime: Ru
     assert summary(by_test(runtime, STRANGER)) == ("deny", ("S4",))
     # Where codes are not checked, nobody is asked for a test either (S2, D1).
     with runtime.unit_of_work(STAFF) as uow:
-        park = check_by_test(uow, GRANDMA.key, Venue.PARK, RiskLevel.LOW)
+        park = check_by_test(uow, GRANDMA.key, Venue.PARK, RiskLevel.LOW, name=GRANDMA_NAME)
     assert summary(park) == ("not_checked", ("S4", "S2"))
     with runtime.unit_of_work(STAFF) as uow:
         park = check_certificate(uow, "garbage", Venue.PARK, RiskLevel.LOW)
@@ -220,7 +224,7 @@ def test_registration_applies_the_venue_policy_to_the_stored_colour__S4_M3_M5_S2
 def test_an_unknown_person_registers_and_passes_as_green__S4_A4(runtime: Runtime) -> None:
     decision = by_registration(runtime, STRANGER)
     assert summary(decision) == ("allow", ("S4", "A4", "M5"))
-    assert decision.shown == {"masked_name": None, "record": "none"}
+    assert decision.shown == {"masked_name": mask_name(GRANDMA_NAME), "record": "none"}
     assert "no record on file" in decision.reason.en
     with runtime.engine.connect() as connection:  # a look-up creates nobody
         assert connection.scalar(select(func.count()).select_from(persons)) == 0
@@ -337,4 +341,4 @@ def test_a_look_up_without_a_declared_purpose_is_refused__D2(runtime: Runtime) -
         runtime.unit_of_work(Actor("staff-7", "checkpoint", " ")) as uow,
         pytest.raises(CheckpointError, match="declared purpose"),
     ):
-        check_by_registration(uow, GRANDMA.key, Venue.MALL, MEDIUM)
+        check_by_registration(uow, GRANDMA.key, Venue.MALL, MEDIUM, name=GRANDMA_NAME)

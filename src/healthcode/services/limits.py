@@ -49,6 +49,13 @@ def hold(uow: UnitOfWork, name: str, subject: str, action: str, target: str | No
         raise Refused(rate_limited(limit(name)))
 
 
+def hold_staff(uow: UnitOfWork, what: str, action: str, target: str | None) -> None:
+    """The staff member's `<what>_per_staff_minute` and `…_hour` limits, the minute first (a
+    request refused for the minute does not use up the hour)."""
+    for span in ("minute", "hour"):
+        hold(uow, f"{what}_per_staff_{span}", uow.actor.name, action, target)
+
+
 def purge_counters(uow: UnitOfWork) -> int:
     """Forget counters whose window is over: the longest window ago, nothing they hold counts."""
     longest = max(rule.window for rule in default_limits().by_name.values())
