@@ -44,6 +44,7 @@ from healthcode.services.checkpoint.institutions import issue_certificate, regis
 from healthcode.services.checkpoint.venues import RegistrationError
 from healthcode.services.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.services.facts import record_facts
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import Actor, Runtime
 
 STAFF = Actor("staff-7", "checkpoint", "entry_check")
@@ -342,3 +343,36 @@ def test_a_look_up_without_a_declared_purpose_is_refused__D2(runtime: Runtime) -
         pytest.raises(CheckpointError, match="declared purpose"),
     ):
         check_by_registration(uow, GRANDMA.key, Venue.MALL, MEDIUM, name=GRANDMA_NAME)
+
+
+def test_a_wrong_name_is_answered_exactly_as_an_unknown_number__S4_D2(runtime: Runtime) -> None:
+    fever = Symptoms(SymptomsAction.REPORT, (Symptom.FEVER,))
+    record(runtime, (fever, march(19)))
+    wrong_name = by_registration(runtime, GRANDMA.key, name="王五")
+    unknown = by_registration(runtime, STRANGER, name="王五")
+    assert wrong_name.as_json() == unknown.as_json()
+    assert wrong_name.shown == {"masked_name": "王*", "record": "none"}
+    known = by_registration(runtime, GRANDMA.key)
+    assert known.shown.keys() == unknown.shown.keys()  # one shape, known or not
+    assert known.as_json().keys() == unknown.as_json().keys()
+    assert known.shown["record"] == "on_file"
+    tested = by_test(runtime, GRANDMA.key, name="王五"), by_test(runtime, STRANGER, name="王五")
+    assert tested[0].as_json() == tested[1].as_json()
+
+
+def test_look_ups_are_limited_per_staff_member_and_audited__S4_D2(runtime: Runtime) -> None:
+    for _ in range(10):
+        by_registration(runtime, STRANGER)
+    with pytest.raises(Refused) as refused:
+        by_registration(runtime, STRANGER)
+    assert (refused.value.refusal.status, refused.value.refusal.code) == (429, "rate_limited")
+    with runtime.engine.connect() as connection:
+        throttled = connection.execute(
+            select(audit_log.c.actor, audit_log.c.detail).where(
+                audit_log.c.action == "checkpoint.lookup", audit_log.c.outcome == "throttled"
+            )
+        ).all()
+    assert [tuple(row) for row in throttled] == [("staff-7", "limit=lookup_per_staff_minute")]
+    other = Actor("staff-8", "checkpoint", "entry_check")
+    with runtime.unit_of_work(other) as uow:  # another staff member has their own limit
+        check_by_registration(uow, STRANGER, Venue.MALL, MEDIUM, name="王五")
