@@ -8,9 +8,11 @@ counts on from its value; SQLite transactions already begin IMMEDIATE, one write
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, case, delete, literal, update
+from sqlalchemy import Connection, Table, case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from healthcode.db.schema import Instant, limit_counters, scan_nonces
@@ -75,6 +77,6 @@ class ScanNonceStore:
         return result.rowcount
 
 
-def _insert(connection: Connection):  # type: ignore[no-untyped-def]
+def _insert(connection: Connection) -> Callable[[Table], Any]:
     # Both dialects spell the upsert alike; SQLAlchemy keeps them in separate classes.
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert

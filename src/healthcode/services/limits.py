@@ -64,10 +64,11 @@ def purge_counters(uow: UnitOfWork) -> int:
 
 def rate_limited(rule: Limit) -> Refusal:
     seconds = int(rule.window.total_seconds())
-    span_zh, span_en = (
-        (f"{seconds // 60} 分钟", f"{seconds // 60} minutes") if seconds >= 60 else
-        (f"{seconds} 秒", f"{seconds} seconds")
-    )  # fmt: skip
+    minutes = seconds // 60
+    if seconds % 60:
+        span_zh, span_en = f"{seconds} 秒", f"{seconds} seconds"
+    else:
+        span_zh, span_en = f"{minutes} 分钟", "a minute" if minutes == 1 else f"{minutes} minutes"
     return Refusal(
         429,
         "rate_limited",
