@@ -9,17 +9,28 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
-from builders import ManualClock, operator
+from builders import ManualClock, operator, resident_id
 from healthcode.db.schema import audit_log, one_time_codes
+from healthcode.domain.areas import RiskLevel
+from healthcode.domain.facts import PersonKey
+from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
+from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import NewStaff, create_staff
+from healthcode.services.checkpoint.alternatives import check_by_registration
+from healthcode.services.checkpoint.scans import ScanReplayError, record_scan
+from healthcode.services.checkpoint.venues import register_device, register_venue
+from healthcode.services.limits import limit
 from healthcode.services.messages import OutboxSender
 from healthcode.services.refusals import Refused
-from healthcode.services.runtime import Runtime
+from healthcode.services.runtime import Actor, Runtime
 from healthcode.services.sign_in import send_sign_in_code, sign_in_resident, sign_in_staff
+from healthcode.tokens.jwk import public_jwk
+from healthcode.tokens.scan_reports import ScanDecision, ScanRequest, sign_scan_request
 
 PARALLEL = 40
 PHONE = "13900000111"
@@ -134,3 +145,40 @@ def test_a_success_gives_its_attempt_back__D2(
         assert outcome(runtime, sign_in_staff, "approver", "typo", "000000", source) == "401"
     otp = code_at(new.totp_secret, clock.now())
     assert outcome(runtime, sign_in_staff, "approver", new.password, otp, source) == "ok"
+
+
+def test_forty_parallel_look_ups_by_one_staff_member_admit_exactly_the_limit__S4_D2(
+    runtime: Runtime,
+) -> None:
+    staff = Actor("staff:gate-3", "checkpoint", "entry_check")
+    stranger = PersonKey(IdType.RESIDENT_ID, resident_id(birth="19450404", seq="202"))
+
+    def look_up(_: int) -> str:
+        try:
+            with runtime.unit_of_work(staff) as uow:
+                check_by_registration(uow, stranger, Venue.MALL, RiskLevel.MEDIUM, name="王五")
+        except Refused as refused:
+            return str(refused.refusal.status)
+        return "ok"
+
+    allowed = limit("lookup_per_staff_minute").count
+    assert in_parallel(PARALLEL, look_up) == Counter({"ok": allowed, "429": PARALLEL - allowed})
+    assert audited(runtime, "checkpoint.lookup") == Counter({"throttled": PARALLEL - allowed})
+
+
+def test_forty_parallel_copies_of_one_scan_report_are_accepted_once__D2(runtime: Runtime) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    with runtime.unit_of_work(operator("system_admin", "venue registration")) as uow:
+        register_venue(uow, "mall", "银泰", Venue.MALL, "330106", RiskLevel.MEDIUM)
+        register_device(uow, "gate-1", "mall", public_jwk(key.public_key()))
+    request = ScanRequest("gate-1", runtime.clock.now(), ScanDecision.ALLOW, subject="c3ViamVjdA")
+    captured = sign_scan_request(request, key)
+
+    def send(_: int) -> str:
+        with runtime.unit_of_work(operator("scanner", "record a scan")) as uow:
+            try:
+                return record_scan(uow, "gate-1", captured).decision.value
+            except ScanReplayError:
+                return "replay"
+
+    assert in_parallel(PARALLEL, send) == Counter({"allow": 1, "replay": PARALLEL - 1})
