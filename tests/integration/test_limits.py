@@ -8,7 +8,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
@@ -133,12 +132,10 @@ def test_a_flood_of_code_requests_does_not_use_up_the_hour__D2(
     assert outcome(runtime, send_sign_in_code, sender, PHONE) == "429"  # five in the hour
 
 
-@pytest.mark.parametrize("source", ["10.0.0.1", "unknown"])
-def test_a_success_gives_its_attempt_back__D2(
-    runtime: Runtime, clock: ManualClock, source: str
-) -> None:
+def test_a_success_gives_its_attempt_back__D2(runtime: Runtime, clock: ManualClock) -> None:
     new = staff_member(runtime)
-    for _ in range(10):  # ten sign-ins in a day's work never stall the holder
+    source = "10.0.0.1"
+    for _ in range(6):  # more sign-ins than the limit, in a day's work, never stall the holder
         otp = code_at(new.totp_secret, clock.now())
         assert outcome(runtime, sign_in_staff, "approver", new.password, otp, source) == "ok"
     for _ in range(4):
