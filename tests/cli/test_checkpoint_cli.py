@@ -93,19 +93,20 @@ def test_every_alternative_at_a_registered_venue__S4(data_dir: Path) -> None:
        "elderly_home", "--region", "330106", "--area-risk", "low")  # fmt: skip
     where = ("--venue-id", "home-1", "--purpose", "entry_check")
     person = ("--id-type", "resident_id", "--id-number", GRANDMA)
-    tested = ok(data_dir, "checkpoint", "test", *person, *where)
+    named = (*person, "--name", "赵桂英")
+    tested = ok(data_dir, "checkpoint", "test", *named, *where)
     assert (tested["decision"], tested["method"]) == ("allow", "test")
     assert tested["shown"] == {
         "masked_name": "赵*英",
         "test_sampled_at": "2021-03-18T09:00:00+08:00",
     }
-    registered = ok(data_dir, "checkpoint", "register", *person, *where)
+    registered = ok(data_dir, "checkpoint", "register", *named, *where)
     assert registered["decision"] == "allow"
-    carded = ok(data_dir, "checkpoint", "itinerary", *person, "--shows-risk-area", *where)
+    carded = ok(data_dir, "checkpoint", "itinerary", *named, "--shows-risk-area", *where)
     assert (carded["decision"], carded["clauses"]) == ("deny", ["S4", "S1"])
     stranger = ok(
         data_dir, "checkpoint", "register", "--id-type", "resident_id", "--id-number", STRANGER,
-        *where,
+        "--name", "王五", *where,
     )  # fmt: skip
     assert (stranger["decision"], stranger["clauses"]) == ("allow", ["S4", "A4", "M5"])
     ok(data_dir, "institutions", "add", "--id", "lingyin", "--name", "灵隐街道社区",
@@ -145,11 +146,11 @@ def test_staff_input_errors_are_one_line_and_exit_2__S4_D2(data_dir: Path) -> No
     wrong = GRANDMA[:-1] + ("1" if GRANDMA[-1] != "1" else "2")
     for args in (
         ["checkpoint", "register", "--id-type", "resident_id", "--id-number", wrong,
-         "--venue", "mall", "--purpose", "entry_check"],
+         "--name", "赵桂英", "--venue", "mall", "--purpose", "entry_check"],
         ["checkpoint", "register", "--id-type", "resident_id", "--id-number", GRANDMA,
-         "--purpose", "entry_check"],
+         "--name", "赵桂英", "--purpose", "entry_check"],
         ["checkpoint", "test", "--id-type", "resident_id", "--id-number", GRANDMA,
-         "--venue-id", "nowhere", "--purpose", "entry_check"],
+         "--name", "赵桂英", "--venue-id", "nowhere", "--purpose", "entry_check"],
         ["venues", "add", "--id", "x", "--name", "x", "--category", "mall", "--region", "999999",
          "--area-risk", "low"],
     ):  # fmt: skip

@@ -31,7 +31,7 @@ from healthcode.domain.facts import (
     TestKind,
     TestResult,
 )
-from healthcode.domain.identity import IdType
+from healthcode.domain.identity import IdType, mask_name
 from healthcode.domain.venues import Venue
 from healthcode.services.checkpoint.alternatives import (
     CheckpointError,
@@ -44,6 +44,7 @@ from healthcode.services.checkpoint.institutions import issue_certificate, regis
 from healthcode.services.checkpoint.venues import RegistrationError
 from healthcode.services.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.services.facts import record_facts
+from healthcode.services.refusals import Refused
 from healthcode.services.runtime import Actor, Runtime
 
 STAFF = Actor("staff-7", "checkpoint", "entry_check")
@@ -75,10 +76,13 @@ def positive(sampled: datetime) -> tuple[Test, datetime]:
 
 
 def by_test(
-    runtime: Runtime, key: PersonKey = GRANDMA.key, venue: Venue = Venue.MALL
+    runtime: Runtime,
+    key: PersonKey = GRANDMA.key,
+    venue: Venue = Venue.MALL,
+    name: str = GRANDMA_NAME,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_by_test(uow, key, venue, MEDIUM)
+        return check_by_test(uow, key, venue, MEDIUM, name=name)
 
 
 def by_registration(
@@ -86,9 +90,10 @@ def by_registration(
     key: PersonKey = GRANDMA.key,
     venue: Venue = Venue.ELDERLY_HOME,
     area_risk: RiskLevel = MEDIUM,
+    name: str = GRANDMA_NAME,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_by_registration(uow, key, venue, area_risk)
+        return check_by_registration(uow, key, venue, area_risk, name=name)
 
 
 def by_card(
@@ -99,7 +104,7 @@ def by_card(
     area_risk: RiskLevel = MEDIUM,
 ) -> CheckpointDecision:
     with runtime.unit_of_work(STAFF) as uow:
-        return check_itinerary_card(uow, key, shows_risk_area, venue, area_risk)
+        return check_itinerary_card(uow, key, shows_risk_area, venue, area_risk, name=GRANDMA_NAME)
 
 
 def certificate_for(runtime: Runtime, key: PersonKey = GRANDMA.key) -> str:
@@ -179,7 +184,7 @@ def test_without_a_recent_negative_test_the_other_ways_are_named__S4(runtime: Ru
     assert summary(by_test(runtime, STRANGER)) == ("deny", ("S4",))
     # Where codes are not checked, nobody is asked for a test either (S2, D1).
     with runtime.unit_of_work(STAFF) as uow:
-        park = check_by_test(uow, GRANDMA.key, Venue.PARK, RiskLevel.LOW)
+        park = check_by_test(uow, GRANDMA.key, Venue.PARK, RiskLevel.LOW, name=GRANDMA_NAME)
     assert summary(park) == ("not_checked", ("S4", "S2"))
     with runtime.unit_of_work(STAFF) as uow:
         park = check_certificate(uow, "garbage", Venue.PARK, RiskLevel.LOW)
@@ -220,7 +225,7 @@ def test_registration_applies_the_venue_policy_to_the_stored_colour__S4_M3_M5_S2
 def test_an_unknown_person_registers_and_passes_as_green__S4_A4(runtime: Runtime) -> None:
     decision = by_registration(runtime, STRANGER)
     assert summary(decision) == ("allow", ("S4", "A4", "M5"))
-    assert decision.shown == {"masked_name": None, "record": "none"}
+    assert decision.shown == {"masked_name": mask_name(GRANDMA_NAME), "record": "none"}
     assert "no record on file" in decision.reason.en
     with runtime.engine.connect() as connection:  # a look-up creates nobody
         assert connection.scalar(select(func.count()).select_from(persons)) == 0
@@ -337,4 +342,37 @@ def test_a_look_up_without_a_declared_purpose_is_refused__D2(runtime: Runtime) -
         runtime.unit_of_work(Actor("staff-7", "checkpoint", " ")) as uow,
         pytest.raises(CheckpointError, match="declared purpose"),
     ):
-        check_by_registration(uow, GRANDMA.key, Venue.MALL, MEDIUM)
+        check_by_registration(uow, GRANDMA.key, Venue.MALL, MEDIUM, name=GRANDMA_NAME)
+
+
+def test_a_wrong_name_is_answered_exactly_as_an_unknown_number__S4_D2(runtime: Runtime) -> None:
+    fever = Symptoms(SymptomsAction.REPORT, (Symptom.FEVER,))
+    record(runtime, (fever, march(19)))
+    wrong_name = by_registration(runtime, GRANDMA.key, name="王五")
+    unknown = by_registration(runtime, STRANGER, name="王五")
+    assert wrong_name.as_json() == unknown.as_json()
+    assert wrong_name.shown == {"masked_name": "王*", "record": "none"}
+    known = by_registration(runtime, GRANDMA.key)
+    assert known.shown.keys() == unknown.shown.keys()  # one shape, known or not
+    assert known.as_json().keys() == unknown.as_json().keys()
+    assert known.shown["record"] == "on_file"
+    tested = by_test(runtime, GRANDMA.key, name="王五"), by_test(runtime, STRANGER, name="王五")
+    assert tested[0].as_json() == tested[1].as_json()
+
+
+def test_look_ups_are_limited_per_staff_member_and_audited__S4_D2(runtime: Runtime) -> None:
+    for _ in range(10):
+        by_registration(runtime, STRANGER)
+    with pytest.raises(Refused) as refused:
+        by_registration(runtime, STRANGER)
+    assert (refused.value.refusal.status, refused.value.refusal.code) == (429, "rate_limited")
+    with runtime.engine.connect() as connection:
+        throttled = connection.execute(
+            select(audit_log.c.actor, audit_log.c.detail).where(
+                audit_log.c.action == "checkpoint.lookup", audit_log.c.outcome == "throttled"
+            )
+        ).all()
+    assert [tuple(row) for row in throttled] == [("staff-7", "limit=lookup_per_staff_minute")]
+    other = Actor("staff-8", "checkpoint", "entry_check")
+    with runtime.unit_of_work(other) as uow:  # another staff member has their own limit
+        check_by_registration(uow, STRANGER, Venue.MALL, MEDIUM, name="王五")

@@ -94,6 +94,7 @@ def populate(runtime: Runtime) -> None:
         device = uow.connection.execute(select(scanner_devices)).first()
         assert device is not None
         VenueStore(uow.connection).add_scan(device.id, device.venue_id, subject, uow.now, "allow")
+        uow.scan_nonces.first_time(device.id, bytes(16), uow.now)  # the report's nonce
 
 
 def destroy(runtime: Runtime) -> dict[str, Any]:

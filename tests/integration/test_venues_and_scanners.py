@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import cbor2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from builders import ManualClock, march, operator, risk_area
 from healthcode.db.schema import audit_log, scanner_devices, scans
@@ -15,7 +16,12 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.rules import Colour
 from healthcode.domain.venues import Purpose, Venue
 from healthcode.services.areas import record_risk_areas
-from healthcode.services.checkpoint.scans import ScanOutcome, purge_scans, record_scan
+from healthcode.services.checkpoint.scans import (
+    ScanOutcome,
+    ScanReplayError,
+    purge_scans,
+    record_scan,
+)
 from healthcode.services.checkpoint.venues import (
     RegisteredVenue,
     RegistrationError,
@@ -30,6 +36,7 @@ from healthcode.services.checkpoint.venues import (
 )
 from healthcode.services.runtime import Actor, Runtime
 from healthcode.services.scheduled_round import run_round
+from healthcode.tokens.cose import sign1
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import (
     ScanDecision,
@@ -294,3 +301,52 @@ def test_a_device_probing_random_tokens_is_flagged__D2(
         outcomes.append(scan(runtime, ScanDecision.REJECTED).decision)
     assert ScanDecision.THROTTLED in outcomes
     assert "probing" in (flag_of(runtime) or "")
+
+
+# --- replayed reports (issue #11) ---------------------------------------------------------------
+
+
+def send(runtime: Runtime, report: bytes, device_id: str = "gate-1") -> ScanOutcome:
+    """As `POST /api/v1/scans` does: a refused report's audit entry commits, then it is raised."""
+    refused: ScanRequestError | None = None
+    with runtime.unit_of_work(operator("scanner", "entry_check")) as uow:
+        try:
+            return record_scan(uow, device_id, report)
+        except ScanRequestError as error:
+            refused = error
+    raise refused
+
+
+def test_a_replayed_report_is_refused_and_the_device_is_not_flagged__D2(runtime: Runtime) -> None:
+    scanner(runtime)
+    limited = with_limit(runtime, 3)  # a replay counted as a scan would flag it by the fourth
+    captured = sign_scan_request(
+        ScanRequest("gate-1", runtime.clock.now(), ScanDecision.ALLOW, subject=SUBJECT), DEVICE_KEY
+    )
+    assert send(limited, captured).decision is ScanDecision.ALLOW
+    for _ in range(70):
+        with pytest.raises(ScanReplayError):
+            send(limited, captured)
+    assert len(stored_scans(limited)) == 1
+    assert flag_of(limited) is None
+    assert scan(limited).decision is ScanDecision.ALLOW  # the genuine device's next fresh report
+    with limited.engine.connect() as connection:
+        replays = connection.scalar(select(func.count()).where(audit_log.c.action == "scan.replay"))
+    assert replays == 70
+
+
+def test_a_report_without_a_nonce_is_refused_with_its_reason__D2(runtime: Runtime) -> None:
+    scanner(runtime)
+    at = int(runtime.clock.now().timestamp())
+    payload = {"dev": "gate-1", "at": at, "dec": "allow", "sub": SUBJECT}
+    old_format = sign1(cbor2.dumps(payload, canonical=True), b"gate-1", DEVICE_KEY)
+    with pytest.raises(ScanRequestError, match="no nonce"):
+        send(runtime, old_format)
+    assert stored_scans(runtime) == []
+
+
+def test_a_stale_report_is_refused_even_with_a_fresh_nonce__D2(runtime: Runtime) -> None:
+    scanner(runtime)
+    with pytest.raises(ScanRequestError, match="5 minutes"):
+        scan(runtime, skew=-timedelta(minutes=6))
+    assert scan(runtime).decision is ScanDecision.ALLOW

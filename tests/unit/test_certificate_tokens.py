@@ -101,6 +101,7 @@ def report(**changes: object) -> ScanRequest:
         "scanned_at": ISSUED,
         "decision": ScanDecision.ALLOW,
         "subject": "c3ViamVjdA",
+        "nonce": bytes(range(16)),
     }
     return ScanRequest(**(fields | changes))  # type: ignore[arg-type]
 
@@ -113,6 +114,16 @@ def test_a_scan_report_is_signed_by_its_device__D2() -> None:
     assert not signed_by(message, OTHER_KEY.public_key())
     rejected = report(decision=ScanDecision.REJECTED, subject=None, token_digest=token_digest("x"))
     assert read_scan_request(sign_scan_request(rejected, KEY))[0] == rejected
+
+
+def test_every_signed_report_carries_a_fresh_nonce__D2() -> None:
+    unsigned = report(nonce=None)
+    first, second = (read_scan_request(sign_scan_request(unsigned, KEY))[0] for _ in range(2))
+    assert first.nonce is not None
+    assert second.nonce is not None
+    assert first.nonce != second.nonce
+    with pytest.raises(ScanRequestError, match="nonce"):
+        report(nonce=b"short")
 
 
 @pytest.mark.parametrize(

@@ -182,8 +182,14 @@ def test_the_auditor_reads_the_log_which_holds_no_personal_data__D2(
         token = issue_code(uow, PERSON.key).text
     checkpoint = callers.staff(Role.CHECKPOINT)
     client.post("/api/v1/verify", headers=checkpoint, json={"token": token, "venue_id": "mall"})
-    document = {"id_type": "resident_id", "id_number": PERSON.id_number, "venue_id": "mall"}
-    client.post("/api/v1/checkpoint/registration", headers=checkpoint, json=document)
+    document = {
+        "id_type": "resident_id",
+        "id_number": PERSON.id_number,
+        "name": NAME,
+        "venue_id": "mall",
+    }
+    looked_up = client.post("/api/v1/checkpoint/registration", headers=checkpoint, json=document)
+    assert looked_up.status_code == 200, looked_up.text
     callers.resident(PHONE)
     auditor = callers.staff(Role.AUDITOR)
     answer = client.get("/api/v1/audit", headers=auditor, params={"limit": 500})

@@ -45,7 +45,7 @@ GREEN = Person(IdType.RESIDENT_ID, resident_id(seq="301"), "张小三", "1391234
 RED = Person(IdType.RESIDENT_ID, resident_id(seq="302"), "李四", "13800001111")
 NO_PHONE = Person(IdType.RESIDENT_ID, resident_id(birth="19380303", seq="303"), "赵桂英")
 STRANGER = resident_id(birth="19450404", seq="304")
-DOCUMENT = {"id_type": "resident_id", "venue_id": "nowhere"}
+DOCUMENT = {"id_type": "resident_id", "name": "王五", "venue_id": "nowhere"}
 
 ROUTES = [
     RouteCase("POST", "/api/v1/verify", CHECKPOINT, {"token": "HZ1:X", "venue_id": "nowhere"}),
@@ -205,14 +205,20 @@ def check(
     return answer
 
 
-def by_document(number: str, **extra: object) -> dict[str, object]:
-    return {"id_type": "resident_id", "id_number": number, "venue_id": "mall", **extra}
+def by_document(number: str, name: str = "王五", **extra: object) -> dict[str, object]:
+    return {
+        "id_type": "resident_id",
+        "id_number": number,
+        "name": name,
+        "venue_id": "mall",
+        **extra,
+    }
 
 
 def test_a_negative_test_of_the_last_7_days_admits_without_a_phone__S4(
     client: TestClient, staff: dict[str, str]
 ) -> None:
-    answer = check(client, staff, "test", by_document(NO_PHONE.id_number))
+    answer = check(client, staff, "test", by_document(NO_PHONE.id_number, "赵桂英"))
     assert (answer["decision"], answer["method"], answer["masked_name"]) == (
         "allow",
         "test",
@@ -228,7 +234,7 @@ def test_a_negative_test_of_the_last_7_days_admits_without_a_phone__S4(
 def test_registration_looks_up_the_colour_on_record__S4(
     client: TestClient, staff: dict[str, str]
 ) -> None:
-    red = check(client, staff, "registration", by_document(RED.id_number))
+    red = check(client, staff, "registration", by_document(RED.id_number, "李四"))
     assert (red["decision"], red["method"]) == ("deny", "registration")
     stranger = check(client, staff, "registration", by_document(STRANGER))
     assert stranger["decision"] == "allow"

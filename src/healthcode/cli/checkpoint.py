@@ -33,6 +33,12 @@ checkpoint = typer.Typer(help="Checkpoint flows for people without a phone (S4);
 
 IdTypeOption = Annotated[IdType, typer.Option("--id-type", help="The document shown.")]
 IdNumberOption = Annotated[str, typer.Option("--id-number", help="Its number.")]
+NameOption = Annotated[
+    str,
+    typer.Option(
+        "--name", help="The name on the document (a wrong one reads as an unknown number)."
+    ),
+]
 PurposeOption = Annotated[
     str,
     typer.Option("--purpose", help="Why you look (written to the audit log), e.g. entry_check."),
@@ -54,6 +60,7 @@ Check = Callable[[UnitOfWork, Venue, RiskLevel, Purpose | None], CheckpointDecis
 def checkpoint_test(
     id_type: IdTypeOption,
     id_number: IdNumberOption,
+    name: NameOption,
     purpose: PurposeOption,
     venue: VenueOption = None,
     venue_id: VenueIdOption = None,
@@ -63,7 +70,7 @@ def checkpoint_test(
 ) -> None:
     key = person_key(id_type, id_number)
     _run(
-        lambda uow, v, r, p: check_by_test(uow, key, v, r, purpose=p),
+        lambda uow, v, r, p: check_by_test(uow, key, v, r, name=name, purpose=p),
         purpose, venue, venue_id, area_risk, own_treatment, as_json,
     )  # fmt: skip
 
@@ -72,6 +79,7 @@ def checkpoint_test(
 def checkpoint_register(
     id_type: IdTypeOption,
     id_number: IdNumberOption,
+    name: NameOption,
     purpose: PurposeOption,
     venue: VenueOption = None,
     venue_id: VenueIdOption = None,
@@ -81,7 +89,7 @@ def checkpoint_register(
 ) -> None:
     key = person_key(id_type, id_number)
     _run(
-        lambda uow, v, r, p: check_by_registration(uow, key, v, r, purpose=p),
+        lambda uow, v, r, p: check_by_registration(uow, key, v, r, name=name, purpose=p),
         purpose, venue, venue_id, area_risk, own_treatment, as_json,
     )  # fmt: skip
 
@@ -106,6 +114,7 @@ def checkpoint_certificate(
 def checkpoint_itinerary(
     id_type: IdTypeOption,
     id_number: IdNumberOption,
+    name: NameOption,
     shows_risk_area: Annotated[
         bool,
         typer.Option(
@@ -122,7 +131,9 @@ def checkpoint_itinerary(
 ) -> None:
     key = person_key(id_type, id_number)
     _run(
-        lambda uow, v, r, p: check_itinerary_card(uow, key, shows_risk_area, v, r, purpose=p),
+        lambda uow, v, r, p: check_itinerary_card(
+            uow, key, shows_risk_area, v, r, name=name, purpose=p
+        ),
         purpose, venue, venue_id, area_risk, own_treatment, as_json,
     )  # fmt: skip
 

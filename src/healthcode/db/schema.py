@@ -448,13 +448,26 @@ appeal_overrides = Table(
     Column("approved_at", Instant),
 )
 
-# Failed staff and client sign-ins by keyed hash of the account name: enough to slow guessing
-# (a few tries a quarter of an hour), nothing that names who tried.
-sign_in_failures = Table(
-    "sign_in_failures",
+# Counters behind every limit (sign-in failures, code budgets, verifications, look-ups, scans), by
+# keyed hash of what they count (an account name, an address, a phone): one row per counter, moved
+# by a single statement whose returned count is the one checked, so parallel requests cannot slip
+# past a limit. `window_start` is the first hit of the current window.
+limit_counters = Table(
+    "limit_counters",
     metadata,
-    Column("id", Serial, primary_key=True, autoincrement=True),
-    Column("subject_index", LargeBinary(32), nullable=False),
+    Column("key", LargeBinary(32), primary_key=True),
+    Column("window_start", Instant, nullable=False),
+    Column("count", Integer, nullable=False),
+    Index("ix_limit_counters_window_start", "window_start"),
+)
+
+# The nonces of accepted scanner reports, kept while a report could still be fresh: a report is
+# accepted once, and a replay is refused without counting against its device.
+scan_nonces = Table(
+    "scan_nonces",
+    metadata,
+    Column("device_id", String(64), ForeignKey("scanner_devices.id"), primary_key=True),
+    Column("nonce", LargeBinary(32), primary_key=True),
     Column("at", Instant, nullable=False),
-    Index("ix_sign_in_failures_subject_index_at", "subject_index", "at"),
+    Index("ix_scan_nonces_at", "at"),
 )

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from healthcode.db.schema import one_time_codes, outbox_messages, sessions, sign_in_failures
+from healthcode.db.schema import one_time_codes, outbox_messages, sessions
 from healthcode.security.vault import Vault
 
 
@@ -104,14 +104,6 @@ class OneTimeCodeStore:
             )
         )
 
-    def issued_since(self, phone_index: bytes, since: datetime) -> int:
-        rows = self._connection.execute(
-            select(one_time_codes.c.id).where(
-                one_time_codes.c.phone_index == phone_index, one_time_codes.c.issued_at > since
-            )
-        )
-        return len(rows.all())
-
     def latest_pending(self, phone_index: bytes, now: datetime) -> PendingCode | None:
         row = self._connection.execute(
             select(one_time_codes)
@@ -127,17 +119,27 @@ class OneTimeCodeStore:
             return None
         return PendingCode(row.id, row.code_index, row.expires_at, row.attempts)
 
-    def count_attempt(self, code_id: int) -> None:
-        self._connection.execute(
-            update(one_time_codes)
-            .where(one_time_codes.c.id == code_id)
-            .values(attempts=one_time_codes.c.attempts + 1)
-        )
+    def take_attempt(self, code_id: int, allowed: int) -> bool:
+        """Count one attempt at an unused code, unless it had `allowed` already: one statement,
+        so parallel guesses each see the count the others left (False: no attempt left)."""
+        table = one_time_codes
+        counted = self._connection.execute(
+            update(table)
+            .where(table.c.id == code_id, table.c.used_at.is_(None), table.c.attempts < allowed)
+            .values(attempts=table.c.attempts + 1)
+            .returning(table.c.attempts)
+        ).first()
+        return counted is not None
 
-    def use(self, code_id: int, now: datetime) -> None:
-        self._connection.execute(
-            update(one_time_codes).where(one_time_codes.c.id == code_id).values(used_at=now)
-        )
+    def use(self, code_id: int, now: datetime) -> bool:
+        """Mark the code used; False when a parallel sign-in used it first."""
+        used = self._connection.execute(
+            update(one_time_codes)
+            .where(one_time_codes.c.id == code_id, one_time_codes.c.used_at.is_(None))
+            .values(used_at=now)
+            .returning(one_time_codes.c.id)
+        ).first()
+        return used is not None
 
 
 class OutboxStore:
@@ -165,23 +167,3 @@ class OutboxStore:
             )
             for row in self._connection.execute(query)
         ]
-
-
-class FailureStore:
-    """Failed sign-ins by keyed hash of the account name they named (known or not)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    def add(self, subject_index: bytes, at: datetime) -> None:
-        self._connection.execute(
-            insert(sign_in_failures).values(subject_index=subject_index, at=at)
-        )
-
-    def since(self, subject_index: bytes, since: datetime) -> int:
-        count: int = self._connection.execute(
-            select(func.count()).where(
-                sign_in_failures.c.subject_index == subject_index, sign_in_failures.c.at > since
-            )
-        ).scalar_one()
-        return count

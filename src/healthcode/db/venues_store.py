@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from healthcode.db.schema import risk_areas, scanner_devices, scans, venues
 
@@ -116,15 +116,6 @@ class VenueStore:
                 device_id=device_id, venue_id=venue_id, subject=subject, at=at, decision=decision
             )
         )
-
-    def scans_since(self, device_id: str, since: datetime) -> int:
-        """How many scans the device made after `since` (refused ones included)."""
-        count = self._connection.execute(
-            select(func.count())
-            .select_from(scans)
-            .where(scans.c.device_id == device_id, scans.c.at > since)
-        ).scalar_one()
-        return int(count)
 
     def recent_decisions(self, device_id: str, since: datetime, limit: int) -> list[str]:
         """The decisions of the device's latest scans after `since`, newest first."""

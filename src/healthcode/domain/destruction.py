@@ -21,8 +21,12 @@ DELETED: Final[tuple[tuple[str, str], ...]] = (
     ("resident_accounts", "residents' phone numbers (sealed and keyed index)"),
     ("one_time_codes", "sign-in codes by keyed phone index"),
     ("sessions", "bearer sessions of residents, staff and clients: no use once closed"),
-    ("sign_in_failures", "failed staff and client sign-ins by keyed name: no use once closed"),
+    (
+        "limit_counters",
+        "keyed counters of sign-in failures, texts and look-ups: no use once closed",
+    ),
     ("outbox_messages", "texts sent to residents (sealed, keyed recipient)"),
+    ("scan_nonces", "nonces of recent scanner reports, by device"),
     ("scans", "where and when a code pseudonym was scanned: movements"),
     ("code_subjects", "the link from a code pseudonym to a person"),
     ("applications", "who applied for whom, through which channel"),

@@ -1,7 +1,7 @@
 """Rule documents shipped with HealthCode, and reading such documents from files (YAML or JSON).
 
 `zhejiang-2021-36.yaml` is the default ruleset (colours); `venues.yaml` the default venue policy;
-`appeals.yaml` the default appeal time limits (S6).
+`appeals.yaml` the default appeal time limits (S6); `limits.yaml` the rate limits (issue #11).
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ import yaml
 
 from healthcode.domain.appeals import TimeLimits, parse_time_limits
 from healthcode.domain.documents import RulesetError
+from healthcode.domain.limits import Limits, parse_limits
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.venues import VenuePolicy, parse_venue_policy
 
 DEFAULT_RULESET = "zhejiang-2021-36"
 DEFAULT_VENUE_POLICY = "venues"
 DEFAULT_APPEAL_LIMITS = "appeals"
+DEFAULT_LIMITS = "limits"
 
 T = TypeVar("T")
 
@@ -48,6 +50,11 @@ def load_appeal_limits(path: Path) -> TimeLimits:
 @cache
 def default_appeal_limits() -> TimeLimits:
     return _bundled(DEFAULT_APPEAL_LIMITS, parse_time_limits)
+
+
+@cache
+def default_limits() -> Limits:
+    return _bundled(DEFAULT_LIMITS, parse_limits)
 
 
 @cache

@@ -21,9 +21,10 @@ from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.engine import connect
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
+from healthcode.db.limits_store import LimitCounterStore, ScanNonceStore
 from healthcode.db.people import PersonStore
 from healthcode.db.rulesets_store import RulesetStore
-from healthcode.db.sessions_store import FailureStore, OneTimeCodeStore, OutboxStore, SessionStore
+from healthcode.db.sessions_store import OneTimeCodeStore, OutboxStore, SessionStore
 from healthcode.db.signing_store import SigningKeyStore
 from healthcode.db.states import StateStore
 from healthcode.db.tallies_store import TallyStore
@@ -141,7 +142,8 @@ class UnitOfWork:
     sessions = cached_property(lambda self: SessionStore(self.connection, self.runtime.vault))
     one_time_codes = cached_property(lambda self: OneTimeCodeStore(self.connection))
     outbox = cached_property(lambda self: OutboxStore(self.connection, self.runtime.vault))
-    sign_in_failures = cached_property(lambda self: FailureStore(self.connection))
+    limits = cached_property(lambda self: LimitCounterStore(self.connection))
+    scan_nonces = cached_property(lambda self: ScanNonceStore(self.connection))
     signing_keys = cached_property(lambda self: SigningKeyStore(self.connection))
     tallies = cached_property(lambda self: TallyStore(self.connection))
     trusted_issuers = cached_property(lambda self: TrustedIssuerStore(self.connection))

@@ -2,8 +2,13 @@
 second factor (TOTP), department systems with client credentials. Each ends in a session.
 
 Failures name no account and no reason beyond what the caller may know: "wrong code", never
-"no such user". Every attempt is audited under a pseudonym. A refusal raises `Refused`, and the
-unit of work still commits what counts the attempt and audits it.
+"no such user". Every attempt is audited under a pseudonym. A refusal is raised as `Refused`, on
+which the unit of work commits, so the counters the attempt moved and its audit entry are kept.
+
+Every limit is counted before the thing it guards is checked, by one statement whose returned
+count decides (`services/limits.py`): forty parallel guesses cannot all read "four so far". Staff
+and client failures count per account name and address, per address, and per account name; the
+numbers are in `rulesets/limits.yaml` and why in ADR 0008.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from healthcode.domain.text import Bilingual
 from healthcode.security.passwords import decoy_hash, password_matches
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.security.totp import code_matches
+from healthcode.services.limits import Attempt, hit
 from healthcode.services.messages import MessageSender, SenderUnavailableError
 from healthcode.services.principals import Principal, PrincipalKind
 from healthcode.services.refusals import Refusal, Refused
@@ -28,13 +34,7 @@ from healthcode.services.runtime import UnitOfWork
 
 CODE_VALIDITY: Final = timedelta(minutes=5)
 CODE_ATTEMPTS: Final = 5
-# A phone gets at most one code a minute and five an hour: an SMS costs money and annoys.
-CODE_SPACING: Final = timedelta(minutes=1)
-CODES_PER_HOUR: Final = 5
-# Five wrong tries at one account name a quarter of an hour: a person who mistyped waits a little,
-# a guesser gets nowhere (the TOTP window alone would let thousands of tries a day through).
-FAILURES_ALLOWED: Final = 5
-FAILURE_WINDOW: Final = timedelta(minutes=15)
+UNKNOWN_SOURCE: Final = "unknown"  # no address known (the CLI, tests): all such callers share one
 LIFETIMES: Final = {
     PrincipalKind.RESIDENT: timedelta(days=7),
     PrincipalKind.STAFF: timedelta(hours=8),
@@ -56,6 +56,14 @@ TOO_MANY_ATTEMPTS: Final = Refusal(
     429,
     "too_many_attempts",
     Bilingual("尝试次数过多，请 15 分钟后再试。", "Too many attempts; try again in 15 minutes."),
+)
+SLOWED: Final = Refusal(
+    429,
+    "too_many_attempts",
+    Bilingual(
+        "该账号近期尝试次数过多，请 1 分钟后再试。",
+        "Too many recent attempts at this account; try again in a minute.",
+    ),
 )
 TOO_MANY_CODES: Final = Refusal(
     429,
@@ -90,15 +98,19 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Non
     codes = uow.one_time_codes
     index = residents.phone_index(phone)
     target = audit_pseudonym(uow.runtime.vault, "phone", phone)
-    recent = codes.issued_since(index, uow.now - CODE_SPACING)
-    if recent or codes.issued_since(index, uow.now - timedelta(hours=1)) >= CODES_PER_HOUR:
-        uow.audit("sign-in.code", target, outcome="throttled")
-        raise Refused(TOO_MANY_CODES)
+    budget = Attempt()
+    # Spacing first: requests refused for coming too soon do not use up the hour's budget, so a
+    # flood of requests cannot keep the phone's owner from a code for an hour.
+    for name in ("sign_in_code_spacing", "sign_in_codes_hourly"):
+        if not hit(uow, name, index.hex(), budget):
+            uow.audit("sign-in.code", target, "throttled", f"limit={name}")
+            raise Refused(TOO_MANY_CODES)
     code = f"{secrets.randbelow(10**6):06d}"
     try:
         # Sent before it is stored: a code the sender could not take is never kept (nor counted).
         sender.send(uow, phone, _code_message(code))
     except SenderUnavailableError:
+        budget.release(uow)
         raise Refused(SENDER_UNAVAILABLE) from None
     codes.add(index, _code_index(uow, index, code), uow.now, uow.now + CODE_VALIDITY)
     uow.audit("sign-in.code", target)
@@ -111,14 +123,15 @@ def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn:
     index = residents.phone_index(phone)
     target = audit_pseudonym(uow.runtime.vault, "phone", phone)
     pending = codes.latest_pending(index, uow.now)
-    if pending is None or pending.attempts >= CODE_ATTEMPTS:
+    # The attempt is counted before the code is compared, by the statement that also refuses the
+    # sixth: only CODE_ATTEMPTS comparisons are ever made against one code.
+    if pending is None or not codes.take_attempt(pending.id, CODE_ATTEMPTS):
         uow.audit("sign-in.resident", target, outcome="refused")
         raise Refused(WRONG_CODE)
-    if not secrets.compare_digest(pending.code_index, _code_index(uow, index, code.strip())):
-        codes.count_attempt(pending.id)
+    matches = secrets.compare_digest(pending.code_index, _code_index(uow, index, code.strip()))
+    if not matches or not codes.use(pending.id, uow.now):
         uow.audit("sign-in.resident", target, outcome="refused")
         raise Refused(WRONG_CODE)
-    codes.use(pending.id, uow.now)
     account = residents.account_for(phone)
     if account is None:
         account = str(uuid.uuid4())
@@ -127,10 +140,13 @@ def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn:
     return _session(uow, PrincipalKind.RESIDENT, account, resident_principal(account))
 
 
-def sign_in_staff(uow: UnitOfWork, username: str, password: str, one_time: str) -> SignedIn:
+def sign_in_staff(
+    uow: UnitOfWork, username: str, password: str, one_time: str, source: str = UNKNOWN_SOURCE
+) -> SignedIn:
+    """`source` is the caller's address as the web sees it (see `web/routes/auth.py`)."""
     staff = uow.staff
     name = username.strip()
-    _refuse_if_throttled(uow, "staff", name)
+    attempt = _admit(uow, "staff", name, source)
     account = staff.by_username(name)
     # An unknown name costs the same argon2 time as a known one: timing does not list accounts.
     matches = password_matches(account.password_hash if account else decoy_hash(), password)
@@ -138,18 +154,22 @@ def sign_in_staff(uow: UnitOfWork, username: str, password: str, one_time: str) 
         _refuse_as_failed(uow, "staff", name, audit_pseudonym(uow.runtime.vault, "staff", name))
     if not code_matches(staff.totp_secret(account.id), one_time, uow.now):
         _refuse_as_failed(uow, "staff", name, f"staff:{account.username}")
+    attempt.release(uow)  # a success is not a failure: the holder's own tries are given back
     uow.audit("sign-in.staff", f"staff:{account.username}")
     principal = staff_principal(account.id, account.username, account.roles, account.region)
     return _session(uow, PrincipalKind.STAFF, account.id, principal)
 
 
-def sign_in_client(uow: UnitOfWork, client_id: str, secret: str) -> SignedIn:
+def sign_in_client(
+    uow: UnitOfWork, client_id: str, secret: str, source: str = UNKNOWN_SOURCE
+) -> SignedIn:
     name = client_id.strip()
-    _refuse_if_throttled(uow, "client", name)
+    attempt = _admit(uow, "client", name, source)
     client = uow.clients.get(name)
     matches = password_matches(client.secret_hash if client else decoy_hash(), secret)
     if client is None or not matches or client.disabled_at is not None:
         _refuse_as_failed(uow, "client", name, audit_pseudonym(uow.runtime.vault, "client", name))
+    attempt.release(uow)
     uow.audit("sign-in.client", f"client:{client.id}")
     principal = client_principal(client.id, client.categories, client.purpose)
     return _session(uow, PrincipalKind.CLIENT, client.id, principal)
@@ -208,21 +228,33 @@ def client_principal(client_id: str, categories: tuple[str, ...], purpose: str) 
     )
 
 
-def _failure_index(uow: UnitOfWork, kind: str, name: str) -> bytes:
-    return uow.runtime.vault.blind_index("sign-in-failure", f"{kind}:{name}")
+def _admit(uow: UnitOfWork, kind: str, name: str, source: str) -> Attempt:
+    """Count the attempt before any password is checked, and refuse it past a limit.
 
-
-def _refuse_if_throttled(uow: UnitOfWork, kind: str, name: str) -> None:
-    """Refused before any password is checked once the name had its tries: guessing stalls."""
-    failures = uow.sign_in_failures
-    if failures.since(_failure_index(uow, kind, name), uow.now - FAILURE_WINDOW) < FAILURES_ALLOWED:
-        return
-    uow.audit(f"sign-in.{kind}", audit_pseudonym(uow.runtime.vault, kind, name), "throttled")
-    raise Refused(TOO_MANY_ATTEMPTS)
+    Each is counted only once the ones before it passed, in this order on every path (so parallel
+    attempts take the counters' row locks in one order and cannot deadlock): an attacker stalled at
+    their own address does not move the account's counter, and the holder elsewhere gets in.
+    """
+    attempt = Attempt()
+    account = f"{kind}:{name}"
+    target = audit_pseudonym(uow.runtime.vault, kind, name)
+    for limit_name, subject in (("sign_in_account_source", f"{account}@{source}"),
+                                ("sign_in_source", source)):  # fmt: skip
+        if not hit(uow, limit_name, subject, attempt):
+            uow.audit(f"sign-in.{kind}", target, "throttled", f"limit={limit_name}")
+            raise Refused(TOO_MANY_ATTEMPTS)
+    # Past the account's ceiling, from anywhere, one attempt a minute is still checked: a spray
+    # from many addresses is slowed to that, and the holder is delayed, never locked out.
+    if not hit(uow, "sign_in_account", account, attempt) and not hit(
+        uow, "sign_in_account_slowed", account, attempt
+    ):
+        uow.audit(f"sign-in.{kind}", target, "throttled", "limit=sign_in_account_slowed")
+        raise Refused(SLOWED)
+    return attempt
 
 
 def _refuse_as_failed(uow: UnitOfWork, kind: str, name: str, target: str) -> NoReturn:
-    uow.sign_in_failures.add(_failure_index(uow, kind, name), uow.now)
+    # The counters were moved when the attempt was admitted; a failure simply keeps them.
     uow.audit(f"sign-in.{kind}", target, outcome="refused")
     raise Refused(WRONG_CREDENTIALS)
 

@@ -11,6 +11,12 @@ protected header names the device id as `kid` and whose payload is a CBOR map:
 | `dec` | what the device's verification decided: `allow`, `deny`, `not_checked`, `rejected` |
 | `sub` | the code's pseudonymous subject, from a verified code; absent when rejected |
 | `tok` | SHA-256 of the QR text as scanned (32 bytes); present when there is no subject |
+| `n` | a nonce: 16 to 32 random bytes, fresh for every report (since issue #11) |
+
+The platform accepts a report once: it keeps each device's nonces while a report could still be
+fresh and refuses a report whose nonce it has seen, without counting it against the device (a
+captured report resent must not get the genuine device flagged). A report without `n` is read but
+refused by the platform with that reason.
 
 `rejected` means the code was unreadable or invalid. So a device signs over (device id, subject or
 token hash, time, decision). Nothing else about the holder is sent: the subject is already a
@@ -20,6 +26,7 @@ rotating pseudonym, and the hash of a random token says nothing of its holder.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +44,8 @@ AT: Final = "at"
 DECISION: Final = "dec"
 SUBJECT: Final = "sub"
 TOKEN_DIGEST: Final = "tok"  # noqa: S105 - a CBOR map key, not a secret
+NONCE: Final = "n"
+NONCE_BYTES: Final = range(16, 33)  # the width of scan_nonces.nonce at most
 DIGEST_BYTES: Final = 32
 MAX_SUBJECT_LENGTH: Final = 32  # the width of scans.subject
 MAX_REQUEST_BYTES: Final = 1024
@@ -69,6 +78,7 @@ class ScanRequest:
     decision: ScanDecision
     subject: str | None = None
     token_digest: bytes | None = None
+    nonce: bytes | None = None  # None only in a report read from a device of the old format
 
     def __post_init__(self) -> None:
         if self.decision not in REPORTED:
@@ -81,6 +91,8 @@ class ScanRequest:
             raise ScanRequestError("the token hash is a 32-byte SHA-256 digest")
         if self.decision is ScanDecision.REJECTED and self.subject is not None:
             raise ScanRequestError("a rejected code has no verified subject")
+        if self.nonce is not None and len(self.nonce) not in NONCE_BYTES:
+            raise ScanRequestError("the nonce is 16 to 32 bytes")
 
 
 def token_digest(text: str) -> bytes:
@@ -88,11 +100,15 @@ def token_digest(text: str) -> bytes:
 
 
 def sign_scan_request(request: ScanRequest, private_key: ec.EllipticCurvePrivateKey) -> bytes:
-    """What a device sends: its report signed with its own key (also used by tests and tools)."""
+    """What a device sends: its report signed with its own key (also used by tests and tools).
+
+    A request without a nonce is given a fresh random one: every signed report is a new report.
+    """
     payload: dict[str, object] = {
         DEVICE: request.device_id,
         AT: (request.scanned_at - _EPOCH) // timedelta(seconds=1),
         DECISION: request.decision.value,
+        NONCE: request.nonce if request.nonce is not None else secrets.token_bytes(16),
     }
     if request.subject is not None:
         payload[SUBJECT] = request.subject
@@ -117,7 +133,8 @@ def read_scan_request(data: bytes) -> tuple[ScanRequest, Sign1]:
         scanned_at=_instant(payload.get(AT)),
         decision=_decision(payload.get(DECISION)),
         subject=_optional_text(payload.get(SUBJECT)),
-        token_digest=_optional_bytes(payload.get(TOKEN_DIGEST)),
+        token_digest=_optional_bytes(payload.get(TOKEN_DIGEST), "the token hash"),
+        nonce=_optional_bytes(payload.get(NONCE), "the nonce"),
     )
     if message.kid != request.device_id.encode():
         raise ScanRequestError("the key id is not the reporting device")
@@ -151,9 +168,9 @@ def _optional_text(value: object) -> str | None:
     return None if value is None else _text(value, SUBJECT)
 
 
-def _optional_bytes(value: object) -> bytes | None:
+def _optional_bytes(value: object, what: str) -> bytes | None:
     if value is None:
         return None
     if not isinstance(value, bytes):
-        raise ScanRequestError("the token hash is not a byte string")
+        raise ScanRequestError(f"{what} is not a byte string")
     return value

@@ -4,6 +4,12 @@ Each look-up is audited with the staff member, their declared purpose (D2), the 
 and the decision; the person is named by pseudonym only. Each credential stands in for the phone,
 not for the person's status (see `domain/checkpoints.py`): the venue policy is applied to the
 colour on record, or to green when nothing is on record (A4: no known risk).
+
+A look-up by document (issue #11) needs the name on it as well as its number, and a wrong name is
+answered exactly as an unknown number: knowing a number alone tells nothing. Look-ups are limited
+per staff member (`rulesets/limits.yaml`), and known and unknown documents are answered in the same
+shape (the masked name shown is the one typed) after the same queries, so neither the answer nor,
+as far as one process can make it, its timing says whether the number is on file.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from healthcode.domain.checkpoints import (
     without_credential,
 )
 from healthcode.domain.facts import PersonKey
-from healthcode.domain.identity import id_number_problem
+from healthcode.domain.identity import id_number_problem, mask_name
 from healthcode.domain.rules import Colour
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
@@ -31,6 +37,7 @@ from healthcode.domain.venues import Purpose, Venue, VenueDecision, Verdict
 from healthcode.rulesets import default_venue_policy
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.codes.trust import DatabaseTrust
+from healthcode.services.limits import hold_staff
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Rejection, TokenError
 from healthcode.tokens.base64url import b64url_encode
@@ -61,13 +68,14 @@ def check_by_test(
     venue: Venue,
     area_risk: RiskLevel,
     *,
+    name: str,
     purpose: Purpose | None = None,
 ) -> CheckpointDecision:
     """The person's own negative nucleic-acid test sampled in the last 7 days, looked up by ID."""
-    person = _look_up(uow, person_key)
-    facts = [] if person is None else uow.facts.of_persons([person.id]).get(person.id, [])
-    test = recent_negative_test(facts, uow.now)
-    shown = _shown(person)
+    person = _look_up(uow, person_key, name)
+    found = uow.facts.of_persons([_id_of(person)])  # the same query whether on file or not
+    test = recent_negative_test(found.get(_id_of(person), []), uow.now)
+    shown = _shown(name)
     policy = _policy(_status(uow, person), venue, area_risk, purpose)
     if test is None:
         decision = without_credential(Method.TEST, _NO_TEST, shown, policy)
@@ -84,6 +92,7 @@ def check_by_registration(
     venue: Venue,
     area_risk: RiskLevel,
     *,
+    name: str,
     purpose: Purpose | None = None,
 ) -> CheckpointDecision:
     """Registration with a valid identity document: staff look the stored colour up (代查).
@@ -92,7 +101,7 @@ def check_by_registration(
     fact about them means no known risk (A4), and the code is never the only credential. The
     registration is the audit entry (staff, purpose, venue, pseudonym); no person is created.
     """
-    decision = _registration(uow, person_key, venue, area_risk, purpose)
+    decision = _registration(uow, person_key, name, venue, area_risk, purpose)
     _audit(uow, decision, _person_target(uow, person_key), venue, area_risk)
     return decision
 
@@ -104,6 +113,7 @@ def check_itinerary_card(
     venue: Venue,
     area_risk: RiskLevel,
     *,
+    name: str,
     purpose: Purpose | None = None,
 ) -> CheckpointDecision:
     """The telecom itinerary card, as staff read it, together with registration by document.
@@ -112,7 +122,7 @@ def check_itinerary_card(
     that shows a stay in a medium or high-risk area refers the person to health management (S1's
     exception for key groups) wherever codes are checked.
     """
-    registered = _registration(uow, person_key, venue, area_risk, purpose)
+    registered = _registration(uow, person_key, name, venue, area_risk, purpose)
     card = "risk_area" if shows_risk_area else "clear"  # the staff's reading, shown and audited
     shown = {**registered.shown, "itinerary_card": card}
     if shows_risk_area and registered.verdict is not Verdict.NOT_CHECKED:
@@ -171,24 +181,35 @@ def check_certificate(
 def _registration(
     uow: UnitOfWork,
     person_key: PersonKey,
+    name: str,
     venue: Venue,
     area_risk: RiskLevel,
     purpose: Purpose | None,
 ) -> CheckpointDecision:
-    person = _look_up(uow, person_key)
+    person = _look_up(uow, person_key, name)
     policy = _policy(_status(uow, person), venue, area_risk, purpose)
-    shown = {**_shown(person), "record": "on_file" if person is not None else "none"}
+    shown = {**_shown(name), "record": "on_file" if person is not None else "none"}
     if person is None:
         return on_credential(Method.REGISTRATION, _REGISTERED_NEW, policy, shown, ("A4",))
     return on_credential(Method.REGISTRATION, name_of(Method.REGISTRATION), policy, shown)
 
 
-def _look_up(uow: UnitOfWork, key: PersonKey) -> StoredPerson | None:
+def _look_up(uow: UnitOfWork, key: PersonKey, name: str) -> StoredPerson | None:
+    """The person the document names, or None when the number or the name is not on file."""
     _require_purpose(uow)
     problem = id_number_problem(key.id_type, key.id_number)
     if problem is not None:
         raise CheckpointError(f"id_number: {problem}")
-    return uow.people.find(key)
+    if not name.strip():
+        raise CheckpointError("name: the name on the document is required")
+    hold_staff(uow, "lookup", "checkpoint.lookup", _person_target(uow, key))
+    person = uow.people.find(key)
+    return person if uow.people.name_matches(person, name) else None
+
+
+def _id_of(person: StoredPerson | None) -> str:
+    # An id no person has: the queries for someone not on file are the ones for someone on file.
+    return _NOBODY if person is None else person.id
 
 
 def _require_purpose(uow: UnitOfWork) -> None:
@@ -197,9 +218,7 @@ def _require_purpose(uow: UnitOfWork) -> None:
 
 
 def _status(uow: UnitOfWork, person: StoredPerson | None) -> _Status:
-    if person is None:
-        return _GREEN
-    state = uow.states.get_many([person.id]).get(person.id)
+    state = uow.states.get_many([_id_of(person)]).get(_id_of(person))
     if state is None:
         return _GREEN
     return _Status(Colour(state.colour), frozenset(state.decision.get("flags") or ()))
@@ -252,8 +271,9 @@ def _basis(institution: StoredInstitution) -> Bilingual:
     )
 
 
-def _shown(person: StoredPerson | None) -> dict[str, str | None]:
-    return {"masked_name": None if person is None else person.name_masked}
+def _shown(name: str) -> dict[str, str | None]:
+    # The name typed, masked: on file or not, the answer has the same shape and says nothing new.
+    return {"masked_name": mask_name(name.strip())}
 
 
 def _person_target(uow: UnitOfWork, key: PersonKey) -> str:
@@ -272,6 +292,7 @@ def _audit(
     uow.audit(f"checkpoint.{decision.method.value}", target, decision.verdict.value, detail)
 
 
+_NOBODY = "-"  # person ids are UUIDs: no one is "-"
 _NO_TEST = Bilingual(
     "未查到本人7日内核酸检测阴性结果", "No negative nucleic-acid test of the last 7 days on record"
 )

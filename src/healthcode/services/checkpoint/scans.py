@@ -8,6 +8,11 @@ Against malicious scanning (防范通过恶意扫码进行数据窃取): a devic
 trying random tokens), is refused and flagged. A flagged device stays refused until a security
 administrator reviews it and clears the flag (`clear_device_flag`): a harvester must not simply
 wait a minute. Refused scans are recorded too, with the decision `throttled` and no subject.
+
+A report is accepted once (issue #11): its nonce is remembered before anything is counted, and a
+replay is refused as such (`ScanReplayError`), neither recorded as a scan nor counted towards the
+device's rate, so resending a captured report cannot get the genuine device flagged. The rate is
+counted by one statement per report (`uow.limits`), exact under parallel reports.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Final
 
 from healthcode.db.venues_store import StoredDevice, VenueStore
 from healthcode.domain.text import Bilingual
+from healthcode.services.limits import purge_counters
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens.jwk import public_key_from_jwk
 from healthcode.tokens.scan_reports import (
@@ -40,6 +46,10 @@ PROBE_SAMPLE: Final = 50
 PROBE_MIN_SCANS: Final = 20
 PROBE_SHARE: Final = 0.5
 _MAX_FLAG_REASON: Final = 128  # scanner_devices.flag_reason
+
+
+class ScanReplayError(ScanRequestError):
+    """A report the platform has already accepted, sent again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,12 @@ def record_scan(uow: UnitOfWork, device_id: str, signed_request: bytes) -> ScanO
         raise ScanRequestError("the report is not signed by the device's registered key")
     if abs(request.scanned_at - uow.now) > FRESHNESS:
         raise ScanRequestError("the scan time is more than 5 minutes from the platform's clock")
+    if request.nonce is None:
+        raise ScanRequestError("the report carries no nonce (`n`); update the device's software")
+    # Only a genuine, fresh report gets this far, so only a device's own reports fill its nonces.
+    if not uow.scan_nonces.first_time(device.id, request.nonce, uow.now):
+        uow.audit("scan.replay", f"device:{device.id}", outcome="refused")
+        raise ScanReplayError("the report was already received (a replay)")
     refusal = _refusal(uow, store, device, request)
     if refusal is not None:
         store.add_scan(device.id, device.venue_id, None, uow.now, ScanDecision.THROTTLED.value)
@@ -87,6 +103,9 @@ def purge_scans(uow: UnitOfWork) -> int:
     cutoff = uow.now - uow.runtime.settings.scan_retention
     deleted = uow.venues.purge_scans(cutoff)
     forgotten = uow.code_subjects.purge_expired_before(cutoff)
+    # A nonce is kept while its report could be fresh, on either side of the platform's clock.
+    uow.scan_nonces.purge(uow.now - 2 * FRESHNESS)
+    purge_counters(uow)
     if deleted or forgotten:
         uow.audit(
             "scans.purge",
@@ -112,7 +131,8 @@ def _harvesting(
     uow: UnitOfWork, store: VenueStore, device: StoredDevice, request: ScanRequest
 ) -> Bilingual | None:
     limit = uow.runtime.settings.scans_per_minute_limit
-    if store.scans_since(device.id, uow.now - RATE_WINDOW) >= limit:
+    key = uow.runtime.vault.blind_index("limit", f"scans_per_device_minute:{device.id}")
+    if uow.limits.hit(key, uow.now, RATE_WINDOW) > limit:
         return Bilingual(f"每分钟扫码超过{limit}次", f"more than {limit} scans in a minute")
     earlier = store.recent_decisions(device.id, uow.now - PROBE_WINDOW, PROBE_SAMPLE - 1)
     recent = [request.decision.value, *earlier]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from healthcode.domain.roles import Role
 from healthcode.services.runtime import Runtime
 from healthcode.services.sign_in import (
+    UNKNOWN_SOURCE,
     SignedIn,
     send_sign_in_code,
     sign_in_client,
@@ -52,6 +53,16 @@ class Session(BaseModel):
     roles: list[str]
 
 
+def source_of(request: Request) -> str:
+    """The address sign-in failures are counted against: the peer as the ASGI server reports it.
+
+    X-Forwarded-For is never read here: any client can write it. Behind a reverse proxy, uvicorn
+    replaces the peer with the proxy's forwarded address only when the connection comes from an
+    address in its `--forwarded-allow-ips` (`FORWARDED_ALLOW_IPS`, by default 127.0.0.1 only).
+    """
+    return request.client.host if request.client is not None else UNKNOWN_SOURCE
+
+
 @router.post("/sign-in-code", status_code=202)
 def ask_for_code(body: CodeRequest, request: Request, caller: Anyone) -> dict[str, str]:
     """Send a one-time sign-in code to a mobile number (through the configured sender)."""
@@ -70,7 +81,9 @@ def resident(body: ResidentSignIn, request: Request, response: Response, caller:
 @router.post("/staff")
 def staff(body: StaffSignIn, request: Request, response: Response, caller: Anyone) -> Session:
     with _runtime(request).unit_of_work(caller.actor) as uow:
-        result = sign_in_staff(uow, body.username, body.password, body.one_time_password)
+        result = sign_in_staff(
+            uow, body.username, body.password, body.one_time_password, source_of(request)
+        )
     return _session(result, request, response)
 
 
@@ -78,7 +91,7 @@ def staff(body: StaffSignIn, request: Request, response: Response, caller: Anyon
 def client_token(body: ClientCredentials, request: Request, caller: Anyone) -> Session:
     """Client credentials for department systems: a bearer token for an hour."""
     with _runtime(request).unit_of_work(caller.actor) as uow:
-        result = sign_in_client(uow, body.client_id, body.client_secret)
+        result = sign_in_client(uow, body.client_id, body.client_secret, source_of(request))
     return _as_session(result)
 
 

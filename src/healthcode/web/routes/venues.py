@@ -20,7 +20,7 @@ from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.venues import Venue
-from healthcode.services.checkpoint.scans import record_scan
+from healthcode.services.checkpoint.scans import ScanReplayError, record_scan
 from healthcode.services.checkpoint.venues import (
     RegisteredDevice,
     RegistrationError,
@@ -175,6 +175,9 @@ def scan(body: ScanReport, request: Request, caller: Scanner) -> dict[str, objec
         except ScanRequestError as error:
             refusal = error
     counter = metrics_of(request).verifications
+    if isinstance(refusal, ScanReplayError):
+        counter.labels("device_refused").inc()
+        raise Refused(Refusal(409, "scan_report_replayed", _REPLAYED))
     if refusal is not None:
         counter.labels("device_refused").inc()
         text = Bilingual(_REPORT_REFUSED_ZH, f"The scan report was refused: {refusal}")
@@ -232,3 +235,8 @@ def registration_refused(error: RegistrationError) -> Refusal:
 
 # The service's one-line reasons name no holder and no content, so the English one is passed on.
 _REPORT_REFUSED_ZH = "扫码报告未通过设备验证：设备未登记、签名无效、格式错误或时间不符"
+_REPLAYED = Bilingual(
+    "该扫码报告已接收过，重复发送的报告不予记录（设备不受影响）",
+    "This scan report was already received; a report sent again is not recorded (the device is "
+    "not affected).",
+)

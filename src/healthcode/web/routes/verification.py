@@ -32,6 +32,7 @@ from healthcode.services.checkpoint.alternatives import (
 from healthcode.services.checkpoint.venues import RegisteredVenue, RegistrationError, find_venue
 from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import Verification, verify_code
+from healthcode.services.limits import hold_staff
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
@@ -69,6 +70,11 @@ class DocumentCheck(AtVenue):
 
     id_type: IdType
     id_number: str = Field(min_length=1, max_length=32)
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The name on the document; a wrong name is answered as an unknown number.",
+    )
 
     def person_key(self) -> PersonKey:
         number = normalise_id_number(self.id_type, self.id_number)
@@ -91,6 +97,7 @@ class CertificateCheck(AtVenue):
 def verify(body: CodeCheck, request: Request, caller: Verifier) -> dict[str, object]:
     """The venue's decision on a code: genuine, in time, and its holder's colour on record now."""
     with unit_of_work(request, caller) as uow:
+        hold_staff(uow, "verify", "code.verify", f"venue:{body.venue_id}")
         venue = _venue(uow, body.venue_id)
         verified = verify_code(
             body.token,
@@ -110,12 +117,14 @@ def verify(body: CodeCheck, request: Request, caller: Verifier) -> dict[str, obj
 @router.post("/checkpoint/test")
 def by_test(body: DocumentCheck, request: Request, caller: NoPhoneCheck) -> dict[str, object]:
     """The person's own negative nucleic-acid test of the last 7 days, found by their document."""
-    key = body.person_key()
+    key, name = body.person_key(), body.name
     return _checked(
         request,
         caller,
         body,
-        lambda uow, venue, risk, visit: check_by_test(uow, key, venue, risk, purpose=visit),
+        lambda uow, venue, risk, visit: check_by_test(
+            uow, key, venue, risk, name=name, purpose=visit
+        ),
     )
 
 
@@ -124,12 +133,14 @@ def by_registration(
     body: DocumentCheck, request: Request, caller: NoPhoneCheck
 ) -> dict[str, object]:
     """Registration with a valid identity document: staff look up the colour on record (代查)."""
-    key = body.person_key()
+    key, name = body.person_key(), body.name
     return _checked(
         request,
         caller,
         body,
-        lambda uow, venue, risk, visit: check_by_registration(uow, key, venue, risk, purpose=visit),
+        lambda uow, venue, risk, visit: check_by_registration(
+            uow, key, venue, risk, name=name, purpose=visit
+        ),
     )
 
 
@@ -150,13 +161,13 @@ def by_certificate(
 @router.post("/checkpoint/itinerary")
 def by_itinerary(body: ItineraryCheck, request: Request, caller: NoPhoneCheck) -> dict[str, object]:
     """The telecom itinerary card, auxiliary to registration with the document."""
-    key, card = body.person_key(), body.shows_risk_area
+    key, card, name = body.person_key(), body.shows_risk_area, body.name
     return _checked(
         request,
         caller,
         body,
         lambda uow, venue, risk, visit: check_itinerary_card(
-            uow, key, card, venue, risk, purpose=visit
+            uow, key, card, venue, risk, name=name, purpose=visit
         ),
     )
 
@@ -166,8 +177,8 @@ def _checked(request: Request, caller: Caller, body: AtVenue, check: Check) -> d
         with unit_of_work(request, caller) as uow:
             venue = _venue(uow, body.venue_id)
             decision = check(uow, venue.category, venue.area_risk, body.purpose)
-    except CheckpointError:  # rolled back; the number is never repeated, only its field named
-        raise Refused(BAD_NUMBER) from None
+    except CheckpointError as error:  # rolled back; the input is never repeated, only its field
+        raise Refused(BAD_NAME if str(error).startswith("name") else BAD_NUMBER) from None
     return _checkpoint_answer(decision, venue)
 
 
@@ -229,4 +240,10 @@ BAD_NUMBER = Refusal(
     "invalid_id_number",
     Bilingual("证件号码无效，请核对后重新输入", "The document number is not valid; check it"),
     "id_number",
+)
+BAD_NAME = Refusal(
+    422,
+    "invalid_input",
+    Bilingual("请输入证件上的姓名", "Enter the name on the document"),
+    "name",
 )

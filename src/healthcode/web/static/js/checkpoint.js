@@ -104,8 +104,11 @@ document.getElementById("no-phone").addEventListener("submit", async (event) => 
     venue_id: document.getElementById("venue").value,
     id_type: form.id_type.value,
     id_number: form.id_number.value.trim(),
+    name: document.getElementById("id-name").value.trim(),
   });
-  form.id_number.value = ""; // the number does not stay on a shared screen
+  // Neither the number nor the name stays on a shared screen.
+  form.id_number.value = "";
+  document.getElementById("id-name").value = "";
 });
 
 document.getElementById("certificate").addEventListener("submit", async (event) => {

@@ -1,0 +1,79 @@
+"""Limits applied: one hit counted by one statement, checked on the count that statement returned.
+
+What is counted is named by a keyed hash (`limit:<name>:<subject>`), so a counter names no account,
+address or phone. A refusal past a limit is audited and raised as `Refused`; the unit of work
+commits on it, so the hit and the audit entry that refused it are both kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from healthcode.domain.limits import Limit
+from healthcode.domain.text import Bilingual
+from healthcode.rulesets import default_limits
+from healthcode.services.refusals import Refusal, Refused
+from healthcode.services.runtime import UnitOfWork
+
+
+@dataclass(slots=True)
+class Attempt:
+    """The counters one attempt has hit, given back if the attempt turns out not to count."""
+
+    keys: list[bytes] = field(default_factory=list)
+
+    def release(self, uow: UnitOfWork) -> None:
+        for key in self.keys:
+            uow.limits.release(key)
+        self.keys.clear()
+
+
+def limit(name: str) -> Limit:
+    return default_limits()[name]
+
+
+def hit(uow: UnitOfWork, name: str, subject: str, attempt: Attempt | None = None) -> bool:
+    """Count one hit on `name` for `subject`; True while within the limit."""
+    rule = limit(name)
+    key = uow.runtime.vault.blind_index("limit", f"{name}:{subject}")
+    count = uow.limits.hit(key, uow.now, rule.window)
+    if attempt is not None:
+        attempt.keys.append(key)
+    return count <= rule.count
+
+
+def hold(uow: UnitOfWork, name: str, subject: str, action: str, target: str | None) -> None:
+    """Count one hit and refuse (429, audited under `action`) past the limit."""
+    if not hit(uow, name, subject):
+        uow.audit(action, target, "throttled", f"limit={name}")
+        raise Refused(rate_limited(limit(name)))
+
+
+def hold_staff(uow: UnitOfWork, what: str, action: str, target: str | None) -> None:
+    """The staff member's `<what>_per_staff_minute` and `…_hour` limits, the minute first (a
+    request refused for the minute does not use up the hour)."""
+    for span in ("minute", "hour"):
+        hold(uow, f"{what}_per_staff_{span}", uow.actor.name, action, target)
+
+
+def purge_counters(uow: UnitOfWork) -> int:
+    """Forget counters whose window is over: the longest window ago, nothing they hold counts."""
+    longest = max(rule.window for rule in default_limits().by_name.values())
+    return uow.limits.purge(uow.now - longest)
+
+
+def rate_limited(rule: Limit) -> Refusal:
+    seconds = int(rule.window.total_seconds())
+    minutes = seconds // 60
+    if seconds % 60:
+        span_zh, span_en = f"{seconds} 秒", f"{seconds} seconds"
+    else:
+        span_zh, span_en = f"{minutes} 分钟", "a minute" if minutes == 1 else f"{minutes} minutes"
+    return Refusal(
+        429,
+        "rate_limited",
+        Bilingual(
+            f"操作过于频繁（每 {span_zh}最多 {rule.count} 次），请稍后再试。",
+            f"Too many requests (at most {rule.count} in {span_en}); try again later.",
+        ),
+    )
