@@ -19,6 +19,9 @@ from healthcode.services.accounts import create_staff, register_client
 from healthcode.services.runtime import Runtime
 
 Headers = dict[str, str]
+# The scrape credential of the web tests' app (Settings.metrics_token).
+METRICS_TOKEN = "scrape-token-for-tests"  # noqa: S105 - a test value, not a secret
+SCRAPER: Headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 _numbers = itertools.count(1)
 
 

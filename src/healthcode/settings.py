@@ -34,6 +34,9 @@ class Settings:
     message_sender: str = "none"
     # Appeal time limits per category and tier (S6); None: the bundled rulesets/appeals.yaml.
     appeal_limits: Path | None = None
+    # The bearer token a Prometheus scrape of /metrics presents; None: /metrics is not served
+    # (request counts and codes by colour are for the platform, not for whoever asks).
+    metrics_token: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -59,6 +62,7 @@ class Settings:
             appeal_limits=Path(env["HEALTHCODE_APPEAL_LIMITS"])
             if env.get("HEALTHCODE_APPEAL_LIMITS")
             else None,
+            metrics_token=env.get("HEALTHCODE_METRICS_TOKEN") or None,
         )
 
 

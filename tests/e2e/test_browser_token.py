@@ -32,6 +32,7 @@ from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.tokens import PREFIX, CodeVersion
 from healthcode.tokens.base45 import ALPHABET, b45decode, b45encode
 from healthcode.tokens.base64url import b64url_decode, b64url_encode
+from healthcode.tokens.cose import P256_ORDER
 from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.jws import canonical_json, sign_jws
@@ -180,6 +181,12 @@ def paint_red(parts: list[Any]) -> None:
     parts[2] = cbor2.dumps(claims, canonical=True)
 
 
+def high_s(parts: list[Any]) -> None:
+    """(r, s) → (r, n - s): the malleated twin of the signature, valid to plain ECDSA."""
+    s = int.from_bytes(parts[3][32:], "big")
+    parts[3] = parts[3][:32] + (P256_ORDER - s).to_bytes(32, "big")
+
+
 def kid_unprotected(parts: list[Any]) -> None:
     parts[1] = {4: ZHEJIANG.kid_bytes}
 
@@ -260,6 +267,7 @@ def test_another_provinces_code_verifies_through_the_gateway_list__S1(
 REFUSALS = {
     "flipped signature byte": (rewrapped(code(ZHEJIANG), flip_signature_byte), 0, "bad_signature"),
     "colour changed after signing": (rewrapped(code(ZHEJIANG), paint_red), 0, "bad_signature"),
+    "high-S twin of the signature (S1)": (rewrapped(code(ZHEJIANG), high_s), 0, "bad_signature"),
     "expired": (code(ZHEJIANG), 6, "expired"),
     "not yet valid": (code(ZHEJIANG, issued_at=ISSUED + timedelta(minutes=2)), 0, "not_yet_valid"),
     "unknown kid": (code(STRANGER), 0, "unknown_key"),

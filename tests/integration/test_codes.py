@@ -52,7 +52,7 @@ NAME = "张小三"
 PHONE = "13912345678"
 GREEN = Person(IdType.RESIDENT_ID, resident_id(seq="201"), NAME, PHONE, "CHN")
 YELLOW = Person(IdType.RESIDENT_ID, resident_id(seq="202"), "李四", "13800001111", "CHN")
-TRAVELLER = Person(IdType.PASSPORT, "E12345678", "John Smith", "+447700900123", "GBR")
+TRAVELLER = Person(IdType.PASSPORT, "E12345678", "John Smith", "+447911123456", "GBR")
 
 
 def record(runtime: Runtime, *facts: Fact) -> None:

@@ -279,7 +279,7 @@ def test_error_line_reads_as_one_sentence__S5() -> None:
     (error,) = read_facts(text(jsonl(bad)))
     assert str(error) == (
         "line 1 (event_id x-1), person.phone: "
-        "must be a mainland mobile number or + and 7 to 15 digits"
+        "must be a mainland mobile number, or + and a valid number of another country"
     )
 
 

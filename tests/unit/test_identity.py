@@ -253,7 +253,17 @@ def test_invalid_names(name: str, problem: str) -> None:
 
 @pytest.mark.parametrize(
     "phone",
-    ["13812345678", "19912345678", "+8613812345678", "8613812345678", "+442071234567", "+1234567"],
+    [
+        "13812345678",
+        "19912345678",
+        "+8613812345678",
+        "8613812345678",
+        "138 1234 5678",
+        "+86 138-1234-5678",
+        "１３８１２３４５６７８",
+        "+442071234567",
+        "+12025550123",
+    ],
 )
 def test_valid_phones(phone: str) -> None:
     assert phone_problem(phone) is None
@@ -265,15 +275,20 @@ def test_valid_phones(phone: str) -> None:
         "12812345678",
         "1381234567",
         "138123456789",
-        "138 1234 5678",
         "+0123456789",
         "+123456",
+        "+1234567",
         "+1234567890123456",
+        "+8657188888888",  # a Hangzhou landline: no text reaches it
+        "phone",
         "",
     ],
 )
 def test_invalid_phones(phone: str) -> None:
-    assert phone_problem(phone) == "must be a mainland mobile number or + and 7 to 15 digits"
+    assert (
+        phone_problem(phone)
+        == "must be a mainland mobile number, or + and a valid number of another country"
+    )
 
 
 @pytest.mark.parametrize("code", ["CHN", "USA", "GBR", "HKG", "MAC", "DEU", "SSD", "ZWE", "ABW"])

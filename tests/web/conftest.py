@@ -4,6 +4,7 @@ every kind sign in through the real API (password + TOTP, one-time code, client 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Runtime
 from healthcode.settings import Settings
 from healthcode.web import create_app
-from web_builders import Callers
+from web_builders import METRICS_TOKEN, Callers
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime, OutboxSender())) as client:
+    settings = replace(runtime.settings, metrics_token=METRICS_TOKEN)
+    with TestClient(create_app(settings, runtime, OutboxSender())) as client:
         yield client
 
 

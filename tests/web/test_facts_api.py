@@ -18,7 +18,7 @@ from healthcode.exchange.writer import fact_record
 from healthcode.services.runtime import Runtime
 from healthcode.services.status import code_status
 from healthcode.web import batches
-from web_builders import Callers, RouteCase, assert_access
+from web_builders import SCRAPER, Callers, RouteCase, assert_access
 
 ROUTES = [RouteCase("POST", "/api/v1/facts", frozenset({Role.DEPARTMENT}), [])]
 BAD_ID = "330106198001011239"  # a resident ID number whose check digit is wrong
@@ -125,7 +125,7 @@ def test_rejected_records_are_counted_in_the_metrics__S5(
 ) -> None:
     sender = callers.department("test")
     client.post("/api/v1/facts", headers=sender, json=[{"type": "test"}, {}, 3])
-    scraped = client.get("/metrics").text
+    scraped = client.get("/metrics", headers=SCRAPER).text
     found = re.search(r"^healthcode_fact_rejects_total (\S+)$", scraped, re.MULTILINE)
     assert found is not None
     assert float(found.group(1)) == 3.0

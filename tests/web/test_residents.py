@@ -23,7 +23,7 @@ from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
-from web_builders import Callers, Headers, RouteCase, assert_access
+from web_builders import SCRAPER, Callers, Headers, RouteCase, assert_access
 
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
@@ -316,7 +316,7 @@ def test_family_member_is_unbound_and_the_holder_is_not__S3(
 def test_codes_shown_are_counted_by_colour__S5(client: TestClient, callers: Callers) -> None:
     headers, own, _ = household(client, callers)
     client.get(f"/api/v1/codes/{own}", headers=headers)
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=SCRAPER).text
     assert 'healthcode_codes_shown_total{colour="green"}' in metrics
 
 

@@ -19,7 +19,7 @@ from healthcode.services.runtime import Runtime
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.scan_reports import ScanDecision, ScanRequest, sign_scan_request
 from healthcode.web import create_app
-from web_builders import Callers, RouteCase, assert_access
+from web_builders import SCRAPER, Callers, RouteCase, assert_access
 
 READERS = frozenset({Role.SYSTEM_ADMIN, Role.CHECKPOINT, Role.AUDITOR})
 ADMIN_ONLY = frozenset({Role.SYSTEM_ADMIN})
@@ -124,7 +124,7 @@ def test_a_signed_scan_is_recorded_and_counted__D2(
     with runtime.engine.connect() as connection:
         stored = connection.execute(select(scans.c.device_id, scans.c.decision)).all()
     assert [tuple(row) for row in stored] == [("gate-1", "allow")]
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=SCRAPER).text
     assert 'healthcode_verifications_total{outcome="allow"} 1.0' in metrics
 
 

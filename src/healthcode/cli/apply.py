@@ -15,7 +15,7 @@ from healthcode.cli.choices import member, person_key, show
 from healthcode.cli.errors import BadInputError
 from healthcode.domain.applications import Channel, Relationship
 from healthcode.domain.facts import Person
-from healthcode.domain.identity import IdType
+from healthcode.domain.identity import IdType, normalise_phone
 from healthcode.services.households.applications import (
     Application,
     ApplicationError,
@@ -48,6 +48,8 @@ def apply(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, even on a terminal.")] = False,
 ) -> int:
+    # In its one form; a number that is none goes on as typed, for the use case to refuse.
+    phone = (normalise_phone(phone) or phone) if phone else None
     applicant = Person(*person_key(id_type, id_number), name=name, phone=phone)
     if (for_id_type is None) != (for_id_number is None):
         raise BadInputError("--for-id-type and --for-id-number go together")

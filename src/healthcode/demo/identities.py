@@ -40,8 +40,13 @@ FOREIGNERS: Final = (
     ("Ivan Petrov", "RUS"), ("Giulia Rossi", "ITA"), ("Liam O'Brien", "IRL"),
 )  # fmt: skip
 # Numbers reserved for fiction, so no real subscriber is ever named (Ofcom, NANPA).
-FOREIGN_PHONES: Final = {"GBR": "+447700900", "USA": "+1202555010", "IRL": "+353855550"}
-RESERVED_PHONE_PREFIX: Final = "1380000"  # the fixed demo residents' numbers live here
+# Valid by libphonenumber's rules, as every number must be (domain/identity.py::normalise_phone).
+FOREIGN_PHONES: Final = {"GBR": "+4479111234", "USA": "+120255501", "IRL": "+3538555500"}
+# Mainland mobile prefixes whose every fourth digit libphonenumber knows as a mobile range.
+MOBILE_PREFIXES: Final = (
+    *("130", "131", "133", "135", "136", "137", "139", "150", "151", "152", "155", "156"),
+    *("157", "158", "159", "166", "177", "180", "186", "187", "188", "189", "199"),
+)
 
 EARLIEST_BIRTH: Final = date(1935, 1, 1)
 LATEST_BIRTH: Final = date(2020, 12, 31)
@@ -104,10 +109,8 @@ class Identities:
 
     def phone(self) -> str:
         rng = self._rng
-        number = RESERVED_PHONE_PREFIX
-        while number.startswith(RESERVED_PHONE_PREFIX):
-            number = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-        return number
+        # No 138 prefix among them: the fixed demo residents' 1380000… block stays theirs.
+        return f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
 
     def _resident_number(self, county: str, birth: date) -> str:
         first17 = f"{county}{birth:%Y%m%d}{self._rng.randrange(1000):03d}"

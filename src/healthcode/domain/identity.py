@@ -15,6 +15,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
+import phonenumbers
+
 from healthcode.domain.regions import division
 
 
@@ -156,15 +158,39 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-_MAINLAND_MOBILE: Final = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")
-_E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")  # country codes never start with 0
+_MAINLAND_MOBILE: Final = re.compile(r"1[3-9][0-9]{9}")
+_CHINA: Final = 86
+
+
+def normalise_phone(phone: str) -> str | None:
+    """The one form a phone number is compared, indexed and stored in, or None if it is none.
+
+    Read by Google's libphonenumber rules (the maintained `phonenumbers`), a number without a
+    country code being a mainland one: `+8613800000002`, `8613800000002`, `138 0000 0002` and
+    `13800000002` are one number. A mainland number must be a mobile (sign-in codes and answers
+    go by text), and its form is its 11 digits, the form residents type and accounts were always
+    indexed under (ADR 0003's keyed indexes stay valid); every other number is E.164
+    (`+85291234567`). Full-width digits are folded first.
+    """
+    folded = unicodedata.normalize("NFKC", phone).strip()
+    try:
+        number = phonenumbers.parse(folded, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    national = str(number.national_number)
+    if number.country_code == _CHINA:
+        mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        return national if mobile and _MAINLAND_MOBILE.fullmatch(national) else None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_problem(phone: str) -> str | None:
-    """None for a mainland mobile (optionally +86/86) or an E.164 number, else the reason."""
-    if _MAINLAND_MOBILE.fullmatch(phone) or _E164.fullmatch(phone):
+    """None for a number `normalise_phone` reads, else the reason (never the number)."""
+    if normalise_phone(phone) is not None:
         return None
-    return "must be a mainland mobile number or + and 7 to 15 digits"
+    return "must be a mainland mobile number, or + and a valid number of another country"
 
 
 def nationality_problem(code: str) -> str | None:
@@ -204,7 +230,7 @@ def mask_id_number(id_number: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """Keep the first 3 and last 4 digits of a mobile (138****5678); other numbers show less."""
-    if _MAINLAND_MOBILE.fullmatch(phone):
+    if _MAINLAND_MOBILE.fullmatch(phone[-11:]) and phone[:-11] in {"", "86", "+86"}:
         return phone[:-11] + _mask_middle(phone[-11:], 3, 4, min_hidden=4)
     return _mask_middle(phone, 3, 4, min_hidden=(len(phone) + 1) // 2)
 

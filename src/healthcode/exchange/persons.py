@@ -11,6 +11,7 @@ from healthcode.domain.identity import (
     name_problem,
     nationality_problem,
     normalise_id_number,
+    normalise_phone,
     phone_problem,
     resident_id_birth_date,
 )
@@ -29,9 +30,14 @@ def parse_person(fields: Fields, occurred_at: datetime) -> Person:
         id_type=id_type,
         id_number=id_number,
         name=fields.optional_text("name", check=name_problem),
-        phone=fields.optional_text("phone", check=phone_problem),
+        phone=_phone(fields.optional_text("phone", check=phone_problem)),
         nationality=fields.optional_text("nationality", check=nationality_problem),
     )
+
+
+def _phone(checked: str | None) -> str | None:
+    """A department's spelling of a number (+86, spaces) stored in the one form of every other."""
+    return None if checked is None else normalise_phone(checked)
 
 
 def _check_born_by(fields: Fields, id_number: str, occurred_at: datetime) -> None:

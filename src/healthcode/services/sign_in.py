@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Final, NoReturn
 
 from healthcode.db.sessions_store import StoredSession
-from healthcode.domain.identity import phone_problem
+from healthcode.domain.identity import normalise_phone
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.security.passwords import decoy_hash, password_matches
@@ -91,9 +91,7 @@ class SignedIn:
 
 
 def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> None:
-    phone = phone.strip()
-    if phone_problem(phone) is not None:
-        raise Refused(INVALID_PHONE)
+    phone = _canonical(phone)
     residents = uow.residents
     codes = uow.one_time_codes
     index = residents.phone_index(phone)
@@ -117,7 +115,7 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Non
 
 
 def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn:
-    phone = phone.strip()
+    phone = _canonical(phone)
     residents = uow.residents
     codes = uow.one_time_codes
     index = residents.phone_index(phone)
@@ -264,6 +262,14 @@ def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Prin
     session = StoredSession(kind.value, subject, uow.now, uow.now + LIFETIMES[kind])
     uow.sessions.add(token, session)
     return SignedIn(token, principal, session)
+
+
+def _canonical(phone: str) -> str:
+    """One number, one account: every spelling of it (+86, spaces) is indexed in one form."""
+    canonical = normalise_phone(phone)
+    if canonical is None:
+        raise Refused(INVALID_PHONE)
+    return canonical
 
 
 def _code_index(uow: UnitOfWork, phone_index: bytes, code: str) -> bytes:

@@ -32,6 +32,11 @@ _UNAUTHENTICATED_REFUSED: Final = frozenset([ALG, CRIT, KID])
 # ES256 signatures are r || s, each a 32-byte big-endian integer (RFC 9053 §2.1), not DER.
 _COORDINATE_BYTES: Final = 32
 _SIGNATURE_BYTES: Final = 2 * _COORDINATE_BYTES
+# The order of P-256 (SEC 2 §2.4.2). For every ECDSA signature (r, s), (r, n - s) verifies too:
+# only the low-S one of the pair (s <= n/2, as Bitcoin's BIP 62 and libsecp256k1 require) is
+# made and accepted, so a code has one signature and cannot be re-encoded into another valid one.
+P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_ORDER: Final = P256_ORDER // 2
 # A token nests four levels at most (tag, array, claims map, flag list); a little headroom.
 _MAX_CBOR_DEPTH: Final = 16
 
@@ -56,6 +61,7 @@ def sign1(payload: bytes, kid: bytes, private_key: ec.EllipticCurvePrivateKey) -
     protected = cbor2.dumps({ALG: ES256, KID: kid})
     der = private_key.sign(_to_be_signed(protected, payload), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
+    s = low_s(s)
     signature = r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
@@ -91,12 +97,19 @@ def verify_sign1(sign1: Sign1, public_key: ec.EllipticCurvePublicKey) -> bool:
         return False
     r = int.from_bytes(sign1.signature[:_COORDINATE_BYTES], "big")
     s = int.from_bytes(sign1.signature[_COORDINATE_BYTES:], "big")
+    if s > HALF_ORDER:  # the malleated twin of a signature: refused before any key work
+        return False
     to_be_signed = _to_be_signed(sign1.protected_bytes, sign1.payload)
     try:
         public_key.verify(encode_dss_signature(r, s), to_be_signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         return False
     return True
+
+
+def low_s(s: int) -> int:
+    """The low-S form of an ECDSA `s` on P-256: the same signature, the one verifiers accept."""
+    return P256_ORDER - s if s > HALF_ORDER else s
 
 
 def decode_cbor(data: bytes) -> object:

@@ -29,7 +29,7 @@ from healthcode.domain.appeals import (
     text_problem,
 )
 from healthcode.domain.facts import Person, PersonKey
-from healthcode.domain.identity import id_number_problem, phone_problem
+from healthcode.domain.identity import id_number_problem, normalise_phone
 from healthcode.services.appeals.common import (
     person_target,
     record_event,
@@ -65,7 +65,7 @@ def file_appeal_by_call(
     """A 12345 operator records a call. The person is identified by their document; a person
     not yet known is stored (as an application would), since facts may follow the appeal.
     A document number, phone or text that cannot be used is refused before anything is stored."""
-    _check_call(person_key, callback_phone, text)
+    callback_phone = _check_call(person_key, callback_phone, text)
     stored = uow.people.find(person_key)
     person_id = stored.id if stored is not None else uow.people.add(Person(*person_key), uow.now)
     filing = NewAppeal(
@@ -154,13 +154,16 @@ def _route(uow: UnitOfWork, person_id: str, disputed_region: str | None) -> Rout
     return responsible_region(home, disputed_region)
 
 
-def _check_call(person_key: PersonKey, callback_phone: str, text: str) -> None:
+def _check_call(person_key: PersonKey, callback_phone: str, text: str) -> str:
+    """The callback phone in its one form (`normalise_phone`), once the call can be filed."""
     # Refused by field only: the problem of an ID number or phone would describe the value.
     if id_number_problem(person_key.id_type, person_key.id_number) is not None:
         raise Refused(invalid_input("id_number"))
-    if phone_problem(callback_phone) is not None:
+    canonical = normalise_phone(callback_phone)
+    if canonical is None:
         raise Refused(invalid_input("callback_phone"))
     _check_text(text)
+    return canonical
 
 
 def _check_text(text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from healthcode.db.migrate import current_revision, head_revision
 from healthcode.domain.text import Bilingual
-from healthcode.services.refusals import Refusal, Refused
+from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.web.access import Caller, public
 
 router = APIRouter(tags=["operations"])
@@ -48,7 +49,24 @@ def readyz(
     return {"status": "ready", "keys": runtime.vault.active_version}
 
 
+METRICS_CREDENTIAL = Refusal(
+    401,
+    "metrics_credential_required",
+    Bilingual("需要监控采集凭证。", "A metrics scrape credential is required."),
+)
+
+
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request, _: Annotated[Caller, Depends(public("metrics scrape"))]) -> Response:
+    """For the platform's scraper only: the bearer token of HEALTHCODE_METRICS_TOKEN; without one
+    configured, not served at all (404), as a page that does not exist."""
+    expected = request.app.state.settings.metrics_token
+    if expected is None:
+        raise Refused(NOT_FOUND)
+    scheme, _space, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    ):
+        raise Refused(METRICS_CREDENTIAL)
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

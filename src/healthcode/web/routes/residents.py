@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from healthcode.domain.appeals import TEXT_LIMIT, AppealCategory, Language
 from healthcode.domain.facts import Fact, Person, Source, Symptom, Symptoms, SymptomsAction
-from healthcode.domain.identity import IdType, normalise_id_number
+from healthcode.domain.identity import IdType, normalise_id_number, normalise_phone
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.filing import file_appeal_from_code_page
@@ -83,7 +83,8 @@ class ApplicationBody(BaseModel):
             self.id_type,
             normalise_id_number(self.id_type, self.id_number),
             name=self.name.strip(),
-            phone=self.phone or None,
+            # In its one form; a number that is none goes on as typed, for the use case to refuse.
+            phone=(normalise_phone(self.phone) or self.phone) if self.phone else None,
             nationality=self.nationality.upper() if self.nationality else None,
         )
 

@@ -29,6 +29,11 @@ export const MAX_INFLATED_BYTES = 4096;
 export const DEFAULT_LEEWAY_MS = 30_000;
 
 const ES256 = -7;
+// Half the order of P-256: for every ECDSA signature (r, s), (r, n - s) verifies too, so only the
+// low-S one (s <= n/2) is accepted, as healthcode.tokens.cose makes and accepts (one code, one
+// signature: a re-encoded twin of a code is refused).
+const P256_HALF_ORDER =
+  0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n / 2n;
 const COSE_SIGN1_TAG = 18;
 const [ALG, CRIT, KID] = [1, 2, 4];
 const [ISSUER, SUBJECT, EXPIRES_AT, ISSUED_AT, HEALTH_CODE] = [1, 2, 4, 6, -260];
@@ -213,6 +218,7 @@ function parseSign1(bytes) {
 
 async function verifySign1(sign1, cryptoKey) {
   if (sign1.alg !== ES256 || sign1.signature.length !== 64) return false;
+  if (bigEndian(sign1.signature.subarray(32)) > P256_HALF_ORDER) return false;
   // The Sig_structure of RFC 9052 §4.4, with no external additional data.
   const toBeSigned = encodeCbor([
     "Signature1",
@@ -227,6 +233,12 @@ async function verifySign1(sign1, cryptoKey) {
     sign1.signature,
     toBeSigned,
   );
+}
+
+function bigEndian(bytes) {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
 }
 
 // The CWT claims (RFC 8392) and the private claim -260 with its text keys. Claims this version
