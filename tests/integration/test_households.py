@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from builders import operator, refusal_of, resident_id
+from builders import on_register, operator, refusal_of, resident_id
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import applications, audit_log, household_links
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
+from healthcode.services.households.binding import BY_HOUSEHOLD, apply_for_account
 from healthcode.services.households.links import (
-    CONSENT_DECLARED,
     AccountApplication,
     FamilyMember,
-    apply_for_account,
     people_of,
     person_for,
     unbind,
@@ -32,10 +31,14 @@ HOLDER = Person(IdType.RESIDENT_ID, resident_id(birth="19800101", seq="201"), "�
 MOTHER = Person(IdType.RESIDENT_ID, resident_id(birth="19500101", seq="202"), "钱秀英")
 
 
-def account(runtime: Runtime, phone: str) -> str:
+def account(runtime: Runtime, phone: str, holder: Person = HOLDER) -> str:
+    """An account signed in with `phone`, the phone the register has for `holder`; the holder's
+    household (the mother too, without a phone) is on the register."""
     account_id = f"account-{phone}"
     with runtime.unit_of_work(operator("resident")) as uow:
         ResidentStore(uow.connection, runtime.vault).add(account_id, phone, uow.now)
+        on_register(uow, holder, phone=phone)
+        on_register(uow, MOTHER)
     return account_id
 
 
@@ -50,7 +53,9 @@ def take(
     consent: bool = True,
 ) -> AccountApplication:
     with runtime.unit_of_work(APPLYING) as uow:
-        return apply_for_account(uow, account_id, person, member=member, consent=consent)
+        taken = apply_for_account(uow, account_id, person, member=member, consent=consent)
+    assert isinstance(taken, AccountApplication), taken
+    return taken
 
 
 def refused(
@@ -76,7 +81,7 @@ def test_holder_and_mother_are_linked_with_consent_recorded__A1_A8_S3(runtime: R
         (own, "self", "green"),
         (mother, "parent", "green"),
     ]
-    assert rows == [(own, "self", "self"), (mother, "parent", CONSENT_DECLARED)]
+    assert rows == [(own, "self", "self"), (mother, "parent", BY_HOUSEHOLD)]
     # The application records what the applicant is to the person: the mother's child.
     assert list(applied) == [None, "child"]
     assert people[1].person.name_masked != MOTHER.name
@@ -95,9 +100,12 @@ def test_a_household_has_a_cap__S3(runtime: Runtime) -> None:
     holder = account(runtime, "13900000103")
     take(runtime, holder, HOLDER)
     for number in range(MAX_FAMILY):
-        member = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq=f"{300 + number}"))
+        number_ = resident_id(birth="19600101", seq=f"{300 + number}")
+        member = Person(IdType.RESIDENT_ID, number_, "孙老")
+        with runtime.unit_of_work(APPLYING) as uow:
+            on_register(uow, member)
         assert take(runtime, holder, member, FamilyMember.OTHER).person_id
-    extra = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq="399"))
+    extra = Person(IdType.RESIDENT_ID, resident_id(birth="19600101", seq="399"), "孙老")
     assert refused(runtime, holder, extra, FamilyMember.OTHER) == TOO_MANY
 
 
@@ -126,8 +134,9 @@ def test_person_for_sees_only_the_account_s_own_people__D2(runtime: Runtime) -> 
 
 
 def test_two_children_may_both_bind_their_mother__S3(runtime: Runtime) -> None:
-    first, second = account(runtime, "13900000106"), account(runtime, "13900000107")
     sibling = Person(IdType.RESIDENT_ID, resident_id(birth="19820101", seq="203"), "赵小山")
+    first = account(runtime, "13900000106")
+    second = account(runtime, "13900000107", sibling)
     take(runtime, first, HOLDER)
     take(runtime, second, sibling)
     one = take(runtime, first, MOTHER, FamilyMember.PARENT).person_id
