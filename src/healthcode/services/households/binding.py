@@ -92,7 +92,9 @@ def apply_for_account(
     if refusal is not None or own is None:
         raise Refused(refusal or SELF_FIRST)
     found = register.matching(uow, person.key, person.name or "")
-    if found is not None and _household_may_bind(uow, register, own, person, found):
+    # Asked whatever the answer above: the work does not depend on whether the person is there.
+    household = register.household_of(uow, _key(uow, own.person_id))
+    if found is not None and _household_may_bind(uow, household, found):
         return _grant(uow, sender, register, account_id, request, BY_HOUSEHOLD)
     return start_pending(uow, sender, account_id, request, person.key, _phone(found))
 
@@ -239,15 +241,8 @@ def _tell(
     uow.audit("household.notice", target, detail=f"account={account_id}")
 
 
-def _household_may_bind(
-    uow: UnitOfWork,
-    register: PopulationRegister,
-    own: HouseholdLink,
-    person: Person,
-    found: RegisteredPerson,
-) -> bool:
+def _household_may_bind(uow: UnitOfWork, household: bytes | None, found: RegisteredPerson) -> bool:
     """Same 户 in the register, and the person a minor or without a phone to confirm with."""
-    household = register.household_of(uow, _key(uow, own.person_id))
     same = household is not None and hmac.compare_digest(household, found.household_index)
     today = uow.now.astimezone(CHINA_TIME).date()
     return same and (found.phone is None or is_minor(found.born, today))
