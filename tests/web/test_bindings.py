@@ -226,11 +226,12 @@ def test_a_pending_person_shows_nothing_until_bound__D2(
     client: TestClient, callers: Callers, runtime: Runtime
 ) -> None:
     holder = signed_in_as_self(client, callers, ATTACKER, ATTACKER_PHONE)
-    client.post("/api/v1/applications", json=body(VICTIM, "spouse"), headers=holder)
+    asked = client.post("/api/v1/applications", json=body(VICTIM, "spouse"), headers=holder)
     with runtime.unit_of_work(operator()) as uow:
         victim = uow.people.add(VICTIM, uow.now)
     assert_nothing_reachable(client, holder, victim)
     page = client.get("/", headers=holder | {"Accept": "text/html"})
+    assert asked.json()["reference"] in page.text  # the page says it waits, and for what only
     assert "陈晓明" not in page.text
     assert "陈*" not in page.text
 
@@ -245,6 +246,9 @@ def test_the_bound_person_is_told_and_ends_the_binding__D2(
     code = callers.last_code(VICTIM_PHONE)
     bound = client.post(confirm, json={"code": code}, headers=holder).json()["person_id"]
     victim = signed_in_as_self(client, callers, VICTIM, VICTIM_PHONE)
+    page = client.get("/", headers=victim | {"Accept": "text/html"})
+    assert "谁绑定了我" in page.text
+    assert "138****0003" in page.text
     listed = client.get("/api/v1/me/bound-by", headers=victim).json()["bound_by"]
     assert [(link["relationship"], link["account_phone"]) for link in listed] == [
         ("other", "138****0003")
