@@ -8,11 +8,13 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from builders import operator
+from builders import on_register, operator
 from e2e.browser import save_screenshot
 from e2e.conftest import LiveServer
 from e2e.test_web_pages import sign_in_staff
 from healthcode.domain.areas import RiskLevel
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.services.checkpoint.venues import register_venue
@@ -21,6 +23,11 @@ PHONE = "13800000001"
 
 
 def sign_in_resident(page: Page, server: LiveServer) -> None:
+    """陈晓明 signs in with the phone the population register has for him; his mother is in his
+    household there, with no phone (so he may bind her at once, S3)."""
+    with server.runtime.unit_of_work(operator("department_client", "record the register")) as uow:
+        on_register(uow, Person(IdType.RESIDENT_ID, "330106198506122133", "陈晓明"), "H1", PHONE)
+        on_register(uow, Person(IdType.RESIDENT_ID, "330106194303052421", "王桂英"), "H1")
     page.goto(f"{server.url}/")
     page.wait_for_url("**/sign-in?next=/")
     page.fill("#phone", PHONE)
