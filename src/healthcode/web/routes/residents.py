@@ -123,7 +123,11 @@ def my_people(request: Request, caller: Listing) -> dict[str, Any]:
     }
 
 
-@router.post("/applications", status_code=201)
+@router.post(
+    "/applications",
+    status_code=201,
+    responses={202: {"description": "Pending: nothing is shown until the person is proven."}},
+)
 def apply(
     body: ApplicationBody, request: Request, response: Response, caller: Applying
 ) -> dict[str, Any]:
