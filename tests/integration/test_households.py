@@ -9,7 +9,15 @@ from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import applications, audit_log, household_links
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
-from healthcode.services.households.binding import BY_HOUSEHOLD, apply_for_account
+from healthcode.services.households.binding import (
+    BY_CODE,
+    BY_HOUSEHOLD,
+    BY_STAFF,
+    apply_for_account,
+    confirm_by_code,
+    confirm_in_person,
+    pending_of,
+)
 from healthcode.services.households.links import (
     AccountApplication,
     FamilyMember,
@@ -17,6 +25,7 @@ from healthcode.services.households.links import (
     person_for,
     unbind,
 )
+from healthcode.services.households.pending import PendingBinding
 from healthcode.services.households.refusals import (
     CONSENT_REQUIRED,
     MAX_FAMILY,
@@ -24,6 +33,7 @@ from healthcode.services.households.refusals import (
     SELF_FIRST,
     TOO_MANY,
 )
+from healthcode.services.messages import OutboxSender
 from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import Runtime
 
@@ -142,3 +152,34 @@ def test_two_children_may_both_bind_their_mother__S3(runtime: Runtime) -> None:
     one = take(runtime, first, MOTHER, FamilyMember.PARENT).person_id
     two = take(runtime, second, MOTHER, FamilyMember.PARENT).person_id
     assert one == two is not None
+
+
+def test_a_pending_binding_completes_by_code_or_in_person_on_both_databases__S3_D2(
+    runtime: Runtime,
+) -> None:
+    holder = account(runtime, "13900000108")
+    take(runtime, holder, HOLDER)
+    cousin = Person(IdType.RESIDENT_ID, resident_id(birth="19850101", seq="204"), "李表哥")
+    visitor = Person(IdType.PASSPORT, "E98765432", "Marie Curie")  # not on the register
+    with runtime.unit_of_work(APPLYING) as uow:
+        on_register(uow, cousin, "H0002", "13900000199")
+        by_code = apply_for_account(
+            uow, holder, cousin, member=FamilyMember.OTHER, consent=True, sender=OutboxSender()
+        )
+        in_person = apply_for_account(uow, holder, visitor, member=FamilyMember.OTHER, consent=True)
+    assert isinstance(by_code, PendingBinding)
+    assert isinstance(in_person, PendingBinding)
+    with runtime.unit_of_work(APPLYING) as uow:
+        sent = uow.outbox.latest(1, uow.residents.phone_index("13900000199"))[0].body
+        code = sent.split("验证码 ")[1][:6]
+        confirm_by_code(uow, OutboxSender(), holder, by_code.reference, code)
+    with runtime.unit_of_work(operator("checkpoint-staff", "check a document")) as uow:
+        confirm_in_person(uow, OutboxSender(), in_person.reference, visitor.key, "MARIE CURIE")
+    with runtime.unit_of_work(operator("resident")) as uow:
+        people = people_of(uow, holder)
+        proofs = uow.connection.execute(
+            select(household_links.c.consent).order_by(household_links.c.id)
+        ).scalars()
+        assert pending_of(uow, holder) == []
+    assert [p.relationship for p in people] == ["self", "other", "other"]
+    assert list(proofs)[-2:] == [BY_CODE, BY_STAFF]
