@@ -48,6 +48,11 @@ def test_the_register_is_imported_sealed_and_bad_records_are_located__D2(tmp_pat
     assert NUMBER not in imported.stderr
     again = json.loads(run(tmp_path, "import", "register", str(feed), "--json").stdout)
     assert (again["accepted"], again["duplicates"]) == (0, 1)
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(record("hj-1", household="3301060002") + "\n", encoding="utf-8")
+    conflict = run(tmp_path, "import", "register", str(changed), "--json")
+    assert conflict.returncode == 3  # the same event with other content is an error (SPEC §1)
+    assert [error["field"] for error in json.loads(conflict.stdout)["rejected"]] == ["event_id"]
     stored = (tmp_path / "healthcode.db").read_bytes()
     for clear in (NUMBER, "王桂英", "13800000007", "3301060001"):
         assert clear.encode() not in stored

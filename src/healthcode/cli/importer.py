@@ -145,9 +145,12 @@ def _store(runtime: Runtime, feed: Feed, batch: list[Located], report: ImportRep
             report.rejected += result.conflicts
             return
         if feed is Feed.REGISTER:
-            entries = record_register(uow, values)
+            entries = record_register(uow, values, locations)
             report.accepted += entries.recorded
             report.unchanged += entries.unchanged
+            for conflict in entries.conflicts:
+                warn(f"rejected {conflict}")
+            report.rejected += entries.conflicts
             return
         record = record_risk_areas if feed is Feed.AREAS else record_severe_designations
         areas = record(uow, values)

@@ -5,6 +5,7 @@ is there, so its timing does not say which (ADR 0009)."""
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -19,6 +20,7 @@ from healthcode.security.vault import Vault
 DOCUMENT_INDEX: Final = "register-document"
 NAME_INDEX: Final = "register-name"
 HOUSEHOLD_INDEX: Final = "register-household"
+CONTENT_INDEX: Final = "register-content"
 PHONE_INDEX: Final = "phone"  # the same index as resident accounts: the signed-in phone compares
 _NOBODY: Final = bytes(32)  # compared against when the document is not there: same work
 
@@ -33,24 +35,30 @@ class RegisteredPerson:
     born: date | None
 
 
+class RegisterConflictError(ValueError):
+    """The same (source, event_id) came again with other content (SPEC §1: an error)."""
+
+
 class RegisterStore:
     def __init__(self, connection: Connection, vault: Vault) -> None:
         self._connection = connection
         self._vault = vault
 
     def put(self, entry: RegisterEntry, now: datetime) -> bool:
-        """Record an entry; a later one for the same document replaces it. False: same event."""
+        """Record an entry; a later one for the same document replaces it. False: the same event
+        again; the same event with other content raises RegisterConflictError."""
         document = self._document(entry.person.key)
+        digest = self._digest(entry)
         known = self._connection.execute(
-            select(population_register.c.source, population_register.c.event_id).where(
-                population_register.c.id_index == document
+            select(population_register.c.content_digest).where(
+                population_register.c.source == entry.source.value,
+                population_register.c.event_id == entry.event_id,
             )
         ).one_or_none()
-        if known is not None and (known.source, known.event_id) == (
-            entry.source.value,
-            entry.event_id,
-        ):
-            return False
+        if known is not None:
+            if hmac.compare_digest(bytes(known.content_digest), digest):
+                return False
+            raise RegisterConflictError("the same event_id was recorded with other content")
         self._connection.execute(
             delete(population_register).where(population_register.c.id_index == document)
         )
@@ -110,9 +118,20 @@ class RegisterStore:
             else self._vault.seal_text(born.isoformat(), context),
             "source": entry.source.value,
             "event_id": entry.event_id,
+            "content_digest": self._digest(entry),
             "occurred_at": entry.occurred_at,
             "recorded_at": now,
         }
+
+    def _digest(self, entry: RegisterEntry) -> bytes:
+        person = entry.person
+        content = json.dumps(
+            [person.id_type.value, person.id_number, person.name, person.phone,
+             person.nationality, entry.household, entry.occurred_at.isoformat(),
+             None if entry.born is None else entry.born.isoformat()],
+            ensure_ascii=False,
+        )  # fmt: skip
+        return self._vault.blind_index(CONTENT_INDEX, content)
 
     def _document(self, key: PersonKey) -> bytes:
         return self._vault.blind_index(DOCUMENT_INDEX, f"{key.id_type.value}:{key.id_number}")

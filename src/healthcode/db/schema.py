@@ -474,6 +474,7 @@ population_register = Table(
     Column("born_sealed", LargeBinary),
     Column("source", String(16), nullable=False),
     Column("event_id", String(128), nullable=False),
+    Column("content_digest", LargeBinary(32), nullable=False),  # keyed: a repeat or a conflict
     Column("occurred_at", Instant, nullable=False),
     Column("recorded_at", Instant, nullable=False),
 )

@@ -8,13 +8,14 @@ unknown document, so an unverified caller learns nothing from it (ADR 0009).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from healthcode.db.register_store import RegisteredPerson
+from healthcode.db.register_store import RegisterConflictError, RegisteredPerson
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.register import RegisterEntry
+from healthcode.exchange import RecordError
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -45,16 +46,27 @@ RECORDED: Final = RecordedRegister()
 class RegisterReport:
     recorded: int = 0
     unchanged: int = 0
+    conflicts: tuple[RecordError, ...] = ()
 
 
-def record_register(uow: UnitOfWork, entries: Iterable[RegisterEntry]) -> RegisterReport:
-    """Record register entries (a later one for a document replaces the earlier); audited by count,
-    never by person."""
+def record_register(
+    uow: UnitOfWork, entries: Sequence[RegisterEntry], locations: Sequence[str] | None = None
+) -> RegisterReport:
+    """Record register entries (a later one for a document replaces the earlier).
+
+    The same event with other content is a located conflict and the others go on; audited by
+    count, never by person.
+    """
     recorded = unchanged = 0
-    for entry in entries:
-        if uow.register.put(entry, uow.now):
-            recorded += 1
-        else:
-            unchanged += 1
-    uow.audit("register.record", detail=f"recorded={recorded} unchanged={unchanged}")
-    return RegisterReport(recorded, unchanged)
+    conflicts: list[RecordError] = []
+    for index, entry in enumerate(entries):
+        try:
+            stored = uow.register.put(entry, uow.now)
+        except RegisterConflictError as error:
+            where = locations[index] if locations is not None else f"item {index + 1}"
+            conflicts.append(RecordError(where, entry.event_id, "event_id", str(error)))
+            continue
+        recorded, unchanged = (recorded + 1, unchanged) if stored else (recorded, unchanged + 1)
+    detail = f"recorded={recorded} unchanged={unchanged} conflicts={len(conflicts)}"
+    uow.audit("register.record", detail=detail)
+    return RegisterReport(recorded, unchanged, tuple(conflicts))

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("born_sealed", sa.LargeBinary(), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("content_digest", sa.LargeBinary(length=32), nullable=False),
         sa.Column("occurred_at", healthcode.db.types.UtcInstant(timezone=True), nullable=False),
         sa.Column("recorded_at", healthcode.db.types.UtcInstant(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id_index", name=op.f("pk_population_register")),
