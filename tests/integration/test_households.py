@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from builders import on_register, operator, refusal_of, resident_id
+from builders import ManualClock, on_register, operator, refusal_of, resident_id
 from healthcode.db.accounts_store import ResidentStore
-from healthcode.db.schema import applications, audit_log, household_links
+from healthcode.db.schema import applications, audit_log, household_links, pending_links
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
 from healthcode.services.households.binding import (
@@ -25,7 +25,7 @@ from healthcode.services.households.links import (
     person_for,
     unbind,
 )
-from healthcode.services.households.pending import PendingBinding
+from healthcode.services.households.pending import PENDING_VALIDITY, PendingBinding
 from healthcode.services.households.refusals import (
     CONSENT_REQUIRED,
     MAX_FAMILY,
@@ -36,6 +36,7 @@ from healthcode.services.households.refusals import (
 from healthcode.services.messages import OutboxSender
 from healthcode.services.refusals import Refusal
 from healthcode.services.runtime import Runtime
+from healthcode.services.scheduled_round import run_round
 
 HOLDER = Person(IdType.RESIDENT_ID, resident_id(birth="19800101", seq="201"), "赵大山")
 MOTHER = Person(IdType.RESIDENT_ID, resident_id(birth="19500101", seq="202"), "钱秀英")
@@ -183,3 +184,23 @@ def test_a_pending_binding_completes_by_code_or_in_person_on_both_databases__S3_
         assert pending_of(uow, holder) == []
     assert [p.relationship for p in people] == ["self", "other", "other"]
     assert list(proofs)[-2:] == [BY_CODE, BY_STAFF]
+
+
+def test_a_pending_binding_that_ended_is_forgotten_by_the_scheduled_round__D2(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    holder = account(runtime, "13900000109")
+    take(runtime, holder, HOLDER)
+    stranger = Person(IdType.RESIDENT_ID, resident_id(birth="19900101", seq="205"), "某某")
+    with runtime.unit_of_work(APPLYING) as uow:
+        apply_for_account(uow, holder, stranger, member=FamilyMember.OTHER, consent=True)
+    run_round(runtime)
+    assert count_pending(runtime) == 1  # still waiting: kept
+    clock.instant += PENDING_VALIDITY
+    run_round(runtime)
+    assert count_pending(runtime) == 0
+
+
+def count_pending(runtime: Runtime) -> int:
+    with runtime.engine.connect() as connection:
+        return len(connection.execute(select(pending_links.c.id)).all())

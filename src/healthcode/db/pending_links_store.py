@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from healthcode.db.schema import pending_links
 from healthcode.security.vault import Vault
@@ -110,6 +110,15 @@ class PendingLinkStore:
             .where(pending_links.c.id == pending_id)
             .values(completed_at=now, completed_how=how)
         )
+
+    def purge_ended(self, before: datetime) -> int:
+        """Forget bindings that expired or were completed before `before` (their request too)."""
+        result = self._connection.execute(
+            delete(pending_links).where(
+                (pending_links.c.expires_at <= before) | (pending_links.c.completed_at <= before)
+            )
+        )
+        return int(result.rowcount or 0)
 
     def _pending(self, row: Row[tuple[object, ...]]) -> PendingLink:
         request = self._vault.open_json(row.request_sealed, _context(row.reference))

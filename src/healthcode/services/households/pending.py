@@ -128,5 +128,13 @@ def checked_in_person(uow: UnitOfWork, reference: str, key: PersonKey, name: str
     return pending
 
 
+def purge_pending(uow: UnitOfWork) -> int:
+    """D2: a binding that ended (expired or completed) keeps nothing of its request; the link, if
+    made, records how it was proven, and the audit log the rest."""
+    purged = uow.pending_links.purge_ended(uow.now)
+    uow.audit("household.pending-purge", detail=f"purged={purged}")
+    return purged
+
+
 def _code_index(uow: UnitOfWork, reference: str, code: str) -> bytes:
     return uow.runtime.vault.blind_index("binding-code", f"{reference}:{code}")
