@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -37,7 +38,9 @@ from healthcode.domain.facts import (
     Vaccination,
 )
 from healthcode.domain.identity import IdType, resident_id_check_digit
+from healthcode.domain.register import RegisterEntry
 from healthcode.domain.timezones import CHINA_TIME
+from healthcode.services.households.register import record_register
 from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 
@@ -172,3 +175,22 @@ def refusal_of(runtime: Runtime, actor: Actor, act: Callable[[UnitOfWork], objec
     with pytest.raises(Refused) as refused, runtime.unit_of_work(actor) as uow:
         act(uow)
     return refused.value.refusal
+
+
+def on_register(
+    uow: UnitOfWork,
+    person: Person,
+    household: str = "H0001",
+    phone: str | None = None,
+    born: date | None = None,
+) -> None:
+    """Put `person` (their name as given) in the population register, with a phone on record."""
+    entry = RegisterEntry(
+        f"register-{person.id_type.value}-{person.id_number}",
+        Source.POLICE,
+        replace(person, phone=phone),
+        household,
+        uow.now - timedelta(days=1),
+        born,
+    )
+    record_register(uow, [entry])

@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import compile_path
 
-from builders import operator
+from builders import on_register, operator
 from healthcode.db.sessions_store import OutboxStore
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import IdType, normalise_id_number
 from healthcode.domain.roles import Role
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff, register_client
@@ -23,6 +26,7 @@ Headers = dict[str, str]
 METRICS_TOKEN = "scrape-token-for-tests"  # noqa: S105 - a test value, not a secret
 SCRAPER: Headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 _numbers = itertools.count(1)
+_phones: dict[str, str] = {}  # a resident's Authorization header → the phone they signed in with
 
 
 class Callers:
@@ -62,7 +66,9 @@ class Callers:
             "/api/v1/auth/resident", json={"phone": phone, "code": self.last_code(phone)}
         )
         assert response.status_code == 200, response.text
-        return _bearer(response.json()["access_token"])
+        headers = _bearer(response.json()["access_token"])
+        _phones[headers["Authorization"]] = phone
+        return headers
 
     def department(self, *categories: str, purpose: str = "report test results") -> Headers:
         client_id = f"dept{next(_numbers)}"
@@ -81,6 +87,24 @@ class Callers:
         found = re.search(r"\b(\d{6})\b", message.body)
         assert found is not None
         return found.group(1)
+
+
+def on_register_as(
+    client: TestClient,
+    headers: Headers,
+    body: dict[str, Any],
+    *,
+    household: str = "H0001",
+    callers_phone: bool = True,
+) -> None:
+    """Put the person of an application `body` in the population register, in `household`; with
+    the phone `headers` signed in with as the phone on record (applying for oneself), or none."""
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    id_type = IdType(body["id_type"])
+    person = Person(id_type, normalise_id_number(id_type, body["id_number"]), body["name"])
+    phone = _phones[headers["Authorization"]] if callers_phone else None
+    with runtime.unit_of_work(operator("department_client", "record the register")) as uow:
+        on_register(uow, person, household, phone)
 
 
 def _bearer(token: str) -> Headers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from healthcode.db.accounts_store import ResidentStore
+from healthcode.demo.loading import person
 from healthcode.demo.residents import (
     FIXED_RESIDENTS,
     GREEN_RESIDENT,
@@ -19,6 +21,9 @@ from healthcode.demo.residents import (
     RED_RESIDENT,
     YELLOW_RESIDENT,
 )
+from healthcode.services.households.binding import apply_for_account
+from healthcode.services.households.links import AccountApplication, FamilyMember
+from healthcode.services.households.pending import PendingBinding
 from healthcode.services.runtime import Actor, open_runtime
 from healthcode.settings import Settings
 
@@ -126,3 +131,27 @@ def test_residents_with_a_phone_hold_their_own_code_on_an_account__A1_S3(
             expected = [] if resident.phone is None else ["self"]
             assert [link.relationship for link in links] == expected
     runtime.engine.dispose()
+
+
+def test_the_son_binds_his_mother_at_once_and_a_stranger_waits__S3_D2(
+    loaded: Loaded, tmp_path: Path
+) -> None:
+    """The README's journey on the demo's register: same household, no phone, bound at once; 张伟
+    knowing 陈晓明's ID number gets a binding that waits and shows nothing (issue #11)."""
+    data_dir = tmp_path / "copy"
+    shutil.copytree(loaded[0], data_dir)  # the module's demo stays as loaded
+    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'healthcode.db'}")
+    runtime = open_runtime(settings)
+    mother = person(GREEN_RESIDENT_PARENT.record)
+    with runtime.unit_of_work(Actor("tester", "resident", "apply for a health code")) as uow:
+        son = uow.residents.account_for(str(GREEN_RESIDENT.phone))
+        zhang = uow.residents.account_for(str(RED_RESIDENT.phone))
+        assert son is not None
+        assert zhang is not None
+        bound = apply_for_account(uow, son, mother, member=FamilyMember.PARENT, consent=True)
+        stranger = person(GREEN_RESIDENT.record)
+        waits = apply_for_account(uow, zhang, stranger, member=FamilyMember.OTHER, consent=True)
+    runtime.engine.dispose()
+    assert isinstance(bound, AccountApplication)
+    assert bound.application.colour == "green"
+    assert isinstance(waits, PendingBinding)

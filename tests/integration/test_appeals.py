@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from builders import ManualClock, fact, march, operator, refusal_of, resident_id
+from builders import ManualClock, fact, march, on_register, operator, refusal_of, resident_id
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import outbox_messages
 from healthcode.domain.appeals import AppealCategory, AppealEventKind, AppealFact, Language, Tier
@@ -48,7 +49,8 @@ from healthcode.services.appeals.refusals import (
     SAME_PERSON,
 )
 from healthcode.services.facts import record_facts
-from healthcode.services.households.links import apply_for_account
+from healthcode.services.households.binding import apply_for_account
+from healthcode.services.households.links import AccountApplication
 from healthcode.services.messages import OutboxSender
 from healthcode.services.principals import Principal
 from healthcode.services.runtime import Runtime
@@ -252,11 +254,12 @@ def test_the_answer_is_delivered_once__S6(runtime: Runtime) -> None:
 def test_a_resident_appeals_from_the_code_page_and_reads_the_answer_there__S6(
     runtime: Runtime,
 ) -> None:
-    who = resident(1)
+    who = replace(resident(1), name="王一")
     with runtime.unit_of_work(operator("resident", "apply")) as uow:
         ResidentStore(uow.connection, runtime.vault).add("acc-1", "13912340002", uow.now)
+        on_register(uow, who, phone="13912340002")
         linked = apply_for_account(uow, "acc-1", who, member=None)
-    assert linked.person_id is not None
+    assert isinstance(linked, AccountApplication)
     yellow_for_symptoms(runtime, who)
     with runtime.unit_of_work(operator("resident", "appeal")) as uow:
         filed = file_appeal_from_code_page(

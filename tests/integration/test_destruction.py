@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from builders import ManualClock, operator
+from builders import ManualClock, on_register, operator
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.db.schema import (
     audit_log,
@@ -25,6 +25,8 @@ from healthcode.demo.loading import Loader, load_population
 from healthcode.demo.population import generate
 from healthcode.domain.appeals import AppealCategory, Language
 from healthcode.domain.destruction import DELETION_ORDER, KEPT
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import IdType
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring, load_keyring
 from healthcode.security.vault import Vault
 from healthcode.services.appeals.filing import file_appeal_by_call
@@ -37,7 +39,8 @@ from healthcode.services.destruction.deletion import (
     row_counts,
     verify_report,
 )
-from healthcode.services.households.links import apply_for_account
+from healthcode.services.households.binding import apply_for_account
+from healthcode.services.households.links import FamilyMember
 from healthcode.services.messages import OutboxSender
 from healthcode.services.refusals import Refused
 from healthcode.services.runtime import AUDIT_CHAIN, Runtime, open_runtime
@@ -71,7 +74,11 @@ def populate(runtime: Runtime) -> None:
     store_canary(runtime)
     with runtime.unit_of_work(operator("resident", "apply for a health code")) as uow:
         ResidentStore(uow.connection, runtime.vault).add("account-canary", CANARY_PHONE, uow.now)
+        on_register(uow, canary(), phone=CANARY_PHONE)
         apply_for_account(uow, "account-canary", canary(), member=None)
+        # A binding of someone not on the register: it waits, sealed (issue #11).
+        stranger = Person(IdType.RESIDENT_ID, "330106198506122133", "某人")
+        apply_for_account(uow, "account-canary", stranger, member=FamilyMember.OTHER, consent=True)
         send_sign_in_code(uow, OutboxSender(), CANARY_PHONE)
         session = StoredSession("resident", "account-canary", uow.now, uow.now + timedelta(hours=1))
         SessionStore(uow.connection, runtime.vault).add("a-bearer-token", session)

@@ -16,7 +16,7 @@ from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Runtime
 from healthcode.web import create_app
-from web_builders import Callers
+from web_builders import Callers, on_register_as
 
 SELF = {"id_type": "resident_id", "id_number": "330106198506122133", "name": "陈晓明"}
 
@@ -34,6 +34,7 @@ def test_a_code_shown_to_a_resident_is_allowed_at_a_venue__A1_A6(
     with runtime.unit_of_work(operator("system-admin")) as uow:
         register_venue(uow, "mall-1", "银泰商场", Venue.MALL, "330106", RiskLevel.MEDIUM)
     resident = callers.resident("13800000001")
+    on_register_as(client, resident, SELF)
     applied = client.post("/api/v1/applications", json=SELF, headers=resident)
     assert applied.status_code == 201, applied.text
     code = client.get(f"/api/v1/codes/{applied.json()['person_id']}", headers=resident).json()

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from healthcode.domain.roles import Role
-from web_builders import Callers, Headers, RouteCase, assert_access
+from web_builders import Callers, Headers, RouteCase, assert_access, on_register_as
 
 from .test_residents import (
     NOBODY,
@@ -85,6 +85,7 @@ def test_the_international_version_opens_in_english__A8(
 ) -> None:
     headers = callers.resident()
     body = {"id_type": "passport", "id_number": "E12345678", "name": "Marie Curie"}
+    on_register_as(client, headers, body)
     assert client.post("/api/v1/applications", json=body, headers=headers).status_code == 201
     first = client.get("/", headers=headers | HTML, follow_redirects=False)
     assert first.status_code == 303

@@ -23,7 +23,7 @@ from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import verify_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
-from web_builders import SCRAPER, Callers, Headers, RouteCase, assert_access
+from web_builders import SCRAPER, Callers, Headers, RouteCase, assert_access, on_register_as
 
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
@@ -59,6 +59,7 @@ def test_only_residents_reach_their_routes__D2(access_callers: Callers, case: Ro
 
 def apply_self(client: TestClient, headers: Headers, number: str = SELF_ID) -> dict[str, Any]:
     body = {"id_type": "resident_id", "id_number": number, "name": SELF_NAME}
+    on_register_as(client, headers, body)
     response = client.post("/api/v1/applications", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -72,6 +73,7 @@ def apply_parent(client: TestClient, headers: Headers, **changes: object) -> Any
         "name": PARENT_NAME,
         "consent": True,
     } | changes
+    on_register_as(client, headers, body, callers_phone=False)
     return client.post("/api/v1/applications", json=body, headers=headers)
 
 
@@ -140,10 +142,17 @@ def test_family_member_needs_the_holder_on_record_first__A1(
 
 
 def test_one_document_is_one_account_s_self__A1(client: TestClient, callers: Callers) -> None:
-    first, second = callers.resident(), callers.resident()
+    first_phone = "13912300001"
+    first, second = callers.resident(first_phone), callers.resident()
     apply_self(client, first)
     body = {"id_type": "resident_id", "id_number": SELF_ID, "name": SELF_NAME}
-    refused = client.post("/api/v1/applications", json=body, headers=second)
+    # Another phone claiming the document waits for the code sent to the phone on record (A1)...
+    pending = client.post("/api/v1/applications", json=body, headers=second)
+    assert pending.status_code == 202, pending.text
+    # ...and only once proven is it told that the document is held elsewhere.
+    code = {"code": callers.last_code(first_phone)}
+    confirm = f"/api/v1/applications/{pending.json()['reference']}/confirm"
+    refused = client.post(confirm, json=code, headers=second)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "self_bound_elsewhere"
     other = body | {"id_number": OTHER_ID}
@@ -170,7 +179,9 @@ def test_mainland_resident_is_refused_the_international_version_audited__A8(
 ) -> None:
     body = {"id_type": "resident_id", "id_number": SELF_ID, "name": SELF_NAME}
     body["version"] = "international"
-    refused = client.post("/api/v1/applications", json=body, headers=callers.resident())
+    headers = callers.resident()
+    on_register_as(client, headers, body)
+    refused = client.post("/api/v1/applications", json=body, headers=headers)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "version_refused"
     assert ("code.apply", "refused") in audit_actions(runtime)
@@ -181,6 +192,7 @@ def test_passport_holder_gets_the_international_version_in_english__A8(
 ) -> None:
     headers = callers.resident()
     body = {"id_type": "passport", "id_number": "E12345678", "name": "Marie Curie"}
+    on_register_as(client, headers, body)
     taken = client.post("/api/v1/applications", json=body, headers=headers)
     assert taken.status_code == 201, taken.text
     code = client.get(f"/api/v1/codes/{taken.json()['person_id']}", headers=headers).json()

@@ -1,4 +1,5 @@
-"""`healthcode import events|areas|severe FILE`: department feeds into the database (S5, A6, A7).
+"""`healthcode import events|areas|severe|register FILE`: department feeds into the database (S5,
+A6, A7; `register` is the police population register that proves who a person is, A1 S3 D2).
 
 Records are read as a stream and written in batches, one transaction each: a batch is counted as
 accepted only once it is committed, so a crash loses nothing that was reported, and running the
@@ -25,12 +26,14 @@ from healthcode.exchange import (
     InputUnusable,
     RecordError,
     parse_fact,
+    parse_register_entry,
     parse_risk_area,
     parse_severe_designation,
     read_parsed,
 )
 from healthcode.services.areas import record_risk_areas, record_severe_designations
 from healthcode.services.facts import record_facts
+from healthcode.services.households.register import record_register
 from healthcode.services.runtime import Runtime
 
 EXIT_SOME_REJECTED = 3
@@ -40,6 +43,7 @@ class Feed(StrEnum):
     EVENTS = "events"
     AREAS = "areas"
     SEVERE = "severe"
+    REGISTER = "register"  # the police population register (issue #11)
 
 
 @dataclass(slots=True)
@@ -60,7 +64,9 @@ class ImportReport:
 
 
 def import_feed(
-    feed: Annotated[Feed, typer.Argument(help="events, areas (risk areas) or severe (A7).")],
+    feed: Annotated[
+        Feed, typer.Argument(help="events, areas (risk areas), severe (A7) or register (police).")
+    ],
     path: Annotated[
         Path, typer.Argument(help="JSON Lines, JSON array or CSV file.", dir_okay=False)
     ],
@@ -74,6 +80,7 @@ def import_feed(
         Feed.EVENTS: parse_fact,
         Feed.AREAS: parse_risk_area,
         Feed.SEVERE: parse_severe_designation,
+        Feed.REGISTER: parse_register_entry,
     }[feed]
     try:
         records = read_parsed(path, lambda fields, where: (where, parse(fields, where)))
@@ -137,6 +144,14 @@ def _store(runtime: Runtime, feed: Feed, batch: list[Located], report: ImportRep
                 warn(f"rejected {conflict}")
             report.rejected += result.conflicts
             return
+        if feed is Feed.REGISTER:
+            entries = record_register(uow, values, locations)
+            report.accepted += entries.recorded
+            report.unchanged += entries.unchanged
+            for conflict in entries.conflicts:
+                warn(f"rejected {conflict}")
+            report.rejected += entries.conflicts
+            return
         record = record_risk_areas if feed is Feed.AREAS else record_severe_designations
         areas = record(uow, values)
         report.accepted += areas.added + areas.changed
@@ -148,6 +163,7 @@ _ROLES: Mapping[Feed, str] = {
     Feed.EVENTS: "department_client",
     Feed.AREAS: "area_publisher",
     Feed.SEVERE: "area_publisher",
+    Feed.REGISTER: "department_client",
 }
 
 

@@ -47,6 +47,7 @@ class HouseholdLink:
     relationship: str
     consent: str
     linked_at: datetime
+    id: int | None = None  # None until stored
 
 
 class StaffStore:
@@ -172,6 +173,12 @@ class ResidentStore:
             )
         )
 
+    def phone_index_of(self, account_id: str) -> bytes | None:
+        found = self._connection.execute(
+            select(resident_accounts.c.phone_index).where(resident_accounts.c.id == account_id)
+        ).scalar_one_or_none()
+        return None if found is None else bytes(found)
+
     def phone(self, account_id: str) -> str | None:
         sealed = self._connection.execute(
             select(resident_accounts.c.phone_sealed).where(resident_accounts.c.id == account_id)
@@ -192,6 +199,27 @@ class ResidentStore:
             .order_by(household_links.c.id)
         )
         return [_link(row) for row in rows]
+
+    def bound_by_others(self, person_id: str) -> list[HouseholdLink]:
+        """The live links of other accounts to this person (not their own "self" link)."""
+        rows = self._connection.execute(
+            select(household_links)
+            .where(
+                household_links.c.person_id == person_id,
+                household_links.c.relationship != "self",
+                household_links.c.unlinked_at.is_(None),
+            )
+            .order_by(household_links.c.id)
+        )
+        return [_link(row) for row in rows]
+
+    def unlink_by_id(self, link_id: int, now: datetime) -> bool:
+        result = self._connection.execute(
+            update(household_links)
+            .where(household_links.c.id == link_id, household_links.c.unlinked_at.is_(None))
+            .values(unlinked_at=now)
+        )
+        return result.rowcount > 0
 
     def self_account_of(self, person_id: str) -> str | None:
         """The account this person holds as themselves, if any: one account per person (A1)."""
@@ -259,5 +287,5 @@ def _client(row: Row[tuple[object, ...]]) -> DepartmentClient:
 
 def _link(row: Row[tuple[object, ...]]) -> HouseholdLink:
     return HouseholdLink(
-        row.account_id, row.person_id, row.relationship, row.consent, row.linked_at
+        row.account_id, row.person_id, row.relationship, row.consent, row.linked_at, row.id
     )

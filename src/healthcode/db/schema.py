@@ -471,3 +471,46 @@ scan_nonces = Table(
     Column("at", Instant, nullable=False),
     Index("ix_scan_nonces_at", "at"),
 )
+
+# --- Identity before binding (issue #11): the population register and bindings not yet proven. ---
+
+# The police population register, one row per identity document. The name is kept only as a keyed
+# hash (it is compared, never shown); the phone on record and the birth date are sealed.
+population_register = Table(
+    "population_register",
+    metadata,
+    Column("id_index", LargeBinary(32), primary_key=True),
+    Column("name_index", LargeBinary(32), nullable=False),
+    Column("household_index", LargeBinary(32), nullable=False, index=True),
+    Column("phone_index", LargeBinary(32)),
+    Column("phone_sealed", LargeBinary),
+    Column("born_sealed", LargeBinary),
+    Column("source", String(16), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("content_digest", LargeBinary(32), nullable=False),  # keyed: a repeat or a conflict
+    Column("occurred_at", Instant, nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+)
+
+# A binding asked for but not yet proven: it shows nothing of the person until it is completed by a
+# code sent to the phone on record, or by staff who saw the identity document (S3, D2).
+pending_links = Table(
+    "pending_links",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("account_id", String(36), ForeignKey("resident_accounts.id"), nullable=False),
+    Column("id_index", LargeBinary(32), nullable=False),  # the document claimed (persons' index)
+    Column("relationship", String(32), nullable=False),  # self, or a FamilyMember value
+    Column("request_sealed", LargeBinary, nullable=False),  # the application as asked for
+    Column("recipient_index", LargeBinary(32)),  # the phone a code went to (throttle)
+    Column("code_index", LargeBinary(32)),  # keyed hash of that code; none sent: no code matches
+    Column("code_expires_at", Instant),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False),
+    Column("completed_at", Instant),
+    Column("completed_how", String(32)),
+    Index("ix_pending_links_account_id", "account_id"),
+    Index("ix_pending_links_recipient_index_created_at", "recipient_index", "created_at"),
+)

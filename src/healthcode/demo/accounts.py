@@ -1,6 +1,7 @@
 """The fixed demo residents who have a phone get a resident account holding their own code, as if
 they had signed in once and applied: signing in with their number shows it at once. The mother of
-the first one is left for the newcomer to apply for, on his account (家人代办, S3)."""
+the first one is left for the newcomer to apply for, on his account (家人代办, S3). The population
+register (loaded before) holds their phones, so each is proven by signing in with it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import uuid
 
 from healthcode.demo.loading import person
 from healthcode.demo.residents import FIXED_RESIDENTS
-from healthcode.services.households.links import SELF, apply_for_account
+from healthcode.services.households.binding import apply_for_account
+from healthcode.services.households.links import SELF
+from healthcode.services.households.pending import PendingBinding
 from healthcode.services.refusals import Refused
 from healthcode.services.runtime import UnitOfWork
 
@@ -27,9 +30,11 @@ def open_demo_accounts(uow: UnitOfWork) -> int:
             opened += 1
         if not any(link.relationship == SELF for link in store.links(account)):
             try:
-                apply_for_account(
+                taken = apply_for_account(
                     uow, account, person(resident.record), member=None, channel=resident.channel
                 )
             except Refused as refused:  # the demo's own data: a refusal is a bug (rolled back)
                 raise RuntimeError(f"demo account refused: {refused.refusal.code}") from None
+            if isinstance(taken, PendingBinding):  # the register has them with this very phone
+                raise RuntimeError("a demo resident is not in the population register")
     return opened

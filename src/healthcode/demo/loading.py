@@ -22,7 +22,12 @@ from healthcode.demo.population import PlannedApplication, Population
 from healthcode.demo.timeline import Record
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import IdType
-from healthcode.exchange import parse_fact, parse_risk_area, parse_severe_designation
+from healthcode.exchange import (
+    parse_fact,
+    parse_register_entry,
+    parse_risk_area,
+    parse_severe_designation,
+)
 from healthcode.services.areas import record_risk_areas, record_severe_designations
 from healthcode.services.checkpoint.institutions import list_institutions, register_institution
 from healthcode.services.checkpoint.venues import (
@@ -33,6 +38,7 @@ from healthcode.services.checkpoint.venues import (
 )
 from healthcode.services.facts import record_facts
 from healthcode.services.households.applications import apply_for_code
+from healthcode.services.households.register import record_register
 from healthcode.services.refusals import Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.tokens import CodeVersion
@@ -72,6 +78,7 @@ def load_population(
         ("institutions", _institutions),
         ("venues and scanners", _venues),
         ("risk areas", _areas),
+        ("population register", _register),
         ("facts", _facts),
         ("applications", _applications),
     ):
@@ -141,6 +148,14 @@ def _areas(loader: Loader, population: Population, report: LoadReport) -> None:
         ):
             report.added["area_listings"] += result.added + result.changed
             report.present["area_listings"] += result.unchanged
+
+
+def _register(loader: Loader, population: Population, report: LoadReport) -> None:
+    entries = [parse_register_entry(record) for record in population.register]
+    with loader.unit_of_work("department_client") as uow:
+        recorded = record_register(uow, entries)
+    report.added["register entries"] += recorded.recorded
+    report.present["register entries"] += recorded.unchanged
 
 
 def _facts(loader: Loader, population: Population, report: LoadReport) -> None:

@@ -28,7 +28,7 @@ from healthcode.demo.places import (
     severe_records,
     venues,
 )
-from healthcode.demo.residents import FIXED_RESIDENTS, fixed_events
+from healthcode.demo.residents import FIXED_RESIDENTS, fixed_events, register_records
 from healthcode.demo.stories import STORIES, Story, history
 from healthcode.demo.timeline import EventIds, Record, Timeline
 from healthcode.domain.applications import Channel, Relationship
@@ -65,6 +65,7 @@ class Population:
     now: datetime
     persons: list[DemoPerson] = field(default_factory=list)
     events: list[Record] = field(default_factory=list)
+    register: list[Record] = field(default_factory=list)  # the population register (police)
     applications: list[PlannedApplication] = field(default_factory=list)
     risk_areas: list[Record] = field(default_factory=list)
     severe: list[Record] = field(default_factory=list)
@@ -95,6 +96,7 @@ def _add_fixed_residents(population: Population) -> None:
         if resident.channel is not None:
             population.applications.append(PlannedApplication(resident.record, resident.channel))
     population.events.extend(fixed_events(population.now))
+    population.register.extend(register_records(population.now))
 
 
 def _weighted(rng: random.Random) -> Story:

@@ -13,6 +13,8 @@ relative to the demo's instant like everyone else's, so their colours hold whene
 
 王桂英 is known to the platform through her test, but nobody has applied for her code: the demo
 leaves that, as her son through the web pages (家人代办, S3), to whoever tries it out.
+The population register (police) has all four, 陈晓明 and his mother in one household (户) and
+her with no phone on record, so his application for her is bound at once (ADR 0009).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class FixedResident:
     phone: str | None
     colour: str  # once applied for
     channel: Channel | None  # None: the demo does not apply for them
+    household: str = ""  # 户号 in the population register
 
     @property
     def record(self) -> Record:
@@ -49,18 +52,33 @@ class FixedResident:
 
 
 GREEN_RESIDENT: Final = FixedResident(
-    "陈晓明", "330106198506122133", "13800000001", "green", Channel.WEB
+    "陈晓明", "330106198506122133", "13800000001", "green", Channel.WEB, "3301060001"
 )
 GREEN_RESIDENT_PARENT: Final = FixedResident(
-    "王桂英", "330106194303052421", None, "green", channel=None
+    "王桂英", "330106194303052421", None, "green", None, "3301060001"
 )
 YELLOW_RESIDENT: Final = FixedResident(
-    "李娜", "330203199208170648", "13800000002", "yellow", Channel.ALIPAY
+    "李娜", "330203199208170648", "13800000002", "yellow", Channel.ALIPAY, "3302030002"
 )
 RED_RESIDENT: Final = FixedResident(
-    "张伟", "330302197801203156", "13800000003", "red", Channel.WECHAT
+    "张伟", "330302197801203156", "13800000003", "red", Channel.WECHAT, "3303020003"
 )
 FIXED_RESIDENTS: Final = (GREEN_RESIDENT, GREEN_RESIDENT_PARENT, YELLOW_RESIDENT, RED_RESIDENT)
+
+
+def register_records(now: datetime) -> list[Record]:
+    """Their entries in the population register (SPEC §1 type `register`), dated a year back."""
+    return [
+        {
+            "event_id": f"{EVENT_PREFIX}-register-{index}",
+            "source": "police",
+            "type": "register",
+            "occurred_at": (now - timedelta(days=365)).isoformat(),
+            "person": resident.record,
+            "household": resident.household,
+        }
+        for index, resident in enumerate(FIXED_RESIDENTS)
+    ]
 
 
 def fixed_events(now: datetime) -> list[Record]:

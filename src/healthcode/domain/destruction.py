@@ -18,6 +18,8 @@ DELETED: Final[tuple[tuple[str, str], ...]] = (
     ("appeal_overrides", "colour overrides granted on a person's appeal"),
     ("appeals", "appeals: person, callback phone, words, answers"),
     ("household_links", "who may show whose code: family ties"),
+    ("pending_links", "bindings waiting for proof: the request sealed, codes as keyed hashes"),
+    ("population_register", "the police register: documents, names, households keyed; phones"),
     ("resident_accounts", "residents' phone numbers (sealed and keyed index)"),
     ("one_time_codes", "sign-in codes by keyed phone index"),
     ("sessions", "bearer sessions of residents, staff and clients: no use once closed"),

@@ -1,4 +1,5 @@
-"""Reading the department exchange format v1 (SPEC §1): facts, risk areas and severe designations.
+"""Reading the department exchange format v1 (SPEC §1): facts, risk areas, severe designations
+and the population register.
 
     for item in read_facts(Path("events.jsonl")):
         if isinstance(item, RecordError):
@@ -18,10 +19,12 @@ from healthcode.exchange.reader import (
     RecordParser,
     read_facts,
     read_parsed,
+    read_register,
     read_risk_areas,
     read_severe_designations,
 )
 from healthcode.exchange.records import RawRecord
+from healthcode.exchange.register import parse_register_entry
 
 __all__ = [
     "InputUnusable",
@@ -30,11 +33,13 @@ __all__ = [
     "RecordError",
     "RecordParser",
     "parse_fact",
+    "parse_register_entry",
     "parse_risk_area",
     "parse_severe_designation",
     "read_facts",
     "read_parsed",
     "read_records",
+    "read_register",
     "read_risk_areas",
     "read_severe_designations",
 ]

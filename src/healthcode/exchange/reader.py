@@ -12,11 +12,13 @@ from typing import TextIO, TypeVar
 
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.facts import Fact
+from healthcode.domain.register import RegisterEntry
 from healthcode.exchange.areas import parse_risk_area, parse_severe_designation
 from healthcode.exchange.errors import InvalidRecordError, RecordError
 from healthcode.exchange.events import parse_fact
 from healthcode.exchange.formats import read_records
 from healthcode.exchange.records import RawRecord
+from healthcode.exchange.register import parse_register_entry
 
 T = TypeVar("T")
 
@@ -48,6 +50,13 @@ def read_severe_designations(
 ) -> Iterator[SevereDesignation | RecordError]:
     """Severe areas and places (A7)."""
     return read_parsed(source, parse_severe_designation, format=format)
+
+
+def read_register(
+    source: Path | TextIO, *, format: str | None = None
+) -> Iterator[RegisterEntry | RecordError]:
+    """The population register (A1, S3): who a person is, their household, the phone on record."""
+    return read_parsed(source, parse_register_entry, format=format)
 
 
 def _parse_each(

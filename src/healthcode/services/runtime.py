@@ -22,7 +22,9 @@ from healthcode.db.engine import connect
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
 from healthcode.db.limits_store import LimitCounterStore, ScanNonceStore
+from healthcode.db.pending_links_store import PendingLinkStore
 from healthcode.db.people import PersonStore
+from healthcode.db.register_store import RegisterStore
 from healthcode.db.rulesets_store import RulesetStore
 from healthcode.db.sessions_store import OneTimeCodeStore, OutboxStore, SessionStore
 from healthcode.db.signing_store import SigningKeyStore
@@ -140,6 +142,10 @@ class UnitOfWork:
     staff = cached_property(lambda self: StaffStore(self.connection, self.runtime.vault))
     clients = cached_property(lambda self: ClientStore(self.connection))
     sessions = cached_property(lambda self: SessionStore(self.connection, self.runtime.vault))
+    pending_links = cached_property(
+        lambda self: PendingLinkStore(self.connection, self.runtime.vault)
+    )
+    register = cached_property(lambda self: RegisterStore(self.connection, self.runtime.vault))
     one_time_codes = cached_property(lambda self: OneTimeCodeStore(self.connection))
     outbox = cached_property(lambda self: OutboxStore(self.connection, self.runtime.vault))
     limits = cached_property(lambda self: LimitCounterStore(self.connection))

@@ -1,5 +1,5 @@
 """The scheduled round: everything time makes due (ruleset activation, next reviews, scan purges,
-appeal escalations), in batches of one transaction each.
+ended pending bindings, appeal escalations), in batches of one transaction each.
 
 `healthcode worker` runs it in a loop and the server in a background thread; every step is safe to
 run twice, so several processes may run it side by side.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from healthcode.services.appeals.oversight import escalate_overdue
 from healthcode.services.checkpoint.scans import purge_scans
+from healthcode.services.households.pending import purge_pending
 from healthcode.services.review import review_due
 from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime, system_actor
@@ -27,6 +28,8 @@ def run_round(runtime: Runtime) -> RoundReport:
     activated = activate_rulesets(runtime)
     with runtime.unit_of_work(system_actor("scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
+    with runtime.unit_of_work(system_actor("pending_binding_retention")) as uow:
+        purge_pending(uow)  # D2: a binding that ended keeps nothing of what was asked
     with runtime.unit_of_work(system_actor("appeal_escalation")) as uow:
         escalate_overdue(uow)  # S6: an appeal not handled in time moves up one tier
     reviewed = 0

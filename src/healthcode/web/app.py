@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from healthcode.services.households.register import RECORDED, PopulationRegister
 from healthcode.services.messages import MessageSender, sender_for
 from healthcode.services.runtime import Runtime, open_runtime
 from healthcode.settings import Settings
@@ -23,6 +24,7 @@ from healthcode.web.routes import (
     appeals,
     areas,
     auth,
+    bindings,
     dashboard,
     facts,
     health,
@@ -38,9 +40,15 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(
-    settings: Settings, runtime: Runtime | None = None, sender: MessageSender | None = None
+    settings: Settings,
+    runtime: Runtime | None = None,
+    sender: MessageSender | None = None,
+    register: PopulationRegister | None = None,
 ) -> FastAPI:
-    """The app for `settings`; tests pass a runtime with their own clock and a sender to read."""
+    """The app for `settings`; tests pass a runtime with their own clock and a sender to read.
+
+    A province with a real-name service passes it as `register` (default: the recorded feed).
+    """
     runtime = runtime or open_runtime(settings)
     app = FastAPI(
         title="HealthCode 健康码",
@@ -52,6 +60,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.sender = sender or sender_for(settings.message_sender)
+    app.state.register = register or RECORDED
     app.state.sessions = SessionCache()
     app.state.metrics = Metrics(runtime)
     app.state.templates = templates()
@@ -60,6 +69,7 @@ def create_app(
         health,
         auth,
         residents,
+        bindings,
         appeals,
         facts,
         areas,

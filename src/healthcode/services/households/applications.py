@@ -100,9 +100,9 @@ def apply_for_code(
     code gets one now (green unless facts on file say otherwise). The audit entry names the
     applicant, so a proxy answers for what they did (D2).
     """
-    _check(person, "person", uow.now)
+    check_person(person, "person", uow.now)
     if applicant is not None:
-        _check(applicant, "applicant", uow.now)
+        check_person(applicant, "applicant", uow.now)
     problem = proxy_problem(person.key, None if applicant is None else applicant.key, relationship)
     if problem is not None:
         raise ApplicationError(problem)
@@ -211,7 +211,7 @@ def _index_value(person: Person) -> str:
     return f"{person.id_type.value}:{person.id_number}"
 
 
-def _check(person: Person, role: str, now: datetime) -> None:
+def check_person(person: Person, role: str, now: datetime) -> None:
     """Validate a person named in an application; reasons never repeat the values (D2)."""
     checks = [
         ("id_number", id_number_problem(person.id_type, person.id_number)),

@@ -4,6 +4,8 @@ A family member's link records what they are to the holder and how consent was g
 applies on their behalf and answers for it (D2). `person_for` is the object-level check every
 resident route makes: a person not linked to the account is not there at all (no probing by id).
 A link that is not made raises `Refused` (`households/refusals.py`), audited where it matters.
+Links are made only once the person is known to be who they were said to be (`binding.py`); a
+person can see and end every binding of themselves made by another account (`bound_by`, D2).
 """
 
 from __future__ import annotations
@@ -15,33 +17,19 @@ from typing import Final, NoReturn
 
 from healthcode.db.accounts_store import HouseholdLink, ResidentStore
 from healthcode.db.people import StoredPerson
-from healthcode.domain.applications import Channel, Relationship
+from healthcode.domain.applications import Relationship
 from healthcode.domain.facts import Person, PersonKey
+from healthcode.domain.identity import mask_phone
 from healthcode.security.pseudonyms import audit_pseudonym
-from healthcode.services.households.applications import (
-    Application,
-    ApplicationError,
-    apply_for_code,
-)
-from healthcode.services.households.refusals import (
-    CANNOT_UNBIND_SELF,
-    CONSENT_REQUIRED,
-    IS_SELF,
-    MAX_FAMILY,
-    NOT_LINKED,
-    SELF_BOUND,
-    SELF_ELSEWHERE,
-    SELF_FIRST,
-    TOO_MANY,
-    invalid_application,
-)
+from healthcode.services.households.applications import Application
+from healthcode.services.households.refusals import CANNOT_UNBIND_SELF, NOT_LINKED
 from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
-from healthcode.tokens import CodeVersion
 
 SELF: Final = "self"
 CONSENT_SELF: Final = "self"
-# The proxy declares, on the form, that the member agreed (A8: recorded with the link).
+# The proxy declares, on the form, that the member agreed (A8: recorded with the link); since
+# issue #11 the link also records how the person was proven to be who the proxy said (`binding`).
 CONSENT_DECLARED: Final = "declared_by_proxy"
 
 
@@ -125,7 +113,7 @@ def person_for(uow: UnitOfWork, account_id: str, person_id: str) -> LinkedPerson
 
 def person_pseudonym(uow: UnitOfWork, linked: LinkedPerson) -> str:
     """How audit entries name a linked person: the same pseudonym every use case uses."""
-    return _pseudonym(uow, key_for(uow, linked))
+    return pseudonym(uow, key_for(uow, linked))
 
 
 def key_for(uow: UnitOfWork, linked: LinkedPerson) -> PersonKey:
@@ -139,39 +127,6 @@ def _key(uow: UnitOfWork, person_id: str) -> PersonKey:
     return key
 
 
-def apply_for_account(
-    uow: UnitOfWork,
-    account_id: str,
-    person: Person,
-    *,
-    member: FamilyMember | None,
-    consent: bool = False,
-    version: CodeVersion | None = None,
-    channel: Channel = Channel.WEB,
-) -> AccountApplication:
-    """Apply for the holder (`member` None) or a family member, and link the person."""
-    store = uow.residents
-    own = next((link for link in store.links(account_id) if link.relationship == SELF), None)
-    if member is None:
-        return _apply_for_self(uow, store, account_id, person, own, version, channel)
-    refusal = _family_refusal(uow, store, account_id, person, own, consent)
-    if refusal is not None or own is None:
-        raise Refused(refusal or SELF_FIRST)
-    applicant = Person(*_key(uow, own.person_id))
-    try:
-        taken = apply_for_code(
-            uow,
-            person,
-            channel=channel,
-            applicant=applicant,
-            relationship=member.applicant_is,
-            version=version,
-        )
-    except ApplicationError as error:
-        raise Refused(invalid_application(error)) from None
-    return _linked(uow, store, account_id, taken, member.value, CONSENT_DECLARED)
-
-
 def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> None:
     """Unbind a family member; the holder's own link stays (their account is theirs)."""
     linked = person_for(uow, account_id, person_id)
@@ -182,77 +137,85 @@ def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> None:
     uow.residents.unlink(account_id, person_id, uow.now)
     uow.audit(
         "household.unlink",
-        _pseudonym(uow, key_for(uow, linked)),
+        pseudonym(uow, key_for(uow, linked)),
         detail=f"account={account_id} relationship={linked.relationship}",
     )
 
 
-def _apply_for_self(
-    uow: UnitOfWork,
-    store: ResidentStore,
-    account_id: str,
-    person: Person,
-    own: HouseholdLink | None,
-    version: CodeVersion | None,
-    channel: Channel,
-) -> AccountApplication:
-    known = uow.people.ids_for([person.key]).get(person.key)
-    if own is not None and own.person_id != known:
-        _refuse(uow, person, SELF_BOUND)
-    if known is not None and store.self_account_of(known) not in {None, account_id}:
-        _refuse(uow, person, SELF_ELSEWHERE)
-    try:
-        taken = apply_for_code(uow, person, channel=channel, version=version)
-    except ApplicationError as error:
-        raise Refused(invalid_application(error)) from None
-    return _linked(uow, store, account_id, taken, SELF, CONSENT_SELF)
+@dataclass(frozen=True, slots=True)
+class BoundBy:
+    """Another account that shows this person's code: what it is to them, since when."""
+
+    link_id: int
+    relationship: str
+    linked_at: datetime
+    account_phone_masked: str | None
 
 
-def _family_refusal(
-    uow: UnitOfWork,
-    store: ResidentStore,
-    account_id: str,
-    person: Person,
-    own: HouseholdLink | None,
-    consent: bool,
-) -> Refusal | None:
-    if not consent:
-        return CONSENT_REQUIRED
-    if own is None:
-        return SELF_FIRST
-    known = uow.people.ids_for([person.key]).get(person.key)
-    if known == own.person_id:
-        return IS_SELF
-    family = [link for link in store.links(account_id) if link.relationship != SELF]
-    if known not in {link.person_id for link in family} and len(family) >= MAX_FAMILY:
-        return TOO_MANY
-    return None
+def bound_by(uow: UnitOfWork, account_id: str) -> list[BoundBy]:
+    """The other accounts bound to the holder of `account_id` (their own person); audited."""
+    own = _own_person(uow, account_id)
+    links = [] if own is None else uow.residents.bound_by_others(own)
+    shown = [
+        BoundBy(link.id or 0, link.relationship, link.linked_at, _masked_phone(uow, link))
+        for link in links
+    ]
+    uow.audit("household.bound-by", f"account:{account_id}", detail=f"links={len(shown)}")
+    return shown
 
 
-def _linked(
+def end_binding(uow: UnitOfWork, account_id: str, link_id: int) -> None:
+    """The bound person ends another account's binding of them (D2): that account's view of their
+    code ends at once. A link that is not of this holder is not there (404)."""
+    own = _own_person(uow, account_id)
+    links = [] if own is None else uow.residents.bound_by_others(own)
+    link = next((link for link in links if link.id == link_id), None)
+    if own is None or link is None:
+        uow.audit("household.end-binding", f"account:{account_id}", outcome="not_found")
+        raise Refused(NOT_LINKED)
+    uow.residents.unlink_by_id(link_id, uow.now)
+    uow.audit(
+        "household.unlink",
+        pseudonym(uow, _key(uow, own)),
+        detail=f"account={link.account_id} relationship={link.relationship} by=person",
+    )
+
+
+def _own_person(uow: UnitOfWork, account_id: str) -> str | None:
+    links = uow.residents.links(account_id)
+    return next((link.person_id for link in links if link.relationship == SELF), None)
+
+
+def _masked_phone(uow: UnitOfWork, link: HouseholdLink) -> str | None:
+    phone = uow.residents.phone(link.account_id)
+    return None if phone is None else mask_phone(phone)
+
+
+def link_person(
     uow: UnitOfWork,
     store: ResidentStore,
     account_id: str,
     taken: Application,
     relationship: str,
     consent: str,
-) -> AccountApplication:
-    """Link the person the application was for, unless they are linked already."""
+) -> tuple[AccountApplication, bool]:
+    """Link the person the application was for, unless they are linked already; True if new."""
     if taken.person is None:
         raise LookupError("a granted application names no person")
     person_id = taken.person.id
-    if person_id not in {link.person_id for link in store.links(account_id)}:
+    new = person_id not in {link.person_id for link in store.links(account_id)}
+    if new:
         store.link(HouseholdLink(account_id, person_id, relationship, consent, uow.now))
-        target = _pseudonym(uow, _key(uow, person_id))
+        target = pseudonym(uow, _key(uow, person_id))
         detail = f"account={account_id} relationship={relationship} consent={consent}"
         uow.audit("household.link", target, detail=detail)
-    return AccountApplication(application=taken, person_id=person_id)
+    return AccountApplication(application=taken, person_id=person_id), new
 
 
-def _refuse(uow: UnitOfWork, person: Person, refusal: Refusal) -> NoReturn:
-    uow.audit("household.link", _pseudonym(uow, person.key), outcome="refused", detail=refusal.code)
+def refuse_link(uow: UnitOfWork, person: Person, refusal: Refusal) -> NoReturn:
+    uow.audit("household.link", pseudonym(uow, person.key), outcome="refused", detail=refusal.code)
     raise Refused(refusal)
 
 
-def _pseudonym(uow: UnitOfWork, key: PersonKey) -> str:
+def pseudonym(uow: UnitOfWork, key: PersonKey) -> str:
     return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")

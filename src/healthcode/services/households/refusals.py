@@ -82,3 +82,24 @@ SELF_ELSEWHERE: Final = Refusal(
     ),
     "id_number",
 )
+# One answer for a wrong, expired or used-up code and for a reference that is not this account's:
+# the answer does not say which (D2).
+CONFIRMATION_FAILED: Final = Refusal(
+    422,
+    "confirmation_failed",
+    Bilingual(
+        "验证码错误或已过期。可重新提交申请获取新验证码，或携带证件到服务点由工作人员核验。",
+        "Wrong or expired code. Apply again for a new one, or take the identity document to a "
+        "service point to be checked by staff.",
+    ),
+    "code",
+)
+# Staff entered a reference and a document that do not belong together (or the reference ended).
+NOT_PENDING: Final = Refusal(
+    404,
+    "not_found",
+    Bilingual(
+        "找不到与该证件相符的待确认绑定。",
+        "No pending binding matches this reference and document.",
+    ),
+)

@@ -19,7 +19,14 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.reading import appeals_for_resident
 from healthcode.services.explanations import explanation_for
-from healthcode.services.households.links import FamilyMember, LinkedPerson, people_of, person_for
+from healthcode.services.households.binding import pending_of
+from healthcode.services.households.links import (
+    FamilyMember,
+    LinkedPerson,
+    bound_by,
+    people_of,
+    person_for,
+)
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import CATEGORY_NAMES, STATUS_NAMES, resident_appeal_json
@@ -71,11 +78,20 @@ def home(request: Request, caller: Home) -> Response:
             return RedirectResponse("/?lang=en", 303)
         account = caller.signed_in.subject
         cards = [_card(uow, linked) | _answered(uow, account, linked) for linked in people]
+        # Bindings waiting for proof (references only) and the accounts that hold my code (D2).
+        waiting = pending_of(uow, account)
+        holders = bound_by(uow, account) if any(p.is_self for p in people) else []
     for card in cards:
         if card.get("token"):
             metrics_of(request).codes_shown.labels(card["colour"]).inc()
     return render(
-        request, "resident/home.html", cards=cards, relationships=RELATIONSHIPS, hotline=HOTLINE
+        request,
+        "resident/home.html",
+        cards=cards,
+        relationships=RELATIONSHIPS,
+        hotline=HOTLINE,
+        waiting=waiting,
+        holders=holders,
     )
 
 

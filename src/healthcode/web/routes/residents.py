@@ -18,19 +18,21 @@ from healthcode.domain.facts import Fact, Person, Source, Symptom, Symptoms, Sym
 from healthcode.domain.identity import IdType, normalise_id_number, normalise_phone
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
+from healthcode.domain.timezones import display_instant
 from healthcode.services.appeals.filing import file_appeal_from_code_page
 from healthcode.services.appeals.reading import appeals_for_resident
 from healthcode.services.explanations import Explanation, explanation_for
 from healthcode.services.facts import record_facts
+from healthcode.services.households.binding import apply_for_account, pending_of
 from healthcode.services.households.links import (
     FamilyMember,
     LinkedPerson,
-    apply_for_account,
     key_for,
     people_of,
     person_for,
     unbind,
 )
+from healthcode.services.households.pending import PendingBinding
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeVersion
@@ -115,11 +117,24 @@ def my_people(request: Request, caller: Listing) -> dict[str, Any]:
     """The persons this account may show: the holder first, then family members."""
     with unit_of_work(request, caller) as uow:
         people = people_of(uow, caller.signed_in.subject)
-    return {"people": [person_json(person) for person in people]}
+        waiting = pending_of(uow, caller.signed_in.subject)
+    return {
+        "people": [person_json(person) for person in people],
+        "pending": [pending_json(pending) for pending in waiting],
+    }
 
 
-@router.post("/applications", status_code=201)
-def apply(body: ApplicationBody, request: Request, caller: Applying) -> dict[str, Any]:
+@router.post(
+    "/applications",
+    status_code=201,
+    responses={202: {"description": "Pending: nothing is shown until the person is proven."}},
+)
+def apply(
+    body: ApplicationBody, request: Request, response: Response, caller: Applying
+) -> dict[str, Any]:
+    """201 with the code once the person is proven to be who the form says (the register, the
+    phone on record, the household); else 202 with a binding that shows nothing until confirmed:
+    the same 202 for an unknown document, a wrong name and a known person (ADR 0009)."""
     member = None if body.relationship == "self" else FamilyMember(body.relationship)
     with unit_of_work(request, caller) as uow:
         taken = apply_for_account(
@@ -129,8 +144,33 @@ def apply(body: ApplicationBody, request: Request, caller: Applying) -> dict[str
             member=member,
             consent=body.consent,
             version=body.version,
+            sender=request.app.state.sender,
+            register=request.app.state.register,
         )
+    if isinstance(taken, PendingBinding):
+        response.status_code = 202
+        return pending_json(taken)
     return {"person_id": taken.person_id, **taken.application.as_json()}
+
+
+PENDING_NEXT = Bilingual(
+    "若所填信息与户籍登记一致，验证码已发送至其登记的手机号：输入验证码即可完成绑定；"
+    "或携带身份证件和此编号到服务点，由工作人员核验。核验前不会显示任何信息。",
+    "If the details match the population register, a code was texted to the phone on record: "
+    "enter it to complete the binding, or take the identity document and this reference to a "
+    "service point to be checked by staff. Nothing is shown until then.",
+)
+
+
+def pending_json(pending: PendingBinding) -> dict[str, Any]:
+    """One shape whatever the register said: nothing in it depends on the person (D2)."""
+    return {
+        "status": "pending",
+        "reference": pending.reference,
+        "relationship": pending.relationship,
+        "expires_at": display_instant(pending.expires_at),
+        "next": {"zh": PENDING_NEXT.zh, "en": PENDING_NEXT.en},
+    }
 
 
 @router.delete("/me/people/{person_id}", status_code=204)

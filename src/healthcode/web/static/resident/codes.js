@@ -98,6 +98,17 @@ async function unbind(button) {
   }
 }
 
+// The bound person ends another account's binding of them (D2).
+async function endBinding(button) {
+  if (!window.confirm(button.dataset.confirm)) return;
+  try {
+    await api("DELETE", `/api/v1/me/bound-by/${encodeURIComponent(button.dataset.endBinding)}`);
+    location.reload();
+  } catch (error) {
+    window.alert(error.message);
+  }
+}
+
 export function liveCodes({ lang }) {
   const cards = [...document.querySelectorAll(".code-card[data-expires-at]")]
     .filter((card) => card.dataset.expiresAt)
@@ -112,6 +123,9 @@ export function liveCodes({ lang }) {
   setInterval(everySecond, 1000);
   for (const button of document.querySelectorAll("[data-unbind]")) {
     button.addEventListener("click", () => unbind(button));
+  }
+  for (const button of document.querySelectorAll("[data-end-binding]")) {
+    button.addEventListener("click", () => endBinding(button));
   }
   document.getElementById("sign-out")?.addEventListener("click", async () => {
     await api("POST", "/api/v1/auth/sign-out").catch(() => null);

@@ -43,7 +43,11 @@ export function applyForm({ lang }) {
     if (!nationality.hidden && form.nationality.value.trim()) body.nationality = form.nationality.value.trim();
     if (form.version.value) body.version = form.version.value;
     try {
-      await api("POST", "/api/v1/applications", body);
+      const result = await api("POST", "/api/v1/applications", body);
+      if (result && result.status === "pending") {
+        waitForCode(result.reference);
+        return;
+      }
       show(status, text(lang, "申领成功。", "Done."), "ok");
       location.assign("/");
     } catch (error) {
@@ -51,6 +55,28 @@ export function applyForm({ lang }) {
       focusField(form, error.field);
     }
   });
+  const asked = new URLSearchParams(location.search).get("confirm");
+  if (asked && /^[0-9A-Fa-f]{1,16}$/.test(asked)) waitForCode(asked);
+}
+
+// A binding that waits for proof: the code texted to the phone on record completes it (D2).
+function waitForCode(reference) {
+  const pending = document.getElementById("pending");
+  const confirm = document.getElementById("confirm");
+  const status = document.getElementById("confirm-status");
+  document.getElementById("pending-reference").textContent = reference;
+  pending.hidden = false;
+  confirm.code.focus();
+  confirm.onsubmit = async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/v1/applications/${encodeURIComponent(reference)}/confirm`,
+        { code: confirm.code.value.trim() });
+      location.assign("/");
+    } catch (error) {
+      show(status, error.message);
+    }
+  };
 }
 
 export function symptomsForm({ lang }) {
