@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import pytest
 
+from healthcode.db.audit_verify import ChainReport, verify
 from healthcode.domain.areas import RiskArea, RiskLevel, SevereDesignation
 from healthcode.domain.facts import (
     Action,
@@ -35,6 +36,7 @@ from healthcode.domain.facts import (
 )
 from healthcode.domain.identity import IdType, resident_id_check_digit
 from healthcode.domain.timezones import CHINA_TIME
+from healthcode.services.audit_seal import seal_key
 from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 
@@ -157,3 +159,10 @@ def refusal_of(runtime: Runtime, actor: Actor, act: Callable[[UnitOfWork], objec
     with pytest.raises(Refused) as refused, runtime.unit_of_work(actor) as uow:
         act(uow)
     return refused.value.refusal
+
+
+def audit_report(runtime: Runtime, shipped: Iterable[tuple[str, object]] = ()) -> ChainReport:
+    """The audit log verified as `healthcode audit verify` does, without adding an entry."""
+    with runtime.engine.connect() as connection:
+        public = seal_key(runtime.vault).public_key()
+        return verify(connection, runtime.audit_key, public, shipped)

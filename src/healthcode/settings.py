@@ -34,10 +34,18 @@ class Settings:
     message_sender: str = "none"
     # Appeal time limits per category and tier (S6); None: the bundled rulesets/appeals.yaml.
     appeal_limits: Path | None = None
+    # Audit entries newer than this may still be unsealed: the round seals the log once its last
+    # signed head is this old, and verify states the entries after it (D1, D3).
+    audit_unsealed_window: timedelta = timedelta(seconds=300)
 
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def audit_heads_file(self) -> Path:
+        """One signed audit head a line, for the operator to ship to write-once storage."""
+        return self.data_dir / "audit-heads.jsonl"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +67,9 @@ class Settings:
             appeal_limits=Path(env["HEALTHCODE_APPEAL_LIMITS"])
             if env.get("HEALTHCODE_APPEAL_LIMITS")
             else None,
+            audit_unsealed_window=timedelta(
+                seconds=_number(env, "HEALTHCODE_AUDIT_UNSEALED_WINDOW_SECONDS", 300)
+            ),
         )
 
 

@@ -95,4 +95,6 @@ def test_audit_verify_after_the_work__D3(tmp_path: Path) -> None:
     status(tmp_path, RED_TRAVELLER)
     result = run(tmp_path, "audit", "verify", "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"entries": 5, "problems": []}
+    report = json.loads(result.stdout)
+    assert (report["entries"], report["problems"], report["intact"]) == (5, [], True)
+    assert report["unsealed"] == 5 - report["sealed"]
