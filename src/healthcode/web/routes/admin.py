@@ -3,7 +3,8 @@ audit log for auditors only.
 
 Secrets (a staff member's password and authenticator secret, a client's secret) are shown once, in
 the answer that creates them; only their hashes or sealed forms are kept. Disabling an account ends
-its sessions at once. The auditor reads the log and checks its hash chain; no one else can.
+its sessions at once. The auditor reads the log, checks it and reads its signed heads; no one
+else can.
 """
 
 from __future__ import annotations
