@@ -17,13 +17,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Connection, Executable, delete, func, select, update
 
-from builders import audit_report, operator
+from builders import ManualClock, audit_report, operator
 from healthcode.db import audit
 from healthcode.db.audit_seals import StoredHead
 from healthcode.db.audit_verify import ChainReport, verify
 from healthcode.db.schema import audit_log, audit_seals
-from healthcode.services.audit_seal import seal_audit_log, seal_key, shipped_heads
+from healthcode.services.audit_seal import seal_audit_log, seal_if_due, seal_key, shipped_heads
 from healthcode.services.runtime import Runtime
+from healthcode.services.scheduled_round import run_round
 from healthcode.tokens.base64url import b64url_decode, b64url_encode
 from healthcode.tokens.jws import canonical_json, sign_jws
 
@@ -260,3 +261,31 @@ def test_the_verifier_reads_a_damaged_shipped_line_as_a_problem__D3(
     damaged.write_text("not json\n", encoding="utf-8")
     report = audit_report(runtime, shipped_heads(damaged))
     assert any("heads.jsonl line 1" in problem for problem in report.problems)
+
+
+def test_the_round_seals_once_the_last_head_is_older_than_the_window__D1(
+    runtime: Runtime,
+) -> None:
+    written(runtime, 2)
+    run_round(runtime)
+    first = audit_report(runtime)
+    if first.sealed == 0:  # another transaction on a shared server held the watermark back
+        sealed_up_to(runtime, 2)
+    written(runtime, 2)
+    run_round(runtime)  # within the window: no new head, the two entries stay unsealed
+    assert audit_report(runtime).unsealed == 2
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.instant += runtime.settings.audit_unsealed_window
+    written(runtime, 1)
+    assert seal_if_due_eventually(runtime).tree_size >= 4
+
+
+def seal_if_due_eventually(runtime: Runtime) -> StoredHead:
+    """As `sealed_up_to`: on a shared PostgreSQL server, wait out other open transactions."""
+    for _ in range(400):
+        head = seal_if_due(runtime)
+        if head is not None:
+            return head
+        time.sleep(0.05)
+    raise AssertionError("the round did not seal: a transaction stayed open for 20 s")
