@@ -24,6 +24,9 @@ from sqlalchemy import ColumnElement, Connection, Row, insert, select, text, upd
 
 from healthcode.db.schema import AUDIT_SEQUENCE, audit_log
 
+_XACT_AND_NUMBER = text(
+    f"SELECT pg_current_xact_id()::text::bigint, nextval('{AUDIT_SEQUENCE.name}')"
+)
 # The first entry of a chain written before revision 0006 followed this hash.
 GENESIS = bytes(32)
 
@@ -57,16 +60,16 @@ def append(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) 
     """Add `entry` inside the caller's transaction; returns its sequence number."""
     if connection.dialect.name != "postgresql":
         return _append_sqlite(connection, key, entry, at)
-    # The transaction id is taken before the number: sealing relies on every entry's number being
-    # drawn by a transaction that already had its id (see audit_seals.final_watermark).
-    xact = int(connection.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
-    seq = int(connection.scalar(AUDIT_SEQUENCE.next_value()) or 0)
+    # Sealing orders by the writing transaction's id, not by number (see db/audit_seals.py); asking
+    # for it assigns one if this transaction has written nothing yet. It is the top-level id, also
+    # inside a savepoint, which is what the watermark compares with.
+    xact, seq = connection.execute(_XACT_AND_NUMBER).one()
     connection.execute(
         insert(audit_log).values(
             seq=seq, xact=xact, at=at, mac=entry_mac(key, seq, at, entry), **entry.fields()
         )
     )
-    return seq
+    return int(seq)
 
 
 def _append_sqlite(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) -> int:
