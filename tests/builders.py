@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from healthcode.db.audit_verify import ChainReport, verify
 from healthcode.domain.areas import RiskArea, RiskLevel, SevereDesignation
 from healthcode.domain.facts import (
     Action,
@@ -40,6 +41,7 @@ from healthcode.domain.facts import (
 from healthcode.domain.identity import IdType, resident_id_check_digit
 from healthcode.domain.register import RegisterEntry
 from healthcode.domain.timezones import CHINA_TIME
+from healthcode.services.audit_seal import seal_key
 from healthcode.services.households.register import record_register
 from healthcode.services.refusals import Refusal, Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
@@ -194,3 +196,10 @@ def on_register(
         born,
     )
     record_register(uow, [entry])
+
+
+def audit_report(runtime: Runtime, shipped: Iterable[tuple[str, object]] = ()) -> ChainReport:
+    """The audit log verified as `healthcode audit verify` does, without adding an entry."""
+    with runtime.engine.connect() as connection:
+        public = seal_key(runtime.vault).public_key()
+        return verify(connection, runtime.audit_key, public, shipped)

@@ -37,10 +37,18 @@ class Settings:
     # The bearer token a Prometheus scrape of /metrics presents; None: /metrics is not served
     # (request counts and codes by colour are for the platform, not for whoever asks).
     metrics_token: str | None = None
+    # Audit entries newer than this may still be unsealed: the round seals the log once its last
+    # signed head is this old, and verify states the entries after it (D1, D3).
+    audit_unsealed_window: timedelta = timedelta(seconds=300)
 
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def audit_heads_file(self) -> Path:
+        """One signed audit head a line, for the operator to ship to write-once storage."""
+        return self.data_dir / "audit-heads.jsonl"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +71,9 @@ class Settings:
             if env.get("HEALTHCODE_APPEAL_LIMITS")
             else None,
             metrics_token=env.get("HEALTHCODE_METRICS_TOKEN") or None,
+            audit_unsealed_window=timedelta(
+                seconds=_number(env, "HEALTHCODE_AUDIT_UNSEALED_WINDOW_SECONDS", 300)
+            ),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -95,4 +96,26 @@ def test_audit_verify_after_the_work__D3(tmp_path: Path) -> None:
     status(tmp_path, RED_TRAVELLER)
     result = run(tmp_path, "audit", "verify", "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"entries": 5, "problems": []}
+    report = json.loads(result.stdout)
+    assert (report["entries"], report["problems"], report["intact"]) == (5, [], True)
+    assert report["unsealed"] == 5 - report["sealed"]
+
+
+def test_audit_seal_then_verify_with_the_shipped_heads_catches_a_wipe__D3(tmp_path: Path) -> None:
+    prepared(tmp_path)
+    status(tmp_path, RED_TRAVELLER)
+    sealed = run(tmp_path, "audit", "seal")
+    assert sealed.returncode == 0, sealed.stderr
+    assert sealed.stdout.startswith("sealed 5 entries")
+    heads = tmp_path / "audit-heads.jsonl"
+    assert run(tmp_path, "audit", "seal").stdout.strip() == "nothing new to seal"
+    checked = run(tmp_path, "audit", "verify", "--json", "--heads", str(heads))
+    report = json.loads(checked.stdout)
+    assert (checked.returncode, report["sealed"], report["heads"]) == (0, 5, 2)
+    with sqlite3.connect(tmp_path / "healthcode.db") as database:
+        database.executescript("DELETE FROM audit_log; DELETE FROM audit_seals;")
+    assert run(tmp_path, "audit", "verify").returncode == 0  # the database alone cannot tell
+    wiped = run(tmp_path, "audit", "verify", "--heads", str(heads))
+    assert wiped.returncode == 4
+    # The one entry left is the verification just before, which the wiped log recorded.
+    assert "head of 5 entries (audit-heads.jsonl line 1): the log holds only 1" in wiped.stderr

@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from builders import ManualClock, march, operator, resident_id
-from healthcode.db import audit
+from builders import ManualClock, audit_report, march, operator, resident_id
 from healthcode.db.schema import audit_log, code_subjects, signing_keys
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import (
@@ -275,7 +274,7 @@ def test_private_keys_are_sealed_and_key_work_is_audited__D1(runtime: Runtime) -
     with runtime.engine.connect() as connection:
         stored = connection.execute(select(signing_keys)).one()
         actions = connection.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).all()
-        assert audit.verify(connection, runtime.audit_key).intact
+    assert audit_report(runtime).intact
     assert stored.purpose == "code"
     assert "d" not in stored.public_jwk
     assert stored.private_sealed[0] == 1  # the Vault's sealed format, not a bare key

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from builders import ManualClock, on_register, operator
 from healthcode.db.accounts_store import ResidentStore
+from healthcode.db.audit_verify import HEAD_TYPE
 from healthcode.db.schema import (
     audit_log,
     code_subjects,
@@ -46,6 +47,8 @@ from healthcode.services.refusals import Refused
 from healthcode.services.runtime import AUDIT_CHAIN, Runtime, open_runtime
 from healthcode.services.sign_in import send_sign_in_code, sign_in_client
 from healthcode.settings import Settings
+from healthcode.tokens.jwk import public_key_from_jwk
+from healthcode.tokens.jws import verify_jws
 from integration.test_privacy import (
     CANARY_ID,
     CANARY_NAME,
@@ -180,9 +183,13 @@ def test_the_report_verifies_under_the_root_key_and_lists_what_went__D1(keyed: R
     assert payload["actor"]["purpose"] == "end_of_epidemic_destruction"
     assert payload["keyring"]["key_versions_destroyed"] == [1]
     chain = payload["audit_chain"]
-    assert chain["before"]["seq"] == entries_before
-    assert chain["after"]["seq"] > chain["before"]["seq"]
-    assert chain["verified_at_start"] == {"entries": entries_before, "problems": 0}
+    # A head covers final entries only: on a shared PostgreSQL server it may lag behind the log.
+    assert 0 < chain["before"]["entries"] <= entries_before
+    assert chain["after"]["entries"] >= chain["before"]["entries"]
+    assert chain["verified_at_start"]["problems"] == 0
+    seal = public_key_from_jwk(chain["seal_key"])  # the heads verify once the keyring is gone
+    for head in (chain["before"], chain["after"]):
+        verify_jws(head["signed"], seal, typ=HEAD_TYPE)
     forged = {**kept[0], "payload": kept[0]["payload"][:-4] + "AAAA"}
     with pytest.raises(DestructionError):
         verify_report(forged, root)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from builders import ManualClock, audit_report, march
+from healthcode.db.audit import AuditEntry, entry_mac
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, head_revision, upgrade
 from healthcode.db.schema import metadata
+from healthcode.security.keyring import generate_keyring
+from healthcode.security.vault import Vault
+from healthcode.services.audit_seal import seal_audit_log
+from healthcode.services.runtime import Actor, Runtime
+from healthcode.settings import Settings
 
 
 def test_models_and_migrations_agree__D3(engine: Engine) -> None:
@@ -28,3 +37,44 @@ def test_upgrade_reaches_head_and_is_idempotent__D3(database_url: str) -> None:
 def test_migrations_are_numbered__D3() -> None:
     assert head_revision() is not None
     assert head_revision().isdigit()  # type: ignore[union-attr]
+
+
+def test_entries_chained_before_0006_still_verify_and_are_sealed__D3(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A log written under the old hash chain is upgraded in place: old entries keep their chain,
+    new ones get numbers after them, and the first head covers both."""
+    engine = connect(database_url)
+    upgrade(engine, "0005")
+    keyring = generate_keyring(march(20))
+    vault = Vault(keyring)
+    key = vault.blind_index("audit-chain", "test")
+    with engine.begin() as connection:
+        prev = bytes(32)
+        for seq in (1, 2, 3):
+            entry = AuditEntry("tester", "system", "test", "code.read", f"code:{seq}")
+            digest = entry_mac(key, seq, march(20), entry, prev)
+            values = {**entry.fields(), "seq": seq, "at": march(20)}
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (seq, at, actor, role, purpose, action, object,"
+                    " outcome, detail, prev_hash, hash) VALUES (:seq, :at, :actor, :role,"
+                    " :purpose, :action, :object, :outcome, :detail, :prev, :hash)"
+                ),
+                {**values, "prev": prev, "hash": digest},
+            )
+            prev = digest
+        connection.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": prev})
+    upgrade(engine)
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    runtime = Runtime(settings, engine, vault, ManualClock(march(21)), key)
+    with runtime.unit_of_work(Actor("tester", "system", "test")) as uow:
+        uow.audit("code.read", "code:4")
+    head = seal_audit_log(runtime)
+    assert head is not None
+    report = audit_report(runtime)
+    assert (report.problems, report.entries, report.sealed) == ((), 4, head.tree_size)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    assert any("does not follow" in problem for problem in audit_report(runtime).problems)
+    engine.dispose()

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from builders import fact, march, operator, resident_id
+from healthcode.db.audit_verify import HEAD_TYPE
 from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import Person, Vaccination
@@ -16,10 +17,13 @@ from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.security.totp import code_at
+from healthcode.services.audit_seal import seal_audit_log
 from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime
+from healthcode.tokens.jwk import public_key_from_jwk
+from healthcode.tokens.jws import verify_jws
 from web_builders import Callers, RouteCase, assert_access
 
 SECURITY = frozenset({Role.SECURITY_ADMIN})
@@ -41,6 +45,7 @@ ROUTES = [
     RouteCase("POST", "/api/v1/admin/clients/nobody/disable", SECURITY),
     RouteCase("GET", "/api/v1/audit", AUDITOR),
     RouteCase("GET", "/api/v1/audit/verification", AUDITOR),
+    RouteCase("GET", "/api/v1/audit/heads", AUDITOR),
 ]
 
 
@@ -234,3 +239,21 @@ def test_the_auditor_checks_the_hash_chain__D2(
     tampered = client.get("/api/v1/audit/verification", headers=auditor).json()
     assert tampered["intact"] is False
     assert any("entry 1" in problem for problem in tampered["problems"])
+
+
+def test_the_auditor_reads_the_signed_heads_the_verification_checks__D1_D2(
+    client: TestClient, runtime: Runtime, callers: Callers
+) -> None:
+    auditor = callers.staff(Role.AUDITOR)
+    assert client.get("/api/v1/audit/heads", headers=auditor).json()["heads"] == []
+    head = seal_audit_log(runtime)
+    assert head is not None
+    answer = client.get("/api/v1/audit/heads", headers=auditor).json()
+    assert [listed["tree_size"] for listed in answer["heads"]] == [head.tree_size]
+    # The key to check shipped copies with, whose id the signed head names.
+    public = public_key_from_jwk(answer["seal_key"])
+    assert verify_jws(answer["heads"][0]["document"], public, typ=HEAD_TYPE)
+    report = client.get("/api/v1/audit/verification", headers=auditor).json()
+    assert (report["intact"], report["heads"], report["sealed"]) == (True, 1, head.tree_size)
+    assert report["unsealed"] == report["entries"] - head.tree_size
+    assert report["unsealed_window_seconds"] == 300

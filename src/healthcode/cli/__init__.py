@@ -6,9 +6,10 @@ import sys
 
 import typer
 
-from healthcode.cli.admin import audit_app, db, keys
+from healthcode.cli.admin import db, keys
 from healthcode.cli.apply import apply
 from healthcode.cli.assess import assess
+from healthcode.cli.audit_log import audit_app
 from healthcode.cli.checkpoint import checkpoint
 from healthcode.cli.codes import code, verify
 from healthcode.cli.demo import demo, demo_totp

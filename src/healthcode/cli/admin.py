@@ -1,4 +1,4 @@
-"""`healthcode db upgrade`, `healthcode keys …`, `healthcode audit verify`.
+"""`healthcode db upgrade`, `healthcode keys …` (the audit log's commands are in `audit_log.py`).
 
 `keys init|rotate-data-key` manage the keyring that seals personal data; `keys rotate|revoke|list`
 the signing keys of codes (issue #4), whose private halves that keyring seals.
@@ -13,7 +13,6 @@ import typer
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
-from healthcode.db import audit
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, upgrade
 from healthcode.domain.timezones import display_instant
@@ -28,9 +27,6 @@ from healthcode.tokens.keys import TrustedKey
 
 db = typer.Typer(help="The database.")
 keys = typer.Typer(help="Key material: the keyring for personal data, and code signing keys.")
-audit_app = typer.Typer(help="The hash-chained audit log.")
-
-EXIT_TAMPERED = 4
 
 
 @db.command("upgrade", help="Create or migrate the database to the current schema.")
@@ -106,20 +102,3 @@ def _key_json(key: TrustedKey) -> dict[str, str | None]:
         "not_before": display_instant(key.not_before),
         "not_after": display_instant(key.not_after),
     }
-
-
-@audit_app.command("verify", help="Check that no audit entry was edited, deleted or reordered.")
-def audit_verify(
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
-) -> int:
-    runtime = context.runtime()
-    with runtime.engine.connect() as connection:
-        report = audit.verify(connection, runtime.audit_key)
-    if as_json:
-        typer.echo(json.dumps({"entries": report.entries, "problems": list(report.problems)}))
-    elif report.intact:
-        typer.echo(f"audit chain intact: {report.entries} entries")
-    else:
-        for problem in report.problems:
-            typer.echo(problem, err=True)
-    return 0 if report.intact else EXIT_TAMPERED

@@ -1,8 +1,13 @@
-"""The audit log (D1–D3): append-only and hash-chained, written in the transaction it describes.
+"""The audit log (D1–D3): append-only, written in the transaction it describes, no global lock.
 
-Each entry's hash is an HMAC over the previous entry's hash and the entry itself, under a key that
-lives outside the database: someone who can edit the tables cannot recompute a valid chain, so any
-edited, deleted or reordered entry shows up in `verify`.
+Each entry carries its own MAC (HMAC-SHA256 over its number, instant and fields) under a key that
+lives outside the database: someone who can edit the tables cannot write a valid entry, so an
+edited or renumbered entry shows up in verify. Deletions, reordering and truncation are caught by
+the signed tree heads over the entries' MACs (`db/audit_seals.py`, `services/audit_seal.py`).
+
+No writer waits for another: the number comes from a sequence (PostgreSQL) or AUTOINCREMENT
+(SQLite, whose single writer lock is held anyway). Numbers may have gaps (a rolled back
+transaction) and commit out of order; the sealing rule in `audit_seals` accounts for both.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, insert, select, text, update
 
-from healthcode.db.schema import audit_head, audit_log
+from healthcode.db.schema import AUDIT_SEQUENCE, audit_log
 
+_XACT_AND_NUMBER = text(
+    f"SELECT pg_current_xact_id()::text::bigint, nextval('{AUDIT_SEQUENCE.name}')"
+)
+# The first entry of a chain written before revision 0006 followed this hash.
 GENESIS = bytes(32)
-_HEAD = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +44,7 @@ class AuditEntry:
     detail: str | None = None
 
     def fields(self) -> dict[str, str | None]:
-        """The fields the chain's hash covers, by name."""
+        """The fields the entry's MAC covers, by name."""
         return {
             "actor": self.actor,
             "role": self.role,
@@ -49,82 +57,56 @@ class AuditEntry:
 
 
 def append(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) -> int:
-    """Add `entry` to the chain inside the caller's transaction; returns its sequence number."""
-    # Locking the head serialises appenders (PostgreSQL); SQLite's writer lock already does.
-    head = connection.execute(
-        select(audit_head.c.seq, audit_head.c.hash)
-        .where(audit_head.c.id == _HEAD)
-        .with_for_update()
-    ).one()
-    seq = int(head.seq) + 1
-    digest = entry_hash(key, head.hash, seq, at, entry)
+    """Add `entry` inside the caller's transaction; returns its sequence number."""
+    if connection.dialect.name != "postgresql":
+        return _append_sqlite(connection, key, entry, at)
+    # Sealing orders by the writing transaction's id, not by number (see db/audit_seals.py); asking
+    # for it assigns one if this transaction has written nothing yet. It is the top-level id, also
+    # inside a savepoint, which is what the watermark compares with.
+    xact, seq = connection.execute(_XACT_AND_NUMBER).one()
     connection.execute(
         insert(audit_log).values(
-            seq=seq,
-            at=at,
-            prev_hash=head.hash,
-            hash=digest,
-            **entry.fields(),
+            seq=seq, xact=xact, at=at, mac=entry_mac(key, seq, at, entry), **entry.fields()
         )
     )
+    return int(seq)
+
+
+def _append_sqlite(connection: Connection, key: bytes, entry: AuditEntry, at: datetime) -> int:
+    # The INSERT takes SQLite's one writer lock, so the number is known before anyone else writes.
+    seq: int = connection.execute(
+        insert(audit_log).values(at=at, mac=b"", **entry.fields()).returning(audit_log.c.seq)
+    ).scalar_one()
     connection.execute(
-        update(audit_head).where(audit_head.c.id == _HEAD).values(seq=seq, hash=digest)
+        update(audit_log).where(audit_log.c.seq == seq).values(mac=entry_mac(key, seq, at, entry))
     )
     return seq
 
 
-def entry_hash(key: bytes, prev_hash: bytes, seq: int, at: datetime, entry: AuditEntry) -> bytes:
+def entry_mac(
+    key: bytes, seq: int, at: datetime, entry: AuditEntry, prev_hash: bytes | None = None
+) -> bytes:
+    """The entry's MAC; entries written before 0006 also covered the hash they followed."""
     instant = at.astimezone(UTC).isoformat(timespec="microseconds")
     content = {"seq": seq, "at": instant, **entry.fields()}
-    message = prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    message = (prev_hash or b"") + json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    entries: int
-    problems: tuple[str, ...]
-
-    @property
-    def intact(self) -> bool:
-        return not self.problems
+def entry_of(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        row.actor, row.role, row.purpose, row.action, row.object, row.outcome, row.detail
+    )
 
 
-def verify(connection: Connection, key: bytes) -> ChainReport:
-    """Walk the whole chain; every edited, missing or moved entry is reported by number."""
-    problems: list[str] = []
-    expected_seq, prev = 1, GENESIS
-    count = 0
-    for row in _rows(connection):
-        count += 1
-        if row.seq != expected_seq:
-            problems.append(
-                f"entry {row.seq}: expected entry {expected_seq} here (deleted or moved)"
-            )
-        if row.prev_hash != prev:
-            problems.append(f"entry {row.seq}: does not follow the entry before it")
-        entry = AuditEntry(
-            row.actor, row.role, row.purpose, row.action, row.object, row.outcome, row.detail
-        )
-        if not hmac.compare_digest(
-            entry_hash(key, row.prev_hash, row.seq, row.at, entry), row.hash
-        ):
-            problems.append(f"entry {row.seq}: content does not match its hash (edited)")
-        expected_seq, prev = row.seq + 1, row.hash
-    head = connection.execute(select(audit_head).where(audit_head.c.id == _HEAD)).one()
-    if head.seq != expected_seq - 1 or head.hash != prev:
-        problems.append(
-            f"head: the chain ends at entry {expected_seq - 1} but the head names entry {head.seq}"
-            " (entries deleted at the end, or the head edited)"
-        )
-    return ChainReport(count, tuple(problems))
-
-
-def _rows(connection: Connection) -> Iterator[Row[Any]]:
+def sealing_order(connection: Connection) -> Iterator[Row[Any]]:
+    """Every entry in the order the signed heads cover them: (xact, seq), streamed."""
     # On the statement, not the connection: Connection.execution_options changes the connection
     # in place, and a later INSERT on it would be sent as a server-side cursor (PostgreSQL).
     result = connection.execute(
-        select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=1000)
+        select(audit_log)
+        .order_by(audit_log.c.xact, audit_log.c.seq)
+        .execution_options(yield_per=1000)
     )
     yield from result
 
@@ -168,9 +150,7 @@ def read(connection: Connection, query: AuditQuery) -> list[LoggedEntry]:
         LoggedEntry(
             row.seq,
             row.at,
-            AuditEntry(
-                row.actor, row.role, row.purpose, row.action, row.object, row.outcome, row.detail
-            ),
+            entry_of(row),
         )
         for row in rows
     ]

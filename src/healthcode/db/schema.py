@@ -1,7 +1,7 @@
 """The tables. Personal data is sealed (encrypted) before it reaches them; see docs/data.md.
 
 Columns in clear are only what the system must find or order by without reading anyone's data:
-pseudonymous ids, keyed blind indexes, instants, versions and the audit chain.
+pseudonymous ids, keyed blind indexes, instants, versions and the audit log.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Sequence,
     String,
     Table,
     Text,
@@ -147,10 +148,15 @@ rulesets = Table(
     UniqueConstraint("ruleset_id", "version", name="uq_rulesets_ruleset_id_version"),
 )
 
+# Numbers come from a sequence (PostgreSQL) or AUTOINCREMENT (SQLite, never reused): no row that
+# every writer updates. `xact` is the writing transaction's id (PostgreSQL; 0 on SQLite and for
+# entries older than revision 0006): sealing orders entries by (xact, seq), see db/audit_seals.py.
+AUDIT_SEQUENCE = Sequence("audit_log_seq")
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("seq", Serial, primary_key=True, autoincrement=False),
+    Column("seq", Serial, AUDIT_SEQUENCE, primary_key=True),
+    Column("xact", BigInteger, nullable=False, server_default="0"),
     Column("at", Instant, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("role", String(32), nullable=False),
@@ -159,17 +165,24 @@ audit_log = Table(
     Column("object", String(96)),
     Column("outcome", String(16), nullable=False),
     Column("detail", Text),
-    Column("prev_hash", LargeBinary(32), nullable=False),
-    Column("hash", LargeBinary(32), nullable=False),
+    # Entries written before revision 0006 were chained: they keep the hash they followed.
+    Column("prev_hash", LargeBinary(32)),
+    Column("mac", LargeBinary(32), nullable=False),
+    Index("ix_audit_log_xact_seq", "xact", "seq"),
+    sqlite_autoincrement=True,
 )
 
-# The chain's head, one row: appenders lock it, so entries get consecutive numbers in commit order.
-audit_head = Table(
-    "audit_head",
+# Signed tree heads (RFC 6962 style) over the first `tree_size` entries in (xact, seq) order; each
+# is also appended to a file outside the database (Settings.audit_heads_file) for WORM storage.
+audit_seals = Table(
+    "audit_seals",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", Serial, nullable=False),
-    Column("hash", LargeBinary(32), nullable=False),
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("watermark", BigInteger, nullable=False),  # entries with xact (seq on SQLite) below it
+    Column("sealed_at", Instant, nullable=False),
+    Column("frontier", JSON, nullable=False),  # the right edge, to extend without re-reading
+    Column("document", JSON, nullable=False),  # the signed head (JWS, flattened JSON)
 )
 
 # --- Signed codes and checkpoints (issue #4) -------------------------------------------------

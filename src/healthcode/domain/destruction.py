@@ -44,7 +44,7 @@ DELETED: Final[tuple[tuple[str, str], ...]] = (
 KEPT: Final[dict[str, str]] = {
     "audit_log": "accountability (D1): actors, purposes, outcomes; objects are random ids or keyed "
     "pseudonyms that nothing links to anyone once the persons and the index key are gone",
-    "audit_head": "the chain's head, which the signed report names before and after",
+    "audit_seals": "the log's signed heads, which the signed report names before and after",
     "staff_accounts": "staff, not residents: the audit log names them; their sealed second "
     "factors are shredded with the keyring",
     "department_clients": "the D1 registry: which systems were approved, by whom, for what",

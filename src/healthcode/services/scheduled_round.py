@@ -1,5 +1,6 @@
 """The scheduled round: everything time makes due (ruleset activation, next reviews, scan purges,
-ended pending bindings, appeal escalations), in batches of one transaction each.
+ended pending bindings, appeal escalations,
+sealing the audit log), in batches of one transaction each.
 
 `healthcode worker` runs it in a loop and the server in a background thread; every step is safe to
 run twice, so several processes may run it side by side.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healthcode.services.appeals.oversight import escalate_overdue
+from healthcode.services.audit_seal import seal_if_due
 from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.households.pending import purge_pending
 from healthcode.services.review import review_due
@@ -38,7 +40,10 @@ def run_round(runtime: Runtime) -> RoundReport:
             report = review_due(uow)
         reviewed += report.reviewed
         if report.reviewed == 0:
-            return RoundReport(activated, reviewed)
+            break
+    # Last: the round's own entries are then final as soon as its transactions have committed.
+    seal_if_due(runtime)  # D1, D3: a head at least every unsealed window
+    return RoundReport(activated, reviewed)
 
 
 def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:

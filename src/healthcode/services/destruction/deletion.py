@@ -4,21 +4,24 @@ Which tables go and which stay, and why, is decided table by table in `domain/de
 In short, deleted: appeal_events, appeal_overrides, appeals, household_links, resident_accounts,
 one_time_codes, sessions, outbox_messages, scans, code_subjects, applications, code_history,
 code_states, trip_regions, facts, persons, and the exact tallies (code_tallies, code_moves). Kept:
-the audit log and its head, staff accounts, department clients, rulesets, risk areas, severe
+the audit log and its signed heads, staff accounts, department clients, rulesets, risk areas, severe
 designations, institutions, venues, scanner devices, signing keys, trusted issuers.
 
 The order, and why it is the only safe one:
-1. Start (one transaction): verify the audit chain (its HMAC key goes with the keyring: this is
-   the last time anyone can), compute the aggregates to keep, make sure the trust-list root key
-   exists, and write all of it into a `destruction.start` audit entry. A run that crashes half way
-   resumes from that entry: aggregates are never recomputed from half-deleted tables.
+1. Start (one transaction, after sealing the audit log): verify the audit log (its MAC key goes
+   with the keyring: this is the last time anyone can), compute the aggregates to keep, make
+   sure the trust-list root key exists, and write all of it into a `destruction.start` audit
+   entry. A run that crashes half way resumes from that entry: aggregates are never recomputed
+   from half-deleted tables.
 2. Delete, table by table in foreign-key order, a batch per transaction, walking the primary key
    (a province has tens of millions of rows: one DELETE would hold its locks and undo for hours).
 3. Finish (one transaction): sweep what arrived meanwhile, check every table is empty, append
    `destruction.done`, sign the report with the root key (sealed by the vault: it must be signed
-   before the keys go), and keep the signed report in a `destruction.report` entry.
-4. Hand the report to the caller to keep (a file), then destroy the keyring (crypto-shredding):
-   every copy or backup of the database made before becomes noise.
+   before the keys go), and keep the signed report in a `destruction.report` entry. The report
+   cites the signed audit heads before and after, and the public key that verifies every head.
+4. Seal the log a last time (the report's own entries), hand the report to the caller to keep (a
+   file), then destroy the keyring (crypto-shredding): every copy or backup of the database made
+   before becomes noise; the shipped heads still verify under the public key the report cites.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, delete, func, select, tuple_
 
-from healthcode.db import audit
-from healthcode.db.schema import appeals, audit_head, metadata
+from healthcode.db import audit, audit_seals
+from healthcode.db.schema import appeals, metadata
 from healthcode.domain.destruction import DELETION_ORDER, KEPT
 from healthcode.security.keyring import destroy_keyring, load_keyring
+from healthcode.services.audit_log import verify_audit_log
+from healthcode.services.audit_seal import seal_audit_log, seal_public_jwk
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.destruction.aggregates import aggregates
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
@@ -101,6 +106,7 @@ def destroy_personal_data(
     report durably before it returns: the keys that could sign another are destroyed next."""
     _key_versions(runtime)  # no keyring file to destroy: stop before anything is deleted
     report = _signed_earlier(runtime) or _destroy_rows(runtime, actor, batch)
+    seal_audit_log(runtime)  # the report's own entries: the last head this keyring signs
     keep_report(report.document)
     destroy_keyring(runtime.settings.keys_dir, runtime.clock.now())
     return report
@@ -154,13 +160,13 @@ def _compact(runtime: Runtime) -> None:
 
 
 def _start(runtime: Runtime, actor: Actor, batch: int) -> Json:
+    head = _sealed_head(runtime)
     with runtime.unit_of_work(actor) as uow:
         earlier = _unfinished_start(uow.connection)
         if earlier is not None:
             uow.audit("destruction.resume", detail=f"started_at={earlier['started_at']}")
             return earlier
-        head = _head(uow.connection)
-        chain = audit.verify(uow.connection, runtime.audit_key)
+        chain = verify_audit_log(uow)
         # Created now if this issuer never published lists: its public half stays in signing_keys.
         active_signing_key(uow, KeyPurpose.TRUST_LIST)
         start = {
@@ -175,6 +181,7 @@ def _start(runtime: Runtime, actor: Actor, batch: int) -> Json:
 
 
 def _finish(runtime: Runtime, actor: Actor, start: Json, batch: int) -> DestructionReport:
+    head_after = _sealed_head(runtime)
     with runtime.unit_of_work(actor) as uow:
         swept = dict.fromkeys(DELETION_ORDER, 0)
         for table, condition in _steps():
@@ -187,7 +194,7 @@ def _finish(runtime: Runtime, actor: Actor, start: Json, batch: int) -> Destruct
             )
         deleted = {name: int(start["rows"].get(name, 0)) + swept[name] for name in DELETION_ORDER}
         uow.audit(_DONE, detail=json.dumps({"deleted": deleted}, sort_keys=True))
-        payload = _payload(uow, start, deleted)
+        payload = _payload(uow, start, deleted, head_after)
         root = active_signing_key(uow, KeyPurpose.TRUST_LIST)
         document = sign_jws(
             canonical_json(payload), root.private_key, kid=root.kid, typ=REPORT_TYPE
@@ -197,7 +204,7 @@ def _finish(runtime: Runtime, actor: Actor, start: Json, batch: int) -> Destruct
     return DestructionReport(document, payload)
 
 
-def _payload(uow: UnitOfWork, start: Json, deleted: dict[str, int]) -> Json:
+def _payload(uow: UnitOfWork, start: Json, deleted: dict[str, int], after: Json) -> Json:
     actor = uow.actor
     return {
         "format": FORMAT,
@@ -212,8 +219,9 @@ def _payload(uow: UnitOfWork, start: Json, deleted: dict[str, int]) -> Json:
         "aggregates": start["aggregates"],
         "audit_chain": {
             "before": start["head_before"],
-            "after": _head(uow.connection),
+            "after": after,
             "verified_at_start": start["chain_at_start"],
+            "seal_key": seal_public_jwk(uow.runtime.vault),
         },
         "keyring": {
             "key_versions_destroyed": list(_key_versions(uow.runtime)),
@@ -245,9 +253,14 @@ def _latest(connection: Connection, action: str) -> audit.LoggedEntry | None:
     return found[0] if found else None
 
 
-def _head(connection: Connection) -> Json:
-    head = connection.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
-    return {"seq": int(head.seq), "hash": bytes(head.hash).hex()}
+def _sealed_head(runtime: Runtime) -> Json:
+    """Seal what is final, then the newest signed head: what the report cites of the log."""
+    seal_audit_log(runtime)
+    with runtime.engine.connect() as connection:
+        head = audit_seals.latest(connection)
+    if head is None:
+        return {"entries": 0, "root_hash": None, "signed": None}
+    return {"entries": head.tree_size, "root_hash": head.root_hash.hex(), "signed": head.document}
 
 
 def _key_versions(runtime: Runtime) -> tuple[int, ...]:

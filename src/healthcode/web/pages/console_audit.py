@@ -1,6 +1,6 @@
 """The audit log viewer (D1, D2), for auditors only: who did what, in which role, for which
-declared purpose; filters, paging back, and verification of the hash chain. Reading the log and
-verifying it are themselves audited."""
+declared purpose; filters, paging back, and verification of its MACs and signed heads. Reading
+the log and verifying it are themselves audited."""
 
 from __future__ import annotations
 

@@ -106,8 +106,8 @@ PAGES: Final = (
         "/console/audit",
         Bilingual("审计日志", "Audit log"),
         Bilingual(
-            "查阅操作记录并校验哈希链",
-            "Read the log and verify its hash chain",
+            "查阅操作记录并校验其完整性",
+            "Read the log and verify its integrity",
         ),
         frozenset(AUDIT_ROLES),
     ),

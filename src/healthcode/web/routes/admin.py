@@ -3,7 +3,8 @@ audit log for auditors only.
 
 Secrets (a staff member's password and authenticator secret, a client's secret) are shown once, in
 the answer that creates them; only their hashes or sealed forms are kept. Disabling an account ends
-its sessions at once. The auditor reads the log and checks its hash chain; no one else can.
+its sessions at once. The auditor reads the log, checks it and reads its signed heads; no one
+else can.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from healthcode.services.accounts import (
     list_staff,
     register_client,
 )
-from healthcode.services.audit_log import audit_entry_json, read_audit_log, verify_audit_log
+from healthcode.services.audit_log import (
+    audit_entry_json,
+    audit_head_json,
+    read_audit_heads,
+    read_audit_log,
+    verification_json,
+    verify_audit_log,
+)
+from healthcode.services.audit_seal import seal_public_jwk
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.web.access import Caller, SessionCache, allow
 from healthcode.web.deps import MAX_ROW_ID, unit_of_work
@@ -156,10 +165,22 @@ def audit_log(
 
 @router.get("/audit/verification")
 def audit_verification(request: Request, caller: Auditor) -> dict[str, Any]:
-    """Check that no entry was edited, deleted or reordered (`healthcode audit verify`)."""
+    """Every entry's MAC and every signed head, as `healthcode audit verify` checks them."""
     with unit_of_work(request, caller) as uow:
         report = verify_audit_log(uow)
-    return {"intact": report.intact, "entries": report.entries, "problems": list(report.problems)}
+        window = int(uow.runtime.settings.audit_unsealed_window.total_seconds())
+    return verification_json(report, window)
+
+
+@router.get("/audit/heads")
+def audit_heads(
+    request: Request, caller: Auditor, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    """The newest signed heads, to compare with the copies shipped to write-once storage."""
+    with unit_of_work(request, caller) as uow:
+        heads = read_audit_heads(uow, limit)
+        key = seal_public_jwk(uow.runtime.vault)
+    return {"heads": [audit_head_json(head) for head in heads], "seal_key": key}
 
 
 def _aware(instant: datetime | None) -> datetime | None:

@@ -2,7 +2,7 @@
 the per-row sign-in failures they replace go.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 10:50:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import healthcode.db.types
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

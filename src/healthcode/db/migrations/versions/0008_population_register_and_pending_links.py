@@ -1,7 +1,7 @@
 """The population register and bindings not yet proven (issue #11: identity before any code).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01 10:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import healthcode.db.types
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
