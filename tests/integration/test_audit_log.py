@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Executable, delete, func, select, update
 from builders import ManualClock, audit_report, operator
 from healthcode.db import audit
 from healthcode.db.audit_seals import StoredHead
+from healthcode.db.audit_seals import latest as latest_head
 from healthcode.db.audit_verify import ChainReport, verify
 from healthcode.db.schema import audit_log, audit_seals
 from healthcode.services.audit_seal import seal_audit_log, seal_if_due, seal_key, shipped_heads
@@ -51,7 +52,9 @@ def sealed_up_to(runtime: Runtime, size: int) -> StoredHead:
     """Seal until a head covers `size` entries. On a PostgreSQL server shared with other work, any
     transaction open anywhere in the cluster holds the watermark back: that is the rule, so wait."""
     for _ in range(400):
-        head = seal_audit_log(runtime)
+        seal_audit_log(runtime)
+        with runtime.engine.connect() as connection:
+            head = latest_head(connection)  # this call's head, or one sealed before it
         if head is not None and head.tree_size >= size:
             return head
         time.sleep(0.05)

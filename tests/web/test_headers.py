@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from healthcode.services.runtime import Runtime
 from healthcode.web import create_app
-from web_builders import SCRAPER, Callers
+from web_builders import SCRAPER, Callers, on_register_as
 
 PRIVATE = (
     "/api/v1/me/people",
@@ -34,11 +34,9 @@ def test_answers_that_may_carry_personal_data_are_never_stored__D2(
 
 def test_a_resident_code_is_never_stored__D2(client: TestClient, callers: Callers) -> None:
     resident = callers.resident()
-    applied = client.post(
-        "/api/v1/applications",
-        headers=resident,
-        json={"id_type": "resident_id", "id_number": "330106198506122133", "name": "陈晓明"},
-    )
+    body = {"id_type": "resident_id", "id_number": "330106198506122133", "name": "陈晓明"}
+    on_register_as(client, resident, body)
+    applied = client.post("/api/v1/applications", headers=resident, json=body)
     assert applied.status_code == 201, applied.text
     code = client.get(f"/api/v1/codes/{applied.json()['person_id']}", headers=resident)
     assert code.status_code == 200, code.text

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from builders import ManualClock, march, operator
+from builders import ManualClock, march, on_register, operator
 from healthcode.db.sessions_store import OutboxStore
-from healthcode.domain.identity import normalise_phone
+from healthcode.domain.facts import Person
+from healthcode.domain.identity import IdType, normalise_phone
 from healthcode.domain.roles import Role
 from healthcode.exchange.fields import Fields
 from healthcode.exchange.persons import parse_person
@@ -48,6 +49,10 @@ def test_every_spelling_of_a_number_signs_in_to_one_account__D2(
     callers: Callers, clock: ManualClock
 ) -> None:
     first = sign_in(callers, SPELLINGS[0])
+    with callers.runtime.unit_of_work(operator()) as uow:
+        on_register(
+            uow, Person(IdType.RESIDENT_ID, SELF["id_number"], SELF["name"]), phone=CANONICAL
+        )
     applied = callers.client.post("/api/v1/applications", json=SELF, headers=first)
     assert applied.status_code == 201, applied.text
     person_id = applied.json()["person_id"]

@@ -132,7 +132,8 @@ def purge_pending(uow: UnitOfWork) -> int:
     """D2: a binding that ended (expired or completed) keeps nothing of its request; the link, if
     made, records how it was proven, and the audit log the rest."""
     purged = uow.pending_links.purge_ended(uow.now)
-    uow.audit("household.pending-purge", detail=f"purged={purged}")
+    if purged:  # the round runs every half minute: an empty purge is not worth an entry
+        uow.audit("household.pending-purge", detail=f"purged={purged}")
     return purged
 
 
