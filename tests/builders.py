@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -188,7 +189,7 @@ def on_register(
 ) -> None:
     """Put `person` (their name as given) in the population register, with a phone on record."""
     entry = RegisterEntry(
-        f"register-{person.id_type.value}-{person.id_number}",
+        "register-" + hashlib.sha256(person.key.id_number.encode()).hexdigest()[:16],  # opaque
         Source.POLICE,
         replace(person, phone=phone),
         household,

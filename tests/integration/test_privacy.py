@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from builders import march, operator, resident_id
+from builders import march, on_register, operator, resident_id
 from healthcode.db.schema import audit_log, persons
 from healthcode.domain.facts import Fact, Person, Source, Vaccination
 from healthcode.domain.identity import IdType
@@ -29,9 +29,11 @@ def canary() -> Person:
 
 
 def store_canary(runtime: Runtime) -> None:
+    """The canary as a department fact and in the population register (name, phone on record)."""
     fact = Fact("v-canary", Source.HEALTH, canary(), march(3), Vaccination(1, "灭活疫苗"))
     with runtime.unit_of_work(operator()) as uow:
         record_facts(uow, [fact])
+        on_register(uow, canary(), household="H-canary", phone=CANARY_PHONE)
 
 
 def database_bytes(runtime: Runtime, tmp_path: Path) -> bytes:
@@ -94,6 +96,7 @@ def test_every_write_and_read_is_audited_without_personal_data__D1(runtime: Runt
         entries = connection.execute(select(audit_log).order_by(audit_log.c.seq)).all()
     assert [(e.action, e.role, e.purpose) for e in entries] == [
         ("facts.record", "department_client", "test"),
+        ("register.record", "department_client", "test"),
         ("code.read", "operator", "status_query"),
     ]
     for entry in entries:
