@@ -97,7 +97,12 @@ def test_an_intact_log_verifies_and_states_its_unsealed_tail__D1(runtime: Runtim
     report = audit_report(runtime, shipped_heads(runtime.settings.audit_heads_file))
     assert report.problems == ()
     assert (report.entries, report.sealed, report.unsealed) == (SEALED + UNSEALED, SEALED, 3)
-    assert report.heads == 4  # two in the database, the same two in the shipped file
+    with runtime.engine.connect() as connection:
+        stored = int(connection.scalar(select(func.count()).select_from(audit_seals)) or 0)
+    # Each head in the database and the same one in the shipped file; at least two were sealed
+    # (more when a busy shared server held the watermark back and a head covered part of a batch).
+    assert stored >= 2
+    assert report.heads == 2 * stored
     assert report.oldest_unsealed_at == runtime.clock.now()
 
 
