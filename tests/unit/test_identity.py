@@ -16,6 +16,7 @@ from healthcode.domain.identity import (
     name_problem,
     nationality_problem,
     normalise_id_number,
+    normalise_phone,
     phone_problem,
     resident_id_birth_date,
     resident_id_check_digit,
@@ -289,6 +290,26 @@ def test_invalid_phones(phone: str) -> None:
         phone_problem(phone)
         == "must be a mainland mobile number, or + and a valid number of another country"
     )
+
+
+def _parsed(phone: str) -> str | None:
+    """`normalise_phone` through libphonenumber's parser: a leading space skips the shortcut."""
+    return normalise_phone(" " + phone)
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_the_eleven_digit_shortcut_agrees_with_parsing(phone: str) -> None:
+    assert normalise_phone(phone) == _parsed(phone)
+
+
+@pytest.mark.parametrize(
+    "prefix", [f"1{second}{third}" for second in "3456789" for third in "0123456789"]
+)
+def test_the_shortcut_agrees_on_every_three_digit_prefix(prefix: str) -> None:
+    # Carrier-selection prefixes (17951, 12593, …) and the 1740x satellite range included.
+    for rest in ("00000000", "51000000", "40012345", "99999999", "10193000", "00512345"):
+        phone = prefix + rest
+        assert normalise_phone(phone) == _parsed(phone), phone
 
 
 @pytest.mark.parametrize("code", ["CHN", "USA", "GBR", "HKG", "MAC", "DEU", "SSD", "ZWE", "ABW"])

@@ -30,14 +30,24 @@ def parse_person(fields: Fields, occurred_at: datetime) -> Person:
         id_type=id_type,
         id_number=id_number,
         name=fields.optional_text("name", check=name_problem),
-        phone=_phone(fields.optional_text("phone", check=phone_problem)),
+        phone=_phone(fields),
         nationality=fields.optional_text("nationality", check=nationality_problem),
     )
 
 
-def _phone(checked: str | None) -> str | None:
-    """A department's spelling of a number (+86, spaces) stored in the one form of every other."""
-    return None if checked is None else normalise_phone(checked)
+def _phone(fields: Fields) -> str | None:
+    """A department's spelling of a number (+86, spaces) stored in the one form of every other.
+
+    Read once: normalising is the check (`phone_problem` is `normalise_phone` failing), and it is
+    on every record of a department file.
+    """
+    spelled = fields.optional_text("phone")
+    if spelled is None:
+        return None
+    phone = normalise_phone(spelled)
+    if phone is None:
+        fields.fail("phone", phone_problem(spelled) or "is not a phone number")
+    return phone
 
 
 def _check_born_by(fields: Fields, id_number: str, occurred_at: datetime) -> None:
