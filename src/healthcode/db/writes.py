@@ -1,16 +1,24 @@
-"""Small write helpers that differ between SQLite and PostgreSQL."""
+"""Small write helpers that differ between SQLite and PostgreSQL, and the batch writers.
+
+A batch is written with one statement execution per table: COPY for new rows on PostgreSQL, an
+executemany of one statement built once otherwise. A statement built per row costs its cache key
+(computed from the values) and, on PostgreSQL, a round trip each (bench/README.md, bulk writes).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table
+import psycopg
+from sqlalchemy import Connection, Table, Update, bindparam, exc, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 T = TypeVar("T")
 # Bound parameters per statement stay well below SQLite's limit (32,766) and PostgreSQL's (65,535).
 CHUNK = 500
+_KEY_PARAM = "key_"  # the WHERE parameter of a batch UPDATE: a column's own name is its SET value
 
 
 def insert_ignoring_duplicates(
@@ -23,6 +31,71 @@ def insert_ignoring_duplicates(
         connection.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
     else:
         connection.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new rows in one go: COPY on PostgreSQL, one executemany of one INSERT on SQLite.
+
+    Every row has the same keys, and only those columns are written: a column default computed
+    in Python is not applied by COPY, so a row carries every value it needs.
+    """
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, table, rows)
+    else:
+        connection.execute(insert(table), list(rows))
+
+
+def update_rows(
+    connection: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Update existing rows, found by the column `key`, with one executemany of one UPDATE.
+
+    Every row has the same keys: `key` and the columns to set.
+    """
+    if not rows:
+        return
+    columns = tuple(name for name in rows[0] if name != key)
+    params = [{**row, _KEY_PARAM: row[key]} for row in rows]
+    for row in params:
+        del row[key]
+    connection.execute(_update_statement(table, key, columns), params)
+
+
+@lru_cache(maxsize=64)
+def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> Update:
+    return (
+        table.update()
+        .where(table.c[key] == bindparam(_KEY_PARAM))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
+def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Stream the rows into PostgreSQL with COPY, inside the unit of work's own transaction.
+
+    Why COPY: an import writes about a million facts and persons. An INSERT binds and executes its
+    parameters row by row; COPY sends the whole batch as one stream that the server loads in one
+    pass, the bulk path PostgreSQL is made for. Nothing else changes: the rows commit or roll back
+    with the batch, a unique constraint still refuses a duplicate (the whole COPY then fails, as the
+    INSERT did), and values go through the columns' own types (UtcInstant).
+    """
+    if not rows:
+        return
+    names = tuple(rows[0])
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    binds = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
+    # psycopg 3 under SQLAlchemy: the same session, so the same open transaction.
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [row[name] if bind is None else bind(row[name]) for name, bind in binds]
+                )
+    except psycopg.Error as error:  # the same exceptions callers get from an INSERT
+        raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def chunks(items: Sequence[T] | Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
