@@ -324,6 +324,7 @@ def test_flipping_any_byte_of_a_batch_sealed_value_fails_to_open__D2(
     ids=["short", "truncated", "relabelled", "v1-value", "v1-wrap", "other-batch-wrap"],
 )
 def test_spliced_batch_sealed_values_fail_to_open__D2(sealed: bytes, message: str) -> None:
+    VAULT.open(SEALED_V2, CONTEXT)  # its data key in the cache: no short cut skips a check
     with pytest.raises(SealedDataError, match=message):
         VAULT.open(sealed, CONTEXT)
 

@@ -76,7 +76,8 @@ _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
 _DATA_KEY_BYTES: Final = 32
 _WRAP_END: Final = _HEADER.size + _NONCE_BYTES + _DATA_KEY_BYTES + _TAG_BYTES
-MIN_SEALED_BYTES: Final = _WRAP_END + _NONCE_BYTES + _TAG_BYTES
+_DATA_AT: Final = _WRAP_END + _NONCE_BYTES
+MIN_SEALED_BYTES: Final = _DATA_AT + _TAG_BYTES
 INDEX_BYTES: Final = 32
 _NOT_AUTHENTIC: Final = (
     "the sealed value does not authenticate: tampered, or opened under another context"
@@ -120,8 +121,8 @@ class _Bounded:
         self._lock = threading.Lock()
 
     def get(self, key: bytes) -> object | None:
-        with self._lock:
-            return self._entries.get(key)
+        # A read needs no lock: one dict look-up is atomic, and only `put` reorders or evicts.
+        return self._entries.get(key)
 
     def put(self, key: bytes, value: object) -> None:
         with self._lock:
@@ -175,6 +176,11 @@ class Vault:
 
     def open(self, sealed: bytes, context: str) -> bytes:
         aad = _context_bytes(context)
+        # The common case first, without parsing: a value of a batch whose data key is open.
+        opened = self._opened.get(bytes(sealed[:_WRAP_END]))
+        if isinstance(opened, AESGCM) and len(sealed) >= MIN_SEALED_BYTES:
+            nonce, ciphertext = sealed[_WRAP_END : _WRAP_END + _NONCE_BYTES], sealed[_DATA_AT:]
+            return _decrypt(opened, bytes(nonce), bytes(ciphertext), _value_aad_v2(aad))
         envelope = _parse(sealed)
         nonce, ciphertext = envelope.data[:_NONCE_BYTES], envelope.data[_NONCE_BYTES:]
         if envelope.format == FORMAT_V1:
