@@ -12,6 +12,7 @@ from sqlalchemy import Column, func, select
 from sqlalchemy.exc import IntegrityError
 
 from builders import march, operator, person, resident_id
+from healthcode.db import writes
 from healthcode.db.schema import code_history, code_states, persons
 from healthcode.db.states import StateChange, StateSave, StoredState
 from healthcode.domain.facts import Person
@@ -85,6 +86,16 @@ def test_add_many_refuses_a_person_already_on_record_and_keeps_nothing_of_the_ba
         assert connection.scalar(select(func.count()).select_from(persons)) == 1
 
 
+@pytest.fixture(params=["executemany", "staged"])
+def update_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways an update batch is written (PostgreSQL stages large ones): small tests stage
+    from the first row."""
+    if request.param == "staged":
+        monkeypatch.setattr(writes, "STAGED_UPDATE_ROWS", 1)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("update_path")
 def test_save_many_inserts_new_states_and_updates_existing_ones_in_one_call(
     runtime: Runtime,
 ) -> None:
@@ -154,3 +165,27 @@ def test_record_changes_appends_history_in_the_order_given(runtime: Runtime) -> 
         causes = list(connection.scalars(select(code_history.c.cause).order_by(code_history.c.id)))
     assert causes == ["fact", "area", "time"]
     assert sealed_formats(runtime, code_history.c.decision_sealed) == {2}
+
+
+def save_and_fail(runtime: Runtime, saves: list[StateSave]) -> None:
+    with runtime.unit_of_work(operator()) as uow:
+        uow.states.save_many(saves)
+        raise RuntimeError("rolled back")
+
+
+@pytest.mark.usefixtures("update_path")
+def test_updates_in_one_transaction_apply_each_batch_once_in_turn(runtime: Runtime) -> None:
+    # On PostgreSQL updates pass through a staging table the session keeps: each batch must find
+    # it empty, in the same transaction and after a rolled-back one.
+    ids = add_persons(runtime, [person(1), person(2)])
+    with runtime.unit_of_work(operator()) as uow:
+        uow.states.save_many([StateSave(pid, state("green"), existed=False) for pid in ids])
+    with pytest.raises(RuntimeError, match="rolled back"):
+        save_and_fail(runtime, [StateSave(ids[0], state("red"), existed=True)])
+    with runtime.unit_of_work(operator()) as uow:
+        uow.states.save_many([StateSave(ids[1], state("yellow"), existed=True)])
+        uow.states.save_many([StateSave(ids[1], state("red", 21), existed=True)])
+        uow.states.save_many([StateSave(ids[0], state("yellow", 22), existed=True)])
+    with runtime.unit_of_work(operator()) as uow:
+        stored = uow.states.get_many(ids)
+    assert stored == {ids[0]: state("yellow", 22), ids[1]: state("red", 21)}
