@@ -26,6 +26,7 @@ from healthcode.security import (
     new_person_id,
     sealed_key_version,
 )
+from healthcode.security.vault import OPENED_KEYS, VALUES_PER_DATA_KEY, Sealer
 
 NOW = march(20)
 KEYRING = generate_keyring(NOW)
@@ -97,14 +98,15 @@ def test_flipping_any_byte_fails_to_open__D2(position: int, mask: int) -> None:
         (SEALED[:90], "minimum"),
         (SEALED[:-1], "does not authenticate"),
         (SEALED + b"\x00", "does not authenticate"),
-        (b"\x02" + SEALED[1:], "unknown format 2"),
+        (b"\x03" + SEALED[1:], "unknown format 3"),
+        (b"\x02" + SEALED[1:], "does not authenticate"),  # a format-1 value relabelled
         (
             SEALED[:DATA_START] + VAULT.seal_text("李四", CONTEXT)[DATA_START:],
             "does not authenticate",
         ),
     ],
     # Named, not shown: the values are random ciphertexts, and ids must be the same in every run.
-    ids=["empty", "short", "truncated", "extended", "other-format", "spliced"],
+    ids=["empty", "short", "truncated", "extended", "unknown-format", "other-format", "spliced"],
 )
 def test_truncated_extended_or_spliced_values_fail_to_open__D2(sealed: bytes, message: str) -> None:
     with pytest.raises(SealedDataError, match=message):
@@ -211,6 +213,186 @@ def test_destroyed_key_version_cannot_open_its_data__D1(
     sealed = VAULT.seal_text("张三", CONTEXT)
     with pytest.raises(SealedDataError, match=message):
         Vault(opening_keyring).open_text(sealed, CONTEXT)
+
+
+# Format 2 (ADR 0011): the values of a batch share one data key, wrapped once.
+OTHER_CONTEXT = "person:9d1b3a77-0c2f-4e55-8a10-6b7e5f4d3c21:name"
+
+
+def batch(sealer: Sealer, count: int) -> list[bytes]:
+    return [sealer.seal_text(f"张三{i}", f"person:{i}:name") for i in range(count)]
+
+
+@given(plaintext=st.binary(max_size=4096))
+def test_batch_sealed_values_round_trip_at_the_size_of_format_1__D2(plaintext: bytes) -> None:
+    sealed = VAULT.sealer().seal(plaintext, CONTEXT)
+    assert sealed[0] == 2
+    assert VAULT.open(sealed, CONTEXT) == plaintext
+    assert len(sealed) == 91 + len(plaintext)
+
+
+@pytest.mark.parametrize(
+    "payload", [{"color": "red", "rules": ["R1"], "since": "2021-03-20"}, [], "张三", 0, None]
+)
+def test_batch_sealed_text_and_json_round_trip__D2(payload: object) -> None:
+    sealer = VAULT.sealer()
+    assert VAULT.open_json(sealer.seal_json(payload, CONTEXT), CONTEXT) == payload
+    assert VAULT.open_text(sealer.seal_text("李四", CONTEXT), CONTEXT) == "李四"
+    # The same canonical JSON as format 1: digests and comparisons see the same text.
+    assert VAULT.open(sealer.seal_json(payload, CONTEXT), CONTEXT) == VAULT.open(
+        VAULT.seal_json(payload, CONTEXT), CONTEXT
+    )
+
+
+def test_a_batch_shares_one_wrap_and_each_value_has_its_own_nonce__D2() -> None:
+    values = batch(VAULT.sealer(), 50)
+    assert len({value[:DATA_START] for value in values}) == 1
+    assert len({value[DATA_START : DATA_START + 12] for value in values}) == 50
+    assert values[0][:DATA_START] != VAULT.sealer().seal_text("张三", CONTEXT)[:DATA_START]
+    assert [VAULT.open_text(v, f"person:{i}:name") for i, v in enumerate(values)] == [
+        f"张三{i}" for i in range(50)
+    ]
+
+
+def test_a_sealer_rolls_over_to_a_new_data_key_at_its_cap__D2() -> None:
+    values = batch(VAULT.sealer(values_per_key=3), 7)
+    wraps = [value[:DATA_START] for value in values]
+    assert wraps[0] == wraps[1] == wraps[2] != wraps[3]
+    assert wraps[3] == wraps[4] == wraps[5] != wraps[6]
+    assert [VAULT.open_text(v, f"person:{i}:name") for i, v in enumerate(values)] == [
+        f"张三{i}" for i in range(7)
+    ]
+    assert VALUES_PER_DATA_KEY <= 2**32 // 1024  # far under the random-nonce bound
+    with pytest.raises(ValueError, match="data key seals"):
+        VAULT.sealer(values_per_key=VALUES_PER_DATA_KEY + 1)
+
+
+@pytest.mark.parametrize(
+    "other_context",
+    [
+        "person:1f0c6a52-3c1e-4b7e-9a51-0f0e2d7c9b11:address",  # another column
+        OTHER_CONTEXT,  # another row
+        "person:1f0c6a52-3c1e-4b7e-9a51-0f0e2d7c9b11:name ",
+    ],
+)
+def test_batch_sealed_value_moved_to_another_context_fails_to_open__D2(
+    other_context: str,
+) -> None:
+    sealer = VAULT.sealer()
+    sealed = sealer.seal_text("张三丰", CONTEXT)
+    sealer.seal_text("李四", other_context)  # its neighbour in the batch, under the same key
+    with pytest.raises(SealedDataError, match="another context"):
+        VAULT.open(sealed, other_context)
+
+
+def test_values_of_one_batch_swapped_between_rows_fail_to_open__D2() -> None:
+    sealer = VAULT.sealer()
+    first, second = sealer.seal_text("张三", CONTEXT), sealer.seal_text("李四", OTHER_CONTEXT)
+    assert first[:DATA_START] == second[:DATA_START]
+    for sealed, context in [(first, OTHER_CONTEXT), (second, CONTEXT)]:
+        with pytest.raises(SealedDataError, match="does not authenticate"):
+            VAULT.open(sealed, context)
+
+
+SEALED_V2 = VAULT.sealer().seal_text("张三丰", CONTEXT)
+
+
+@given(position=st.integers(0, len(SEALED_V2) - 1), mask=st.integers(1, 255))
+def test_flipping_any_byte_of_a_batch_sealed_value_fails_to_open__D2(
+    position: int, mask: int
+) -> None:
+    tampered = bytearray(SEALED_V2)
+    tampered[position] ^= mask
+    # A fresh vault each time: a cached data key must not let a tampered wrap through either.
+    for vault in [Vault(KEYRING), VAULT]:
+        with pytest.raises(SealedDataError) as raised:
+            vault.open_text(bytes(tampered), CONTEXT)
+        assert "张" not in str(raised.value)
+        assert raised.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    ("sealed", "message"),
+    [
+        (SEALED_V2[:90], "minimum"),
+        (SEALED_V2[:-1], "does not authenticate"),
+        (b"\x01" + SEALED_V2[1:], "does not authenticate"),  # relabelled as format 1
+        (SEALED_V2[:DATA_START] + SEALED[DATA_START:], "does not authenticate"),
+        (SEALED[:DATA_START] + SEALED_V2[DATA_START:], "does not authenticate"),
+        (VAULT.sealer().seal_text("李四", CONTEXT)[:DATA_START] + SEALED_V2[DATA_START:], "not"),
+    ],
+    ids=["short", "truncated", "relabelled", "v1-value", "v1-wrap", "other-batch-wrap"],
+)
+def test_spliced_batch_sealed_values_fail_to_open__D2(sealed: bytes, message: str) -> None:
+    VAULT.open(SEALED_V2, CONTEXT)  # its data key in the cache: no short cut skips a check
+    with pytest.raises(SealedDataError, match=message):
+        VAULT.open(sealed, CONTEXT)
+
+
+def test_formats_1_and_2_are_read_side_by_side__D2() -> None:
+    sealer = VAULT.sealer()
+    mixed = [VAULT.seal_text("张三", CONTEXT), sealer.seal_text("李四", CONTEXT)]
+    mixed += [VAULT.seal_text("王五", CONTEXT), sealer.seal_text("赵六", CONTEXT)]
+    assert [value[0] for value in mixed] == [1, 2, 1, 2]
+    assert [VAULT.open_text(value, CONTEXT) for value in mixed] == ["张三", "李四", "王五", "赵六"]
+    assert [sealed_key_version(value) for value in mixed] == [1, 1, 1, 1]
+
+
+def test_rewrap_moves_a_batch_to_the_active_version_under_one_new_wrap__D2() -> None:
+    rotated = KEYRING.rotated(march(21))
+    old = batch(VAULT.sealer(), 5)
+
+    mover = Vault(rotated)
+    moved = [mover.rewrap(value, f"person:{i}:name") for i, value in enumerate(old)]
+
+    assert {sealed_key_version(value) for value in moved} == {2}
+    assert all(new[DATA_START:] == was[DATA_START:] for new, was in zip(moved, old, strict=True))
+    assert len({value[:DATA_START] for value in moved}) == 1  # still one wrap for the batch
+    survivor = Vault(without_version(rotated, 1))  # v1 destroyed after the rotation
+    assert [survivor.open_text(v, f"person:{i}:name") for i, v in enumerate(moved)] == [
+        f"张三{i}" for i in range(5)
+    ]
+    assert mover.rewrap(moved[0], "person:0:name") == moved[0]
+    assert Vault(rotated).rewrap(old[1], "person:1:name")[DATA_START:] == old[1][DATA_START:]
+
+
+def test_rewrap_refuses_a_tampered_batch_wrap__D2() -> None:
+    rotated = Vault(KEYRING.rotated(march(21)))
+    for position in [1, 5, 40]:
+        tampered = bytearray(SEALED_V2)
+        tampered[position] ^= 1
+        with pytest.raises(SealedDataError):
+            rotated.rewrap(bytes(tampered), CONTEXT)
+    tampered = bytearray(VAULT.sealer().seal_text("张三", CONTEXT))
+    tampered[40] ^= 1
+    with pytest.raises(SealedDataError):
+        VAULT.rewrap(bytes(tampered), CONTEXT)  # already under the active version, still checked
+
+
+@pytest.mark.parametrize(
+    ("opening_keyring", "message"),
+    [
+        (without_version(KEYRING.rotated(march(21)), 1), "key version 1, which this keyring"),
+        (generate_keyring(NOW), "does not authenticate"),  # another keyring's v1
+    ],
+)
+def test_destroyed_key_version_cannot_open_its_batches__D1(
+    opening_keyring: Keyring, message: str
+) -> None:
+    values = batch(VAULT.sealer(), 3)
+    assert VAULT.open_text(values[0], "person:0:name") == "张三0"  # cached in VAULT, not in others
+    shredded = Vault(opening_keyring)
+    for i, value in enumerate(values):
+        with pytest.raises(SealedDataError, match=message):
+            shredded.open_text(value, f"person:{i}:name")
+
+
+def test_the_opened_key_cache_is_bounded__D2() -> None:
+    vault = Vault(KEYRING)
+    values = [vault.sealer().seal_text("张三", CONTEXT) for _ in range(OPENED_KEYS + 10)]
+    assert all(vault.open_text(value, CONTEXT) == "张三" for value in values)
+    assert len(vault._opened._entries) == OPENED_KEYS
+    assert vault.open_text(values[0], CONTEXT) == "张三"  # forgotten, unwrapped again
 
 
 def test_blind_index_is_deterministic_keyed_and_32_bytes__D2() -> None:

@@ -7,18 +7,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-import psycopg
-from sqlalchemy import Connection, exc, insert, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from healthcode.db.schema import facts, trip_regions
-from healthcode.db.writes import chunks, insert_ignoring_duplicates
+from healthcode.db.writes import chunks, insert_ignoring_duplicates, insert_rows
 from healthcode.domain.facts import Fact, Source, Trip
 from healthcode.domain.regions import normalise
 from healthcode.exchange import parse_fact
 from healthcode.exchange.writer import fact_record
-from healthcode.security.vault import Vault
+from healthcode.security.vault import Sealer, Vault
 
 FACT_DIGEST = "fact-content"
 REGION_INDEX = "stay-region"
@@ -56,12 +54,9 @@ class FactStore:
         return known
 
     def add(self, new: Sequence[NewFact], now: datetime) -> None:
-        rows = [self._row(item, now) for item in new]
-        if self._connection.dialect.name == "postgresql":
-            _copy_facts(self._connection, rows)
-        else:
-            for batch in chunks(rows):
-                self._connection.execute(insert(facts), batch)
+        """Append facts with one write (COPY on PostgreSQL), their records sealed in one batch."""
+        sealer = self._vault.sealer()
+        insert_rows(self._connection, facts, [self._row(item, now, sealer) for item in new])
         stays = [
             {"person_id": item.person_id, "region_index": index}
             for item in new
@@ -92,7 +87,7 @@ class FactStore:
         )
         return [row.person_id for row in rows]
 
-    def _row(self, item: NewFact, now: datetime) -> dict[str, object]:
+    def _row(self, item: NewFact, now: datetime, sealer: Sealer) -> dict[str, object]:
         fact = item.fact
         record = fact_record(fact, with_contact=False)  # contact details live with the person
         return {
@@ -101,7 +96,7 @@ class FactStore:
             "event_id": fact.event_id,
             "content_digest": item.digest,
             "occurred_at": fact.occurred_at,
-            "payload_sealed": self._vault.seal_json(record, _context(fact.source, fact.event_id)),
+            "payload_sealed": sealer.seal_json(record, _context(fact.source, fact.event_id)),
             "recorded_at": now,
         }
 
@@ -109,36 +104,6 @@ class FactStore:
         code = normalise(region)
         prefixes = [code[:length] for length in (2, 4, 6, 9, 12) if length <= len(code)]
         return [self._vault.blind_index(REGION_INDEX, prefix) for prefix in prefixes]
-
-
-_COPY_COLUMNS = tuple(column.name for column in facts.columns if column.name != "id")
-_COPY_FACTS = f"COPY {facts.name} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
-
-
-def _copy_facts(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Stream the rows into PostgreSQL with COPY, inside the unit of work's own transaction.
-
-    Why COPY: an import writes about a million facts. An INSERT binds and executes its parameters
-    row by row; COPY sends the whole batch as one stream that the server loads in one pass, the
-    bulk path PostgreSQL is made for. Nothing else changes: the rows commit or roll back with the
-    batch, the unique (source, event_id) constraint still refuses a duplicate (the whole COPY
-    then fails, as the INSERT did), and values go through the columns' own types (UtcInstant).
-    """
-    if not rows:
-        return
-    binds = [
-        (name, facts.c[name].type.bind_processor(connection.dialect)) for name in _COPY_COLUMNS
-    ]
-    # psycopg 3 under SQLAlchemy: the same session, so the same open transaction.
-    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
-    try:
-        with driver.cursor() as cursor, cursor.copy(_COPY_FACTS) as copy:
-            for row in rows:
-                copy.write_row(
-                    [row[name] if bind is None else bind(row[name]) for name, bind in binds]
-                )
-    except psycopg.Error as error:  # the same exceptions callers get from an INSERT
-        raise exc.DBAPIError.instance(_COPY_FACTS, None, error, psycopg.Error) from error
 
 
 def _context(source: str | Source, event_id: str) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from healthcode.db.schema import code_history, code_states
-from healthcode.db.writes import chunks
-from healthcode.security.vault import Vault
+from healthcode.db.writes import chunks, insert_rows, update_rows
+from healthcode.security.vault import Sealer, Vault
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,21 @@ class StoredState:
     @property
     def colour(self) -> str:
         return str(self.decision["color"])
+
+
+@dataclass(frozen=True, slots=True)
+class StateSave:
+    person_id: str
+    state: StoredState
+    existed: bool  # a code_states row exists already (UPDATE), else INSERT
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    person_id: str
+    state: StoredState
+    cause: str
+    cause_ref: str | None
 
 
 class StateStore:
@@ -50,33 +65,44 @@ class StateStore:
         return states
 
     def save(self, person_id: str, state: StoredState, *, existed: bool) -> None:
-        values = {
-            "decision_sealed": self._vault.seal_json(state.decision, _context(person_id)),
-            "since": state.since,
-            "ruleset": state.ruleset,
-            "evaluated_at": state.evaluated_at,
-            "next_review_at": state.next_review_at,
-        }
-        if existed:
-            self._connection.execute(
-                update(code_states).where(code_states.c.person_id == person_id).values(values)
-            )
-        else:
-            self._connection.execute(insert(code_states).values(person_id=person_id, **values))
+        self.save_many([StateSave(person_id, state, existed)])
+
+    def save_many(self, saves: Sequence[StateSave]) -> None:
+        """Write the current states: one UPDATE executemany for the rows that exist, one COPY
+        (PostgreSQL) or INSERT executemany for the new ones; decisions sealed in one batch.
+
+        A person appears at most once in `saves`.
+        """
+        sealer = self._vault.sealer()
+        updates: list[dict[str, object]] = []
+        inserts: list[dict[str, object]] = []
+        for save in saves:
+            (updates if save.existed else inserts).append(_state_row(sealer, save))
+        update_rows(self._connection, code_states, "person_id", updates)
+        insert_rows(self._connection, code_states, inserts)
 
     def record_change(
         self, person_id: str, state: StoredState, cause: str, cause_ref: str | None
     ) -> None:
-        self._connection.execute(
-            insert(code_history).values(
-                person_id=person_id,
-                changed_at=state.evaluated_at,
-                cause=cause,
-                cause_ref=cause_ref,
-                decision_sealed=self._vault.seal_json(state.decision, _history_context(person_id)),
-                ruleset=state.ruleset,
-            )
-        )
+        self.record_changes([StateChange(person_id, state, cause, cause_ref)])
+
+    def record_changes(self, changes: Sequence[StateChange]) -> None:
+        """Append to the history with one write, in the order given (ids follow it)."""
+        sealer = self._vault.sealer()
+        rows = [
+            {
+                "person_id": change.person_id,
+                "changed_at": change.state.evaluated_at,
+                "cause": change.cause,
+                "cause_ref": change.cause_ref,
+                "decision_sealed": sealer.seal_json(
+                    change.state.decision, _history_context(change.person_id)
+                ),
+                "ruleset": change.state.ruleset,
+            }
+            for change in changes
+        ]
+        insert_rows(self._connection, code_history, rows)
 
     def history(self, person_id: str) -> list[tuple[datetime, str, str | None, dict[str, Any]]]:
         rows = self._connection.execute(
@@ -103,6 +129,18 @@ class StateStore:
             .limit(limit)
         )
         return [row.person_id for row in rows]
+
+
+def _state_row(sealer: Sealer, save: StateSave) -> dict[str, object]:
+    state = save.state
+    return {
+        "person_id": save.person_id,
+        "decision_sealed": sealer.seal_json(state.decision, _context(save.person_id)),
+        "since": state.since,
+        "ruleset": state.ruleset,
+        "evaluated_at": state.evaluated_at,
+        "next_review_at": state.next_review_at,
+    }
 
 
 def _context(person_id: str) -> str:

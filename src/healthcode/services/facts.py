@@ -104,7 +104,7 @@ def _person_ids(uow: UnitOfWork, facts: Sequence[Fact]) -> dict[PersonKey, str]:
     """Stored ids for everyone the facts are about; persons seen for the first time are added."""
     first_seen = {fact.person.key: fact.person for fact in reversed(facts)}
     ids = uow.people.ids_for(first_seen)
-    for key, person in first_seen.items():
-        if key not in ids:
-            ids[key] = uow.people.add(person, uow.now)
+    new = [person for key, person in first_seen.items() if key not in ids]
+    # One write for all of them (COPY on PostgreSQL): an INSERT a person was a quarter of an import.
+    ids.update(zip((p.key for p in new), uow.people.add_many(new, uow.now), strict=True))
     return ids
