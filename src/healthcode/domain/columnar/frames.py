@@ -7,10 +7,10 @@ first appearance; `PersonKey`s stay in a Python list beside the frame, since rul
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -24,7 +24,6 @@ from healthcode.domain.facts import (
     HealthMonitoring,
     HomeObservation,
     Isolation,
-    PersonKey,
     Retraction,
     Symptoms,
     Test,
@@ -32,6 +31,8 @@ from healthcode.domain.facts import (
     Vaccination,
 )
 from healthcode.domain.regions import normalise
+
+K = TypeVar("K", bound=Hashable)
 
 INSTANT = pl.Datetime("us", "UTC")
 FACT_SCHEMA: dict[str, Any] = {
@@ -62,10 +63,11 @@ class Population:
     """Facts as a frame, and who each person number is."""
 
     facts: pl.DataFrame
-    persons: tuple[PersonKey, ...]
+    # `PersonKey`s from files, stored person ids from the database: anything that names a person.
+    persons: tuple[Hashable, ...]
 
 
-def population_frame(by_person: dict[PersonKey, list[Fact]]) -> Population:
+def population_frame(by_person: Mapping[K, Sequence[Fact]]) -> Population:
     """Columnar facts of already grouped (and de-duplicated) persons, numbered in their order.
 
     Built one fact type at a time, each with only its own columns: a column of nulls costs
