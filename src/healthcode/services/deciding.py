@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Generic, TypeVar
 
+from healthcode.db.facts_store import opened_records
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.columnar.boundaries import BOUNDARY, PENDING, review_instants
 from healthcode.domain.columnar.decisions import decide_frame, decisions_of
 from healthcode.domain.columnar.features import population_features
-from healthcode.domain.columnar.frames import Areas, areas_frame, population_frame
+from healthcode.domain.columnar.frames import (
+    Areas,
+    Population,
+    areas_frame,
+    population_frame_of_records,
+)
 from healthcode.domain.columnar.rulesets import CompiledRuleset, compile_ruleset
 from healthcode.domain.decisions import Decision, decide
 from healthcode.domain.documents import RulesetError
@@ -55,33 +61,35 @@ def decide_stored(
     columnar_from: int = COLUMNAR_FROM,
 ) -> list[Decided]:
     """Decide each person (in order) on their stored facts and the stored areas at `uow.now`."""
-    stored = uow.facts.of_persons(person_ids)
-    by_person = {person_id: stored.get(person_id, []) for person_id in person_ids}
     areas = _area_lists(uow)
-    compiled = compiled_ruleset(rules) if len(by_person) >= columnar_from else None
+    compiled = compiled_ruleset(rules) if len(person_ids) >= columnar_from else None
     # A stored ruleset the compiler refuses (one approved before drafts were checked for a
     # columnar form) is still in force: its persons are decided one by one, as before.
     if isinstance(compiled, CompiledRuleset):
-        return _columnar(by_person, areas.frame, compiled, uow.now)
-    return [_one(facts, areas.index, rules, uow.now) for facts in by_person.values()]
+        return _columnar(_population(uow, person_ids), areas.frame, compiled, uow.now)
+    stored = uow.facts.of_persons(person_ids)
+    return [_one(stored.get(pid, []), areas.index, rules, uow.now) for pid in person_ids]
 
 
 def columnar_decisions(
     uow: UnitOfWork, person_ids: Sequence[str], compiled: CompiledRuleset
 ) -> list[Decision]:
     """The decisions alone (no review instants), columnar whatever the number of persons."""
-    stored = uow.facts.of_persons(person_ids)
-    population = population_frame(
-        {person_id: stored.get(person_id, []) for person_id in person_ids}
-    )
+    population = _population(uow, person_ids)
     features = population_features(population, _area_lists(uow).frame, uow.now)
     return decisions_of(decide_frame(features, compiled, uow.now), compiled)
 
 
+def _population(uow: UnitOfWork, person_ids: Sequence[str]) -> Population:
+    # Framed from the opened records: parsing them into facts first (`of_persons`) cost as much
+    # as deciding them (bench/README.md, "Stored codes re-evaluated").
+    records = opened_records(uow.facts, person_ids)
+    return population_frame_of_records({pid: records.get(pid, []) for pid in person_ids})
+
+
 def _columnar(
-    by_person: Mapping[str, Sequence[Fact]], areas: Areas, compiled: CompiledRuleset, at: datetime
+    population: Population, areas: Areas, compiled: CompiledRuleset, at: datetime
 ) -> list[Decided]:
-    population = population_frame(by_person)
     features = population_features(population, areas, at)
     decisions = decisions_of(decide_frame(features, compiled, at), compiled)
     instants = review_instants(population, areas, at).select(PENDING, BOUNDARY).iter_rows()
