@@ -17,7 +17,9 @@ transaction that is rolled back, so that every turn starts from the same stored 
   the columnar path loads them (`opened_records`: read and open) and frames them, and the codes
   (`StateStore.get_many`), which both paths load.
 
-The paths take turns `--repeat` times; the best turn is reported (the machine is shared).
+The paths take turns `--repeat` times; the best turn is reported (the machine is shared). Then one
+call of each `--sizes` persons through each path (best of 5), for the threshold between them
+(`services.deciding.COLUMNAR_FROM`). Figures are seconds, except those marked ms.
 Printed as Markdown for bench/README.md.
 """
 
@@ -160,6 +162,20 @@ WORKS = {
 }
 
 
+def one_call(runtime: Runtime, size: int, columnar_from: int, repeat: int = 5) -> float:
+    """Milliseconds of one `reevaluate` call of `size` persons (the best of `repeat`)."""
+    best = float("inf")
+    for _ in range(repeat):
+        with contextlib.suppress(_Discarded), runtime.unit_of_work(ACTOR) as uow:
+            uow.now = LATER
+            causes = dict.fromkeys(uow.people.person_ids(None, size), "bench")
+            started = time.perf_counter()
+            reevaluate(uow, causes, "ruleset", columnar_from=columnar_from)
+            best = min(best, time.perf_counter() - started)
+            raise _Discarded
+    return best * 1000
+
+
 def measure(kind: str, folder: Path, files: Files, args: argparse.Namespace) -> dict[str, float]:
     with fresh_database(kind, folder, args.postgres_url) as url:
         started = time.perf_counter()
@@ -171,6 +187,9 @@ def measure(kind: str, folder: Path, files: Files, args: argparse.Namespace) -> 
                 seconds = timed_pass(runtime, args.page, work)
                 best[name] = min(best.get(name, seconds), seconds)
                 print(f"{kind} turn {turn + 1}: {name} {seconds:.2f} s", file=sys.stderr)
+        for size in args.sizes:
+            for path, threshold in (("per person", PER_PERSON), ("columnar", 0)):
+                best[f"one call of {size}, {path} (ms)"] = one_call(runtime, size, threshold)
         runtime.engine.dispose()
         return best
 
@@ -181,6 +200,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--page", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 30, 50, 100, 300])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args()
@@ -194,9 +214,9 @@ def main() -> None:
         f"{platform.python_version()}.\n"
     )
     kinds = list(results)
-    print("| | " + " | ".join(f"{kind} s" for kind in kinds) + " |")
+    print("| | " + " | ".join(kinds) + " |")
     print("|---|" + "--:|" * len(kinds))
-    for name in WORKS:
+    for name in results[kinds[0]]:
         print(f"| {name} | " + " | ".join(f"{results[k][name]:.2f}" for k in kinds) + " |")
     for kind in kinds:
         best = results[kind]
