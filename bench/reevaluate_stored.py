@@ -12,6 +12,8 @@ transaction that is rolled back, so that every turn starts from the same stored 
 
 - per person: `columnar_from` above any page, the path every stored code took before issue #12;
 - columnar: `columnar_from=0`;
+- the deciding alone, each path (`services.deciding.decide_stored`: everything but the codes'
+  loading and writing);
 - and, timed alone over the same pages, the loading: the facts as the per-person path loads them
   (`FactStore.of_persons`: read, open the sealed payloads, parse them into facts), the records as
   the columnar path loads them (`opened_records`: read and open) and frames them, and the codes
@@ -48,7 +50,8 @@ from healthcode.exchange import RecordError, read_facts, read_risk_areas, read_s
 from healthcode.security.keyring import generate_keyring
 from healthcode.security.vault import Vault
 from healthcode.services.areas import record_risk_areas, record_severe_designations
-from healthcode.services.evaluation import reevaluate
+from healthcode.services.deciding import decide_stored
+from healthcode.services.evaluation import active_ruleset, reevaluate
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.settings import Settings
@@ -135,6 +138,13 @@ def reevaluating(columnar_from: int) -> Callable[[UnitOfWork, list[str]], int]:
     return work
 
 
+def deciding(columnar_from: int) -> Callable[[UnitOfWork, list[str]], int]:
+    def work(uow: UnitOfWork, page: list[str]) -> int:
+        return len(decide_stored(uow, page, active_ruleset(uow), columnar_from=columnar_from))
+
+    return work
+
+
 def loading_facts(uow: UnitOfWork, page: list[str]) -> int:
     return len(uow.facts.of_persons(page))
 
@@ -155,9 +165,11 @@ def loading_codes(uow: UnitOfWork, page: list[str]) -> int:
 WORKS = {
     "re-evaluate, per person": reevaluating(PER_PERSON),
     "re-evaluate, columnar": reevaluating(0),
+    "of which deciding (load, decide, review instants), per person": deciding(PER_PERSON),
+    "of which deciding (load, decide, review instants), columnar": deciding(0),
     "loading the facts as facts (`of_persons`)": loading_facts,
     "loading the records (`opened_records`)": loading_records,
-    "… and framing them (`population_frame_of_records`)": framing_records,
+    "the records loaded and framed (`population_frame_of_records`)": framing_records,
     "loading the codes (`get_many`)": loading_codes,
 }
 

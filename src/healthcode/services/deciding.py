@@ -36,10 +36,11 @@ from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset
 from healthcode.services.runtime import UnitOfWork
 
-# From this many persons a call decides columnar. Measured (bench/reevaluate_stored.py): the
-# columnar engine's fixed cost is a few milliseconds, about what the per-person path spends on
-# fifty persons; a fact recording touches one person, an area change or a page hundreds.
-COLUMNAR_FROM: Final = 50
+# From this many persons a call decides columnar. Measured (bench/reevaluate_stored.py, one call
+# with its writes): the columnar engine's fixed cost is 15-25 ms a call; per person is faster up
+# to about 100 persons and slower from 300 on. A fact recording touches one person; an area change
+# or a page of a population pass, hundreds to thousands.
+COLUMNAR_FROM: Final = 100
 
 K = TypeVar("K")
 V = TypeVar("V")
