@@ -97,7 +97,11 @@ class AreaStore:
         )
 
     def index(self) -> AreaIndex:
-        return AreaIndex(
+        return AreaIndex(*self.listed())
+
+    def listed(self) -> tuple[list[RiskArea], list[SevereDesignation]]:
+        """Every rating and designation, whenever in force (the columnar engine frames them)."""
+        return (
             [_risk_area(row) for row in self._connection.execute(select(risk_areas))],
             [_severe(row) for row in self._connection.execute(select(severe_designations))],
         )

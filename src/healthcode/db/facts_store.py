@@ -108,3 +108,21 @@ class FactStore:
 
 def _context(source: str | Source, event_id: str) -> str:
     return f"fact:{Source(source).value}:{event_id}"
+
+
+# Added for the columnar re-evaluation (issue #12, H2): the records as stored, opened but not
+# parsed again into facts, for `domain.columnar.frames.population_frame_of_records`.
+def opened_records(store: FactStore, person_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each person's fact records in the order `of_persons` gives their facts."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for batch in chunks(list(person_ids)):
+        rows = store._connection.execute(  # the store's own connection, as in of_persons
+            select(facts.c.person_id, facts.c.source, facts.c.event_id, facts.c.payload_sealed)
+            .where(facts.c.person_id.in_(batch))
+            .order_by(facts.c.id)
+        )
+        for row in rows:
+            context = _context(row.source, row.event_id)
+            record = store._vault.open_json(row.payload_sealed, context)
+            found[row.person_id].append(record)  # type: ignore[arg-type]
+    return found

@@ -13,15 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from healthcode.db.states import StoredState
+from healthcode.db.states import StateChange, StateSave, StoredState
 from healthcode.db.tallies_store import Move
-from healthcode.domain.decisions import decide
-from healthcode.domain.facts import Fact
-from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.timezones import CHINA_TIME
 from healthcode.presenters import decision_fields
 from healthcode.rulesets import default_ruleset
+from healthcode.services.deciding import COLUMNAR_FROM, decide_stored
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -35,42 +33,49 @@ class Reevaluation:
 
 
 def reevaluate(
-    uow: UnitOfWork, causes: Mapping[str, str | None], cause: str, ruleset: Ruleset | None = None
+    uow: UnitOfWork,
+    causes: Mapping[str, str | None],
+    cause: str,
+    ruleset: Ruleset | None = None,
+    *,
+    columnar_from: int = COLUMNAR_FROM,
 ) -> Reevaluation:
-    """Decide again for each person in `causes` (person id → what touched them) at `uow.now`."""
+    """Decide again for each person in `causes` (person id → what touched them) at `uow.now`.
+
+    Columnar from `columnar_from` persons on (services/deciding.py); the stored result is the
+    same either way. States and history rows are written once per call, in the persons' order.
+    """
     rules = ruleset or active_ruleset(uow)
-    index = uow.areas.index()
-    facts = uow.facts.of_persons(causes)
-    states = uow.states.get_many(causes)
+    person_ids = list(causes)
+    decided = decide_stored(uow, person_ids, rules, columnar_from=columnar_from)
+    states = uow.states.get_many(person_ids)
     report = Reevaluation()
     moves: Counter[Move] = Counter()
-    for person_id, cause_ref in causes.items():
-        person_facts = facts.get(person_id, [])
-        features = derive_features(person_facts, index, uow.now)
-        decision = decide(features, rules, uow.now)
-        review = _earliest(
-            decision.next_review_at,
-            _first_pending_fact(person_facts, uow.now),
-            index.next_boundary(features.stays, uow.now),
-        )
+    saves: list[StateSave] = []
+    changes: list[StateChange] = []
+    for person_id, item in zip(person_ids, decided, strict=True):
         previous = states.get(person_id)
-        fields = decision_fields(decision)
+        fields = decision_fields(item.decision)
         state = StoredState(
             decision=fields,
             since=_since(previous, fields["color"], uow.now),
             ruleset=rules.label,
             evaluated_at=uow.now,
-            next_review_at=review,
+            next_review_at=item.next_review_at,
         )
-        uow.states.save(person_id, state, existed=previous is not None)
+        saves.append(StateSave(person_id, state, existed=previous is not None))
         report.evaluated += 1
         if previous is None or _code(previous.decision) != _code(fields):
-            uow.states.record_change(person_id, state, cause, cause_ref)
+            changes.append(StateChange(person_id, state, cause, causes[person_id]))
             report.changed += 1
             move = (None if previous is None else previous.colour, fields["color"])
             report.transitions[move] = report.transitions.get(move, 0) + 1
             if move[0] != move[1]:
                 moves[(person_id, move[0] or "", move[1])] += 1
+    if saves:
+        uow.states.save_many(saves)
+    if changes:
+        uow.states.record_changes(changes)
     _tally(uow, moves)
     return report
 
@@ -99,12 +104,3 @@ def _code(fields: Mapping[str, object]) -> dict[str, object]:
 
 def _since(previous: StoredState | None, colour: str, now: datetime) -> datetime:
     return previous.since if previous is not None and previous.colour == colour else now
-
-
-def _first_pending_fact(facts: list[Fact], now: datetime) -> datetime | None:
-    # A department may send a fact dated a little ahead (clocks differ): it counts from then.
-    return min((fact.occurred_at for fact in facts if fact.occurred_at > now), default=None)
-
-
-def _earliest(*instants: datetime | None) -> datetime | None:
-    return min((instant for instant in instants if instant is not None), default=None)

@@ -15,12 +15,12 @@ from datetime import date
 from typing import Any, Final
 
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
-from healthcode.domain.decisions import decide
+from healthcode.domain.columnar.rulesets import compile_ruleset
 from healthcode.domain.documents import RulesetError
-from healthcode.domain.features import derive_features
 from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.text import Bilingual
+from healthcode.services.deciding import columnar_decisions, compiled_ruleset
 from healthcode.services.evaluation import active_ruleset, reevaluate
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
@@ -64,6 +64,9 @@ def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset
         stored_form = _json_document(document)
         ruleset = parse_ruleset(stored_form)
         _check_sizes(ruleset)
+        # Stored codes are decided columnar (issue #12): what the compiler cannot compile is
+        # refused now, located, rather than found out when the version comes into force.
+        compile_ruleset(ruleset)
     except RulesetError as error:
         raise Refused(invalid_ruleset(error)) from None
     if uow.rulesets.get(ruleset.id, ruleset.version) is not None:
@@ -192,23 +195,27 @@ def moves_json(moves: Counter[Move]) -> list[dict[str, Any]]:
 
 
 def dry_run(uow: UnitOfWork, document: Mapping[str, Any], limit: int = BATCH) -> DryRun:
-    """Decide every stored person under a candidate version at `uow.now`; nothing is stored."""
+    """Decide every stored person under a candidate version at `uow.now`; nothing is stored.
+
+    Columnar a page at a time: a candidate the compiler refuses could never be drafted, so it is
+    refused here too, located, before any person is read.
+    """
     try:
         candidate = parse_ruleset(document)
+        compiled = compiled_ruleset(candidate)
+        if isinstance(compiled, RulesetError):
+            raise compiled
     except RulesetError as error:
         raise Refused(invalid_ruleset(error)) from None
     report = DryRun(candidate.label)
-    index = uow.areas.index()
     after: str | None = None
     while page := uow.people.person_ids(after, limit):
-        facts = uow.facts.of_persons(page)
+        decisions = columnar_decisions(uow, page, compiled)
         states = uow.states.get_many(page)
         regions = uow.people.home_regions(page)
-        for person_id in page:
-            features = derive_features(facts.get(person_id, []), index, uow.now)
-            colour = decide(features, candidate, uow.now).colour.value
+        for person_id, decision in zip(page, decisions, strict=True):
             state = states.get(person_id)
-            move = (None if state is None else state.colour, colour)
+            move = (None if state is None else state.colour, decision.colour.value)
             report.count(move, _region(regions.get(person_id)))
         after = page[-1]
     report.by_region = dict(sorted(report.by_region.items()))

@@ -59,7 +59,7 @@ FEATURE_TYPES: dict[str, Any] = {
 
 def population_features(population: Population, areas: Areas, at: datetime) -> pl.DataFrame:
     """Every person's features at `at`, persons in their order (row i is person i)."""
-    facts = _in_force(population.facts, at)
+    facts = in_force(population.facts, at)
     persons = pl.DataFrame({"person": range(len(population.persons))}, schema={"person": pl.UInt32})
     parts = [*_status_parts(facts), *_episode_parts(facts), *_exposure_parts(facts, areas, at)]
     for part in parts:
@@ -70,7 +70,7 @@ def population_features(population: Population, areas: Areas, at: datetime) -> p
     )
 
 
-def _in_force(facts: pl.DataFrame, at: datetime) -> pl.DataFrame:
+def in_force(facts: pl.DataFrame, at: datetime) -> pl.DataFrame:
     """Facts that occurred by `at` and are not withdrawn by a retraction by then, in fact order."""
     known = facts.filter(pl.col("occurred_at") <= instant(at))
     retractions = known.filter(pl.col("type") == "retraction")

@@ -7,10 +7,10 @@ first appearance; `PersonKey`s stay in a Python list beside the frame, since rul
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -24,7 +24,6 @@ from healthcode.domain.facts import (
     HealthMonitoring,
     HomeObservation,
     Isolation,
-    PersonKey,
     Retraction,
     Symptoms,
     Test,
@@ -32,6 +31,8 @@ from healthcode.domain.facts import (
     Vaccination,
 )
 from healthcode.domain.regions import normalise
+
+K = TypeVar("K", bound=Hashable)
 
 INSTANT = pl.Datetime("us", "UTC")
 FACT_SCHEMA: dict[str, Any] = {
@@ -62,10 +63,11 @@ class Population:
     """Facts as a frame, and who each person number is."""
 
     facts: pl.DataFrame
-    persons: tuple[PersonKey, ...]
+    # `PersonKey`s from files, stored person ids from the database: anything that names a person.
+    persons: tuple[Hashable, ...]
 
 
-def population_frame(by_person: dict[PersonKey, list[Fact]]) -> Population:
+def population_frame(by_person: Mapping[K, Sequence[Fact]]) -> Population:
     """Columnar facts of already grouped (and de-duplicated) persons, numbered in their order.
 
     Built one fact type at a time, each with only its own columns: a column of nulls costs
@@ -126,6 +128,57 @@ def _payload_fields(payload: object) -> dict[str, object]:  # noqa: PLR0911 - on
         case Retraction():
             return {"retracts": payload.event_id}
     return {}
+
+
+# The record fields each fact type puts into the frame, as `_payload_fields` does from a fact.
+_RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "diagnosis": ("status",),
+    "isolation": ("action", "setting", "reason"),
+    "home_observation": ("action",),
+    "health_monitoring": ("action",),
+    "fever_clinic": ("action",),
+    "symptoms": ("action", "symptoms"),
+    "test": ("result", "sampled_at"),
+    "vaccination": ("dose",),
+    "trip": ("region", "until", "venue_id"),
+    "entry": ("from_country",),
+    "designation": ("action", "color", "reason"),
+    "retraction": ("retracts",),
+}
+_INSTANT_FIELDS = frozenset({"occurred_at", "sampled_at", "until"})
+
+
+def population_frame_of_records(
+    by_person: Mapping[K, Sequence[Mapping[str, Any]]],
+) -> Population:
+    """`population_frame` of fact records (`exchange.writer.fact_record`) that were checked
+    when they were recorded and kept sealed since, without making them into facts again.
+
+    Stored records are those the writer made of valid facts, so every field holds what
+    `parse_fact` would make of it: only instants need parsing (ISO 8601 with an offset).
+    """
+    by_type: dict[str, tuple[list[int], list[Mapping[str, Any]]]] = {}
+    for number, records in enumerate(by_person.values()):
+        for record in records:
+            numbers, of_type = by_type.setdefault(str(record["type"]), ([], []))
+            numbers.append(number)
+            of_type.append(record)
+    frames = [_frame_of_records(kind, *rows) for kind, rows in by_type.items()]
+    empty = pl.DataFrame(schema=FACT_SCHEMA)
+    return Population(pl.concat([empty, *frames], how="diagonal"), tuple(by_person))
+
+
+def _frame_of_records(
+    kind: str, numbers: list[int], records: list[Mapping[str, Any]]
+) -> pl.DataFrame:
+    names = ("occurred_at", "source", "event_id", "type", *_RECORD_COLUMNS.get(kind, ()))
+    columns: dict[str, list[Any]] = {"person": numbers}
+    for name in names:
+        values = [record.get(name) for record in records]
+        if name in _INSTANT_FIELDS:
+            values = [None if value is None else datetime.fromisoformat(value) for value in values]
+        columns[name] = values
+    return pl.DataFrame(columns, schema={name: FACT_SCHEMA[name] for name in columns})
 
 
 @dataclass(frozen=True, slots=True)

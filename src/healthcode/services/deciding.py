@@ -1,0 +1,188 @@
+"""Deciding stored persons: columnar for a page of them, one by one for a few (issue #12).
+
+Both paths give the same decisions (tests/unit/test_columnar_agreement.py) and the same review
+instants (tests/integration/test_reevaluation_paths.py); what differs is the cost. The columnar
+engine has a fixed cost per call (frames, joins, a compiled ruleset evaluated over them) that a
+single person from the web or a checkpoint does not repay, so below `COLUMNAR_FROM` persons the
+per-person path decides. Explanations always use the per-person path (domain.decisions).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Generic, TypeVar
+
+from healthcode.db.facts_store import opened_records
+from healthcode.domain.areas import RiskArea, SevereDesignation
+from healthcode.domain.columnar.boundaries import BOUNDARY, PENDING, review_instants
+from healthcode.domain.columnar.decisions import decide_frame, decisions_of
+from healthcode.domain.columnar.features import population_features
+from healthcode.domain.columnar.frames import (
+    Areas,
+    Population,
+    areas_frame,
+    population_frame_of_records,
+)
+from healthcode.domain.columnar.rulesets import CompiledRuleset, compile_ruleset
+from healthcode.domain.decisions import Decision, decide
+from healthcode.domain.documents import RulesetError
+from healthcode.domain.exposure import AreaIndex
+from healthcode.domain.facts import Fact
+from healthcode.domain.features import derive_features
+from healthcode.domain.rules import Ruleset
+from healthcode.services.runtime import UnitOfWork
+
+# From this many persons a call decides columnar. Measured (bench/reevaluate_stored.py, one call
+# with its writes): the columnar engine's fixed cost is 15-25 ms a call; per person is faster up
+# to about 100 persons and slower from 300 on. A fact recording touches one person; an area change
+# or a page of a population pass, hundreds to thousands.
+COLUMNAR_FROM: Final = 100
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A person's decision and the next instant their stored code must be looked at."""
+
+    decision: Decision
+    next_review_at: datetime | None
+
+
+def decide_stored(
+    uow: UnitOfWork,
+    person_ids: Sequence[str],
+    rules: Ruleset,
+    *,
+    columnar_from: int = COLUMNAR_FROM,
+) -> list[Decided]:
+    """Decide each person (in order) on their stored facts and the stored areas at `uow.now`."""
+    areas = _area_lists(uow)
+    compiled = compiled_ruleset(rules) if len(person_ids) >= columnar_from else None
+    # A stored ruleset the compiler refuses (one approved before drafts were checked for a
+    # columnar form) is still in force: its persons are decided one by one, as before.
+    if isinstance(compiled, CompiledRuleset):
+        return _columnar(_population(uow, person_ids), areas.frame, compiled, uow.now)
+    stored = uow.facts.of_persons(person_ids)
+    return [_one(stored.get(pid, []), areas.index, rules, uow.now) for pid in person_ids]
+
+
+def columnar_decisions(
+    uow: UnitOfWork, person_ids: Sequence[str], compiled: CompiledRuleset
+) -> list[Decision]:
+    """The decisions alone (no review instants), columnar whatever the number of persons."""
+    population = _population(uow, person_ids)
+    features = population_features(population, _area_lists(uow).frame, uow.now)
+    return decisions_of(decide_frame(features, compiled, uow.now), compiled)
+
+
+def _population(uow: UnitOfWork, person_ids: Sequence[str]) -> Population:
+    # Framed from the opened records: parsing them into facts first (`of_persons`) cost as much
+    # as deciding them (bench/README.md, "Stored codes re-evaluated").
+    records = opened_records(uow.facts, person_ids)
+    return population_frame_of_records({pid: records.get(pid, []) for pid in person_ids})
+
+
+def _columnar(
+    population: Population, areas: Areas, compiled: CompiledRuleset, at: datetime
+) -> list[Decided]:
+    features = population_features(population, areas, at)
+    decisions = decisions_of(decide_frame(features, compiled, at), compiled)
+    instants = review_instants(population, areas, at).select(PENDING, BOUNDARY).iter_rows()
+    return [
+        Decided(decision, _earliest(decision.next_review_at, pending, boundary))
+        for decision, (pending, boundary) in zip(decisions, instants, strict=True)
+    ]
+
+
+def _one(facts: Sequence[Fact], index: AreaIndex, rules: Ruleset, at: datetime) -> Decided:
+    features = derive_features(facts, index, at)
+    decision = decide(features, rules, at)
+    review = _earliest(
+        decision.next_review_at,
+        _first_pending_fact(facts, at),
+        index.next_boundary(features.stays, at),
+    )
+    return Decided(decision, review)
+
+
+def _first_pending_fact(facts: Sequence[Fact], now: datetime) -> datetime | None:
+    # A department may send a fact dated a little ahead (clocks differ): it counts from then.
+    return min((fact.occurred_at for fact in facts if fact.occurred_at > now), default=None)
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    return min((instant for instant in instants if instant is not None), default=None)
+
+
+class _Recent(Generic[K, V]):
+    """A few recently used values by key, shared by the threads of one process."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+# Label → (the ruleset, compiled or why not). A label names one document once approved, but a
+# dry run may try a candidate under a stored label: the ruleset itself is compared on a hit.
+_COMPILED: _Recent[str, tuple[Ruleset, CompiledRuleset | RulesetError]] = _Recent(8)
+
+
+def compiled_ruleset(rules: Ruleset) -> CompiledRuleset | RulesetError:
+    """The ruleset compiled for the columnar engine (once per process), or why it cannot be."""
+    cached = _COMPILED.get(rules.label)
+    if cached is not None and cached[0] == rules:
+        return cached[1]
+    try:
+        compiled: CompiledRuleset | RulesetError = compile_ruleset(rules)
+    except RulesetError as error:
+        compiled = error
+    _COMPILED.put(rules.label, (rules, compiled))
+    return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class _AreaLists:
+    index: AreaIndex  # for the per-person path
+    frame: Areas  # for the columnar one
+
+
+AreaKey = tuple[tuple[RiskArea, ...], tuple[SevereDesignation, ...]]
+_AREAS: _Recent[AreaKey, _AreaLists] = _Recent(4)
+
+
+def _area_lists(uow: UnitOfWork) -> _AreaLists:
+    """The stored areas, indexed and framed once for as long as they stay the same.
+
+    Read again on every call (one query, as before): an area change re-evaluates in the unit of
+    work that wrote it, so a frame kept for the unit of work could miss the change. What is kept
+    is what the lists build, keyed by their content: every page of a population pass, and every
+    call until the lists change, shares it.
+    """
+    risk, severe = uow.areas.listed()
+    key = (tuple(risk), tuple(severe))
+    lists = _AREAS.get(key)
+    if lists is None:
+        lists = _AreaLists(AreaIndex(risk, severe), areas_frame(risk, severe))
+        _AREAS.put(key, lists)
+    return lists

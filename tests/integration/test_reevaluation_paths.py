@@ -1,0 +1,197 @@
+"""Stored codes re-evaluated columnar are stored exactly as the per-person path stores them (#12).
+
+Random populations are recorded, some of their codes forgotten (so that both the INSERT and the
+UPDATE of a state are exercised), and then re-evaluated at a random later or earlier instant
+twice from the same database state, inside savepoints: once forced per person, once forced
+columnar. Stored states, history rows, tallies and the report must be identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from builders import (
+    ManualClock,
+    diagnosis,
+    march,
+    operator,
+    refusal_of,
+    risk_area,
+    symptoms,
+    trip,
+)
+from healthcode.db.schema import code_history, code_states
+from healthcode.db.tallies_store import TallyStore
+from healthcode.domain.areas import RiskArea, SevereDesignation
+from healthcode.domain.facts import Fact
+from healthcode.domain.rules import Ruleset, parse_ruleset
+from healthcode.exchange import InvalidRecordError, parse_fact
+from healthcode.exchange.writer import fact_record
+from healthcode.rulesets import read_ruleset_document
+from healthcode.services.areas import record_risk_areas, record_severe_designations
+from healthcode.services.evaluation import Reevaluation, reevaluate
+from healthcode.services.facts import record_facts
+from healthcode.services.rulesets import draft_ruleset, dry_run
+from healthcode.services.runtime import Actor, Runtime, UnitOfWork
+from strategies import instants, populations, risk_areas, severe_designations
+
+PER_PERSON = 10**9  # no call is that large: the per-person path throughout
+COLUMNAR = 0  # every call columnar
+DEFAULT_FILE = Path(__file__).parents[2] / "src/healthcode/rulesets/zhejiang-2021-36.yaml"
+AUTHOR = Actor("alice", "rule_author", "ruleset_draft")
+
+
+class _DiscardedError(Exception):
+    """Raised at the end of an example: nothing it stored outlives it."""
+
+
+@contextmanager
+def _discarded(runtime: Runtime) -> Iterator[UnitOfWork]:
+    """A unit of work rolled back at the end, so that examples share one empty database."""
+    with contextlib.suppress(_DiscardedError), runtime.unit_of_work(operator()) as uow:
+        yield uow
+        raise _DiscardedError
+
+
+Snapshot = tuple[Any, ...]
+
+
+def _snapshot(uow: UnitOfWork, report: Reevaluation) -> Snapshot:
+    ids = uow.people.person_ids(None, 10_000)
+    states = uow.states.get_many(ids)
+    history = [
+        (row.person_id, row.changed_at, row.cause, row.cause_ref, row.ruleset)
+        for row in uow.connection.execute(select(code_history).order_by(code_history.c.id))
+    ]
+    tallies = TallyStore(uow.connection)
+    return (
+        report,
+        [(pid, states.get(pid)) for pid in ids],
+        history,
+        [uow.states.history(pid) for pid in ids],
+        tallies.by_region(),
+        tallies.moves_since("2000-01-01"),
+    )
+
+
+def _storable(fact: Fact) -> bool:
+    """Whether a department could send it: the strategies also make facts only files refuse."""
+    try:
+        parse_fact(fact_record(fact))
+    except InvalidRecordError:
+        return False
+    return True
+
+
+def _both_paths(
+    uow: UnitOfWork, causes: dict[str, str | None], ruleset: Ruleset | None = None
+) -> tuple[Snapshot, Snapshot]:
+    taken = []
+    for threshold in (PER_PERSON, COLUMNAR):
+        savepoint = uow.connection.begin_nested()
+        report = reevaluate(uow, causes, "test", ruleset, columnar_from=threshold)
+        taken.append(_snapshot(uow, report))
+        savepoint.rollback()
+    return taken[0], taken[1]
+
+
+def _store(
+    uow: UnitOfWork,
+    facts: list[Fact],
+    areas: list[RiskArea],
+    designations: list[SevereDesignation],
+    forgotten: int,
+) -> dict[str, str | None]:
+    """Record everything (each step re-evaluates as in production); forget some codes."""
+    record_facts(uow, [fact for fact in facts if _storable(fact)])
+    record_risk_areas(uow, areas)
+    record_severe_designations(uow, designations)
+    ids = uow.people.person_ids(None, 10_000)
+    gone = ids[:forgotten]
+    if gone:
+        uow.connection.execute(delete(code_states).where(code_states.c.person_id.in_(gone)))
+    return {pid: f"ref-{index}" if index % 2 else None for index, pid in enumerate(ids)}
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    facts=populations(),
+    areas=risk_areas(),
+    designations=severe_designations(),
+    recorded=instants,
+    later=instants,
+    forgotten=st.integers(0, 3),
+)
+def test_both_paths_store_the_same_codes_history_and_tallies__A5(
+    runtime: Runtime,
+    clock: ManualClock,
+    facts: list[Fact],
+    areas: list[RiskArea],
+    designations: list[SevereDesignation],
+    recorded: datetime,
+    later: datetime,
+    forgotten: int,
+) -> None:
+    clock.instant = recorded
+    with _discarded(runtime) as uow:
+        causes = _store(uow, facts, areas, designations, forgotten)
+        uow.now = later  # the same stored data, looked at another time
+        per_person, columnar = _both_paths(uow, causes)
+        assert columnar == per_person
+        assert per_person[0].evaluated == len(causes)
+
+
+def _uncompilable() -> dict[str, Any]:
+    """The default ruleset with one flag rule the columnar compiler has no form for."""
+    document = copy.deepcopy(read_ruleset_document(DEFAULT_FILE))
+    flag = next(rule for rule in document["rules"] if "flag" in rule)
+    reduce = {"reduce": [[1], {"var": "accumulator"}, 0]}
+    document["rules"].append(flag | {"id": "flag-reduce", "flag": "reduced", "condition": reduce})
+    return document | {"version": "9.0.0"}
+
+
+def test_a_ruleset_the_compiler_refuses_is_refused_at_draft_and_dry_run__A5(
+    runtime: Runtime,
+) -> None:
+    for act in (draft_ruleset, dry_run):
+        refusal = refusal_of(runtime, AUTHOR, lambda uow, act=act: act(uow, _uncompilable()))  # type: ignore[misc]
+        assert (refusal.code, refusal.field) == (
+            "invalid_ruleset",
+            "rules[14] (flag-reduce).condition.reduce",
+        )
+        assert "no columnar form" in refusal.text.en
+
+
+def test_a_stored_ruleset_the_compiler_refuses_is_still_decided_one_by_one__A5(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    facts, areas, designations = _a_small_population(clock)
+    ruleset = parse_ruleset(_uncompilable())
+    with _discarded(runtime) as uow:
+        causes = _store(uow, facts, areas, designations, forgotten=1)
+        per_person, columnar = _both_paths(uow, causes, ruleset)
+        assert columnar == per_person
+        assert per_person[0].evaluated == len(causes) > 0
+
+
+def _a_small_population(
+    clock: ManualClock,
+) -> tuple[list[Fact], list[RiskArea], list[SevereDesignation]]:
+    clock.instant = march(20)
+    facts = [diagnosis("confirmed", march(18)), symptoms("report", march(19))]
+    facts.append(trip("420106", march(15), until=march(16)))
+    return facts, [risk_area("420106", "high", march(14), march(25))], []
