@@ -130,15 +130,6 @@ class StateStore:
         )
         return [row.person_id for row in rows]
 
-    # Plain loops until H1's batched writes (issue #12, CONTRACTS.md) replace them.
-    def save_many(self, saves: Sequence[StateSave]) -> None:
-        for item in saves:
-            self.save(item.person_id, item.state, existed=item.existed)
-
-    def record_changes(self, changes: Sequence[StateChange]) -> None:
-        for item in changes:
-            self.record_change(item.person_id, item.state, item.cause, item.cause_ref)
-
 
 def _state_row(sealer: Sealer, save: StateSave) -> dict[str, object]:
     state = save.state
@@ -158,19 +149,3 @@ def _context(person_id: str) -> str:
 
 def _history_context(person_id: str) -> str:
     return f"code_history:{person_id}"
-
-
-# The arguments of StateStore.save_many and record_changes (CONTRACTS.md, issue #12).
-@dataclass(frozen=True, slots=True)
-class StateSave:
-    person_id: str
-    state: StoredState
-    existed: bool  # a code_states row exists already (UPDATE), else INSERT
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    person_id: str
-    state: StoredState
-    cause: str
-    cause_ref: str | None
