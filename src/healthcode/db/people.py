@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from healthcode.db.buckets import bucket_of
 from healthcode.db.schema import persons
 from healthcode.db.writes import chunks
 from healthcode.domain.facts import Person, PersonKey
@@ -128,6 +129,7 @@ class PersonStore:
             "nationality_sealed": self._seal(person_id, "nationality", person.nationality),
             "home_region": _home_region(person),
             "created_at": now,
+            "bucket": bucket_of(person_id),
         }
 
     def _seal(self, person_id: str, field: str, value: str | None) -> bytes | None:
