@@ -8,12 +8,14 @@ run twice, so several processes may run it side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from healthcode.services.appeals.oversight import escalate_overdue
 from healthcode.services.audit_seal import seal_if_due
 from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.households.pending import purge_pending
+from healthcode.services.population_jobs import run_open_partitions, worker_name
 from healthcode.services.review import review_due
 from healthcode.services.rulesets import Activation, activate_due_rulesets
 from healthcode.services.runtime import Runtime, system_actor
@@ -23,11 +25,23 @@ from healthcode.services.runtime import Runtime, system_actor
 class RoundReport:
     activated: tuple[str, ...]  # the ruleset versions that came into force, as `id@version`
     reviewed: int  # codes re-evaluated because their next review had come
+    partitions: int = 0  # partitions of population jobs run here, or sent to workers
 
 
-def run_round(runtime: Runtime) -> RoundReport:
+# How the round gets the open partitions of population jobs done; how many it ran or sent. The
+# default runs them here; with a broker, the CLI and the server pass one that sends them to the
+# workers (tasks/dispatch.py, ADR 0012), which the use cases never import.
+PartitionRunner = Callable[[Runtime], int]
+
+
+def run_partitions_here(runtime: Runtime) -> int:
+    return run_open_partitions(runtime, worker_name("round"))
+
+
+def run_round(runtime: Runtime, partitions: PartitionRunner = run_partitions_here) -> RoundReport:
     """Rulesets come first: a review under a version about to be replaced would be wasted."""
     activated = activate_rulesets(runtime)
+    ran = partitions(runtime)
     with runtime.unit_of_work(system_actor("scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
     with runtime.unit_of_work(system_actor("pending_binding_retention")) as uow:
@@ -43,7 +57,7 @@ def run_round(runtime: Runtime) -> RoundReport:
             break
     # Last: the round's own entries are then final as soon as its transactions have committed.
     seal_if_due(runtime)  # D1, D3: a head at least every unsealed window
-    return RoundReport(activated, reviewed)
+    return RoundReport(activated, reviewed, ran)
 
 
 def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:
