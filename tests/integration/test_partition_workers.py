@@ -401,3 +401,26 @@ def test_a_partition_whose_worker_died_is_sent_again_once_its_lease_ran_out_and_
     history = history_under_label(site)
     assert (len(history), set(history.values())) == (200, {1})
     assert states_by_ruleset(site) == {LABEL: 200}
+
+
+def test_a_process_sends_an_open_partition_again_only_after_its_resend_delay(
+    installation: Installation,
+) -> None:
+    """Rounds every few seconds must not pile copies of a long queue onto the broker; a message
+    lost all the same is sent again once the delay has passed."""
+    site = installation
+    populate(site, 20)
+    job = start_job(site, 2)
+    instant = [0.0]
+    sender = PartitionSender(
+        site.runtime.settings, resend_after=300.0, monotonic=lambda: instant[0]
+    )
+    try:
+        assert sender.dispatch(site.runtime) == 2
+        instant[0] = 299.0
+        assert sender.dispatch(site.runtime) == 0
+        instant[0] = 300.0
+        assert sender.dispatch(site.runtime) == 2  # still open: nobody took them
+    finally:
+        sender.close()
+    assert [row["status"] for row in partition_rows(site, job)] == ["pending", "pending"]
