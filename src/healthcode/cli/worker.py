@@ -24,7 +24,13 @@ from healthcode.web.logs import LOG_CONFIG
 
 
 def worker(
-    once: Annotated[bool, typer.Option(help="Do what is due now, then stop.")] = False,
+    once: Annotated[
+        bool,
+        typer.Option(
+            help="Do what is due now, then stop (with a broker: send the open partitions to the "
+            "running workers)."
+        ),
+    ] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds.")] = 30.0,
     threads: Annotated[
         int, typer.Option(min=1, max=64, help="Partitions run at once, with a broker.")
