@@ -97,8 +97,9 @@ def test_audit_verify_after_the_work__D3(tmp_path: Path) -> None:
     result = run(tmp_path, "audit", "verify", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert (report["entries"], report["problems"], report["intact"]) == (5, [], True)
-    assert report["unsealed"] == 5 - report["sealed"]
+    # The import's population job adds two: its start and its one partition done.
+    assert (report["entries"], report["problems"], report["intact"]) == (7, [], True)
+    assert report["unsealed"] == 7 - report["sealed"]
 
 
 def test_audit_seal_then_verify_with_the_shipped_heads_catches_a_wipe__D3(tmp_path: Path) -> None:
@@ -106,16 +107,16 @@ def test_audit_seal_then_verify_with_the_shipped_heads_catches_a_wipe__D3(tmp_pa
     status(tmp_path, RED_TRAVELLER)
     sealed = run(tmp_path, "audit", "seal")
     assert sealed.returncode == 0, sealed.stderr
-    assert sealed.stdout.startswith("sealed 5 entries")
+    assert sealed.stdout.startswith("sealed 7 entries")  # with the import's population job
     heads = tmp_path / "audit-heads.jsonl"
     assert run(tmp_path, "audit", "seal").stdout.strip() == "nothing new to seal"
     checked = run(tmp_path, "audit", "verify", "--json", "--heads", str(heads))
     report = json.loads(checked.stdout)
-    assert (checked.returncode, report["sealed"], report["heads"]) == (0, 5, 2)
+    assert (checked.returncode, report["sealed"], report["heads"]) == (0, 7, 2)
     with sqlite3.connect(tmp_path / "healthcode.db") as database:
         database.executescript("DELETE FROM audit_log; DELETE FROM audit_seals;")
     assert run(tmp_path, "audit", "verify").returncode == 0  # the database alone cannot tell
     wiped = run(tmp_path, "audit", "verify", "--heads", str(heads))
     assert wiped.returncode == 4
     # The one entry left is the verification just before, which the wiped log recorded.
-    assert "head of 5 entries (audit-heads.jsonl line 1): the log holds only 1" in wiped.stderr
+    assert "head of 7 entries (audit-heads.jsonl line 1): the log holds only 1" in wiped.stderr

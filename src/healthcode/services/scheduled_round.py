@@ -1,6 +1,6 @@
-"""The scheduled round: everything time makes due (ruleset activation, next reviews, scan purges,
-ended pending bindings, appeal escalations,
-sealing the audit log), in batches of one transaction each.
+"""The scheduled round: everything time makes due (ruleset activation, population jobs, next
+reviews, scan purges, ended pending bindings, appeal escalations, sealing the audit log), in
+batches of one transaction each.
 
 `healthcode worker` runs it in a loop and the server in a background thread; every step is safe to
 run twice, so several processes may run it side by side.
@@ -14,8 +14,9 @@ from healthcode.services.appeals.oversight import escalate_overdue
 from healthcode.services.audit_seal import seal_if_due
 from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.households.pending import purge_pending
+from healthcode.services.population_jobs import adopt_orphans, run_open_partitions, worker_name
 from healthcode.services.review import review_due
-from healthcode.services.rulesets import Activation, activate_due_rulesets
+from healthcode.services.rulesets import activate_due_rulesets
 from healthcode.services.runtime import Runtime, system_actor
 
 
@@ -26,7 +27,8 @@ class RoundReport:
 
 
 def run_round(runtime: Runtime) -> RoundReport:
-    """Rulesets come first: a review under a version about to be replaced would be wasted."""
+    """Rulesets and population jobs come first: a review under a version about to be replaced
+    would be wasted."""
     activated = activate_rulesets(runtime)
     with runtime.unit_of_work(system_actor("scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
@@ -47,10 +49,20 @@ def run_round(runtime: Runtime) -> RoundReport:
 
 
 def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:
-    """Bring the population under the versions that came into force, a page a transaction."""
-    progress: Activation | None = None
-    while True:
-        with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
-            progress = activate_due_rulesets(uow, progress)
-        if progress is None or progress.done:
-            return () if progress is None else progress.labels
+    """Start the activation of versions that came into force, run every open population job
+    (activations, area changes, imports, persons queued by an import that died before its job),
+    and mark the versions activated once their job is done. The labels marked this time."""
+    with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
+        activate_due_rulesets(uow)
+    with runtime.unit_of_work(system_actor("population_job")) as uow:
+        adopt_orphans(uow)
+    run_partitions(runtime)
+    with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
+        activation = activate_due_rulesets(uow)
+    return () if activation is None else activation.labels
+
+
+def run_partitions(runtime: Runtime) -> None:
+    """The one place the round runs population jobs' partitions: here, in this process (the
+    embedded default). A dispatcher to a broker's workers takes the place of this call."""
+    run_open_partitions(runtime, worker_name("scheduled_round"))
