@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from healthcode.cli import context
@@ -154,7 +155,7 @@ def _job_progress(shown: bool) -> Any:
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,} persons"), TimeElapsedColumn(),
-        transient=True,
+        transient=True, console=Console(stderr=True),  # stdout is the report's
     )  # fmt: skip
 
 
@@ -175,7 +176,7 @@ def _progress(shown: bool) -> Any:
         return nullcontext(None)
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}: {task.completed:,} records"),
-        TimeElapsedColumn(), transient=True,
+        TimeElapsedColumn(), transient=True, console=Console(stderr=True),
     )  # fmt: skip
 
 
