@@ -20,6 +20,7 @@ from healthcode.domain.facts import Action, HealthMonitoring
 from healthcode.services.facts import record_facts
 from healthcode.services.population_jobs import (
     LEASE,
+    ORPHANED_AFTER,
     JobKind,
     PartitionOutcome,
     PartitionRef,
@@ -32,6 +33,7 @@ from healthcode.services.population_jobs import (
     start_queued,
 )
 from healthcode.services.runtime import Actor, Runtime
+from healthcode.services.scheduled_round import run_round
 
 FEED = Actor("feed", "department_client", "test")
 OPERATOR = Actor("tester", "system", "population_job")
@@ -89,7 +91,6 @@ def test_an_everyone_job_re_evaluates_each_person_once_and_finishes(
     assert sorted(audited(runtime, "population_job.partition")) == [
         f"job:{job}/{n}" for n in range(4)
     ]
-    assert audited(runtime, "population_job.finish") == [f"job:{job}"]
     # Run again: nothing is open, nothing is done twice.
     assert run_open_partitions(runtime, "w2") == 0
     ref = PartitionRef(job, 0)
@@ -224,3 +225,26 @@ def test_claims_race_on_one_partition_and_exactly_one_wins(
         for thread in threads:
             thread.join()
         assert len(won) == 1
+
+
+def test_persons_an_import_left_queued_are_re_evaluated_by_the_scheduled_round(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """An import that died between its last batch and its job: its queued persons are taken by
+    the round once nothing has been queued for a while (a running import queues every batch)."""
+    monitoring = HealthMonitoring(Action.START)
+    with runtime.unit_of_work(FEED) as uow:
+        report = record_facts(
+            uow, [fact(monitoring, march(19), person(n)) for n in range(3)], defer=True
+        )
+    assert (report.queued, report.reevaluation.evaluated) == (3, 0)
+    assert evaluated_at(runtime) == {}
+
+    run_round(runtime)  # just queued: perhaps an import still running
+    assert evaluated_at(runtime) == {}
+    clock.instant = march(20) + ORPHANED_AFTER + timedelta(seconds=1)
+    run_round(runtime)
+
+    assert evaluated_at(runtime) == {clock.instant: 3}
+    with runtime.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(evaluation_queue)) == 0

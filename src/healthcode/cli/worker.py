@@ -17,7 +17,7 @@ import typer
 
 from healthcode.cli import context
 from healthcode.services.runtime import Runtime
-from healthcode.services.scheduled_round import PartitionRunner, run_partitions_here, run_round
+from healthcode.services.scheduled_round import PartitionRunner, run_partitions, run_round
 from healthcode.tasks.consumer import PartitionConsumer
 from healthcode.tasks.dispatch import PartitionSender
 from healthcode.web.logs import LOG_CONFIG
@@ -42,14 +42,11 @@ def worker(
         signal.signal(signum, lambda *_: stop.set())
     with ExitStack() as resources:
         partitions = _partitions(runtime, threads, once, resources)
-        verb = "ran" if partitions is run_partitions_here else "sent"
         while True:
             report = run_round(runtime, partitions)
             for label in report.activated:
                 typer.echo(f"ruleset {label} activated", err=True)
             typer.echo(f"reviewed {report.reviewed} codes", err=True)
-            if report.partitions:
-                typer.echo(f"{verb} {report.partitions} partitions", err=True)
             if once or stop.wait(interval):
                 return 0
 
@@ -59,7 +56,7 @@ def _partitions(
 ) -> PartitionRunner:
     """How the round gets partitions done: in this process, or sent to the queue."""
     if runtime.settings.task_broker_url is None:
-        return run_partitions_here
+        return run_partitions
     sender = PartitionSender(runtime.settings)
     resources.callback(sender.close)
     if not once:  # `--once` sends what is open and leaves it to the running workers

@@ -11,10 +11,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from healthcode.db.buckets import bucket_of
-from healthcode.db.schema import evaluation_jobs, evaluation_partitions, evaluation_queue, persons
+from healthcode.db.schema import (
+    evaluation_jobs,
+    evaluation_partitions,
+    evaluation_queue,
+    metadata,
+    persons,
+)
 from healthcode.db.writes import chunks
 
 PENDING, RUNNING, DONE = "pending", "running", "done"
@@ -344,6 +362,12 @@ class JobStore:
             select(func.max(queue.enqueued_at)).where(queue.job_id.is_(None))
         )
         return newest
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """ANALYZE (PostgreSQL) the named tables of this schema."""
+        for name in tables:
+            table = metadata.tables[name]  # only a table of the schema is ever named here
+            self._connection.execute(text(f"ANALYZE {table.name}"))
 
     def unassigned_exist(self) -> bool:
         queue = evaluation_queue.c

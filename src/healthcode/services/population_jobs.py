@@ -265,13 +265,8 @@ def _done(uow: UnitOfWork, job: StoredJob, part: StoredPartition, worker: str) -
     # second to get the lock sees the first's partition done, so one of them finishes the job.
     uow.jobs.job(job.id, for_update=True)
     tally = uow.jobs.tally(job.id)
-    if tally.done == tally.partitions:
+    if tally.done == tally.partitions:  # audited by the entry of its last partition, above
         uow.jobs.finish(job.id, uow.now)
-        uow.audit(
-            "population_job.finish",
-            f"job:{job.id}",
-            detail=f"kind={job.kind} evaluated={tally.evaluated} changed={tally.changed}",
-        )
 
 
 def job_progress(uow: UnitOfWork, job_id: int) -> JobProgress:
@@ -333,3 +328,18 @@ def _reporter(runtime: Runtime, on_progress: ProgressCallback) -> Callable[[int]
         on_progress(progress)
 
     return report
+
+
+def analyze_after_load(uow: UnitOfWork) -> None:
+    """PostgreSQL: refresh the planner's statistics of the tables a bulk load has just filled.
+
+    Without them (a server without autovacuum, or one whose autoanalyze has not come round yet)
+    the planner keeps the row counts of the empty tables, and the job's lookups — facts of a page
+    of persons, their states, the queue's next page — become scans of whole tables (bench/README.md,
+    "PostgreSQL statistics"). SQLite plans without statistics here; nothing to do.
+    """
+    if uow.connection.dialect.name == "postgresql":
+        uow.jobs.analyze(ANALYZED_AFTER_LOAD)
+
+
+ANALYZED_AFTER_LOAD: Final = ("facts", "persons", "code_states", "evaluation_queue")

@@ -9,7 +9,7 @@ from dramatiq import Message
 
 from healthcode.services.population_jobs import PartitionRef, open_partitions
 from healthcode.services.runtime import Runtime, system_actor
-from healthcode.services.scheduled_round import run_partitions_here
+from healthcode.services.scheduled_round import run_partitions
 from healthcode.settings import Settings
 from healthcode.tasks.broker import PARTITION_ACTOR, PARTITION_QUEUE, partition_broker
 
@@ -74,7 +74,7 @@ def dispatch_open_partitions(runtime: Runtime) -> int:
     keeps one `PartitionSender` instead.
     """
     if runtime.settings.task_broker_url is None:
-        return run_partitions_here(runtime)
+        return run_partitions(runtime)
     sender = PartitionSender(runtime.settings, resend_after=0.0)
     try:
         return sender.dispatch(runtime)

@@ -10,7 +10,7 @@ import logging
 import threading
 
 from healthcode.services.runtime import Runtime
-from healthcode.services.scheduled_round import PartitionRunner, run_partitions_here, run_round
+from healthcode.services.scheduled_round import PartitionRunner, run_partitions, run_round
 from healthcode.tasks.dispatch import PartitionSender
 
 log = logging.getLogger("healthcode.scheduler")
@@ -27,7 +27,7 @@ class Scheduler:
         configured = runtime.settings.task_broker_url is not None
         self._sender = PartitionSender(runtime.settings) if configured else None
         self._partitions: PartitionRunner = (
-            run_partitions_here if self._sender is None else self._sender.dispatch
+            run_partitions if self._sender is None else self._sender.dispatch
         )
 
     def start(self) -> None:
