@@ -139,9 +139,9 @@ def resident(number: int) -> Person:
     )
 
 
-def populate(site: Installation, count: int) -> None:
+def populate(site: Installation, count: int, approve: bool = True) -> None:
     """Persons under health monitoring since March 10th: green (flagged) under the default
-    ruleset; the approved version 1.2.0, in force from March 20th, makes them yellow, so each
+    ruleset; version 1.2.0, in force from March 20th once approved, makes them yellow, so each
     one's re-evaluation under it leaves exactly one code_history row."""
     site.clock.instant = march(10)
     monitoring = HealthMonitoring(Action.START)
@@ -160,11 +160,12 @@ def populate(site: Installation, count: int) -> None:
         draft_ruleset(
             uow, document | {"version": VERSION, "valid_from": "2021-03-20T00:00:00+08:00"}
         )
-    with site.runtime.unit_of_work(APPROVER) as uow:
-        approve_ruleset(uow, RULESET_ID, VERSION)
-        # The version's activation is this test's job, started by hand with a partition count
-        # of its choosing: the workers' rounds must not start one of their own.
-        uow.rulesets.mark_activated(RULESET_ID, VERSION, uow.now)
+    if approve:
+        with site.runtime.unit_of_work(APPROVER) as uow:
+            approve_ruleset(uow, RULESET_ID, VERSION)
+            # The version's activation is this test's job, started by hand with a partition
+            # count of its choosing: the workers' rounds must not start one of their own.
+            uow.rulesets.mark_activated(RULESET_ID, VERSION, uow.now)
     site.clock.instant = NOW
 
 
@@ -240,6 +241,14 @@ def finished(site: Installation, job: int) -> Callable[[], bool]:
     return check
 
 
+def activated(site: Installation) -> Callable[[], bool]:
+    def check() -> bool:
+        with site.runtime.unit_of_work(OPERATOR) as uow:
+            return not uow.rulesets.due_for_activation(uow.now)
+
+    return check
+
+
 # --- what the database says ---
 
 
@@ -301,16 +310,21 @@ def test_two_workers_split_a_job_with_nothing_done_twice_or_lost(
     installation: Installation,
 ) -> None:
     site = installation
-    populate(site, POPULATION)
+    populate(site, POPULATION, approve=False)
     workers = [start_worker(site, 0), start_worker(site, 1)]
     try:
         # Both consume before there is anything to take, so that neither gets the job alone.
         wait_until("both workers consume the queue", consuming(site, 2), site, workers)
-        job = start_job(site, PARTITIONS)
+        with site.runtime.unit_of_work(APPROVER) as uow:
+            approve_ruleset(uow, RULESET_ID, VERSION)
+            # Its activation job, started with the approval and cut finer than its size would
+            # be: the workers' rounds take it as the version's activation.
+            job = start_everyone(uow, JobKind.RULESET, LABEL, partitions=PARTITIONS)
         # Sent once here; the workers' own rounds send the open ones again (duplicates that
         # find their partition claimed or done).
         assert dispatch_open_partitions(site.runtime) == PARTITIONS
         wait_until(f"job {job} finished", finished(site, job), site, workers)
+        wait_until("the version marked activated", activated(site), site, workers)
     finally:
         codes = stop_workers(workers)
     assert codes == [0, 0]  # SIGTERM: a clean stop
