@@ -55,7 +55,7 @@ def evaluated_at(runtime: Runtime) -> Counter[object]:
         return Counter(connection.execute(select(code_states.c.evaluated_at)).scalars())
 
 
-def audited(runtime: Runtime, action: str) -> list[str | None]:
+def audited(runtime: Runtime, action: str) -> list[str]:
     with runtime.engine.connect() as connection:
         return list(
             connection.execute(

@@ -592,4 +592,7 @@ evaluation_queue = Table(
     Column("enqueued_at", Instant, nullable=False),
     # A partition's page: its job's rows in (bucket, person) order, within a bucket range.
     Index("ix_evaluation_queue_job_id_bucket_person_id", "job_id", "bucket", "person_id"),
+    # The round's "has anything been queued lately without a job?": the last entry of an index
+    # instead of a scan of every row an import has queued so far.
+    Index("ix_evaluation_queue_job_id_enqueued_at", "job_id", "enqueued_at"),
 )

@@ -99,6 +99,9 @@ def upgrade() -> None:
             ["job_id", "bucket", "person_id"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_evaluation_queue_job_id_enqueued_at", ["job_id", "enqueued_at"], unique=False
+        )
 
 
 def _backfill_buckets() -> None:
@@ -125,6 +128,7 @@ def _backfill_buckets() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("evaluation_queue", schema=None) as batch_op:
+        batch_op.drop_index("ix_evaluation_queue_job_id_enqueued_at")
         batch_op.drop_index("ix_evaluation_queue_job_id_bucket_person_id")
     op.drop_table("evaluation_queue")
     with op.batch_alter_table("evaluation_partitions", schema=None) as batch_op:
