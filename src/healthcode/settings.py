@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 DEFAULT_ISSUER = "CN-33"
+DEFAULT_TASK_NAMESPACE = "healthcode"
+BROKER_SCHEMES = ("redis://", "rediss://", "unix://")
+_NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class SettingsError(ValueError):
@@ -40,6 +44,13 @@ class Settings:
     # Audit entries newer than this may still be unsealed: the round seals the log once its last
     # signed head is this old, and verify states the entries after it (D1, D3).
     audit_unsealed_window: timedelta = timedelta(seconds=300)
+    # Where partitions of population re-evaluation are sent for worker processes, on this machine
+    # or others (a Redis URL, ADR 0012); None: the process that starts a job runs it (embedded).
+    # The URL may carry a password: it is never logged or shown.
+    task_broker_url: str | None = None
+    # The prefix of every key the broker keeps, so installations (and tests) sharing one Redis
+    # keep to their own queues.
+    task_namespace: str = DEFAULT_TASK_NAMESPACE
 
     @property
     def keys_dir(self) -> Path:
@@ -74,6 +85,8 @@ class Settings:
             audit_unsealed_window=timedelta(
                 seconds=_number(env, "HEALTHCODE_AUDIT_UNSEALED_WINDOW_SECONDS", 300)
             ),
+            task_broker_url=_broker_url(env.get("HEALTHCODE_TASK_BROKER_URL")),
+            task_namespace=_namespace(env.get("HEALTHCODE_TASK_NAMESPACE")),
         )
 
 
@@ -103,3 +116,22 @@ def _instant(text: str | None, name: str) -> datetime | None:
     if value is None or value.tzinfo is None:
         raise SettingsError(f"{name}: not an ISO 8601 instant with an offset")
     return value
+
+
+def _broker_url(text: str | None) -> str | None:
+    if not text:
+        return None
+    if not text.startswith(BROKER_SCHEMES):
+        # Not the value itself: a URL may carry a password.
+        raise SettingsError(
+            f"HEALTHCODE_TASK_BROKER_URL: must start with {', '.join(BROKER_SCHEMES)} (Redis)"
+        )
+    return text
+
+
+def _namespace(text: str | None) -> str:
+    if not text:
+        return DEFAULT_TASK_NAMESPACE
+    if not _NAMESPACE.fullmatch(text):
+        raise SettingsError("HEALTHCODE_TASK_NAMESPACE: 1 to 64 letters, digits, '_', '.' or '-'")
+    return text

@@ -20,7 +20,7 @@ from builders import (
 )
 from healthcode.db.schema import code_history, facts
 from healthcode.domain.facts import Fact, Person
-from healthcode.services.areas import record_risk_areas, record_severe_designations
+from healthcode.services.areas import record_risk_areas, record_severe_designations, run_area_jobs
 from healthcode.services.facts import record_facts
 from healthcode.services.review import review_due
 from healthcode.services.runtime import Runtime
@@ -96,19 +96,21 @@ def test_a_new_risk_area_reevaluates_those_who_stayed_there__A6(runtime: Runtime
     )  # fmt: skip
     with runtime.unit_of_work(operator("area_publisher")) as uow:
         report = record_risk_areas(uow, [risk_area("4201", "high", march(1))])
-    assert report.reevaluated == 1
+    assert (report.reevaluated, len(report.jobs)) == (0, 1)  # queued for a population job
+    assert colour_of(runtime, traveller) == "green"
+    assert run_area_jobs(runtime, report, "worker").reevaluated == 1
     assert colour_of(runtime, traveller) == "red"
     assert colour_of(runtime, stay_at_home) == "green"
     with runtime.unit_of_work(operator("area_publisher")) as uow:
         again = record_risk_areas(uow, [risk_area("4201", "high", march(1))])
-    assert (again.unchanged, again.reevaluated) == (1, 0)
+    assert (again.unchanged, again.reevaluated, again.jobs) == (1, 0, [])
 
 
 def test_a_severe_designation_reevaluates_those_who_stayed_there__A7(runtime: Runtime) -> None:
     record(runtime, trip("330106002", march(16), until=march(17)))
     with runtime.unit_of_work(operator("area_publisher")) as uow:
         report = record_severe_designations(uow, [severe("330106", march(18))])
-    assert report.reevaluated == 1
+    assert run_area_jobs(runtime, report, "worker").reevaluated == 1
     assert colour_of(runtime, person()) == "red"
 
 
@@ -143,7 +145,8 @@ def test_an_area_rating_that_starts_later_is_reviewed_when_it_starts__A6(
 ) -> None:
     record(runtime, trip("420106", march(19)))
     with runtime.unit_of_work(operator("area_publisher")) as uow:
-        record_risk_areas(uow, [risk_area("420106", "medium", march(22))])
+        started = record_risk_areas(uow, [risk_area("420106", "medium", march(22))])
+    run_area_jobs(runtime, started, "worker")
     assert colour_of(runtime, person()) == "green"
     clock.instant = march(22, 12)
     with runtime.unit_of_work(operator("system")) as uow:

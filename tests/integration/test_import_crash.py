@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import ColumnElement, Engine, Table, create_engine, func, select, text
 
 from builders import resident_id
-from healthcode.db.schema import audit_log, code_states, facts
+from healthcode.db.schema import audit_log, code_states, evaluation_queue, facts
 from healthcode.services.facts import CONFLICT
 
 CLOCK = "2021-03-20T12:00:00+08:00"
@@ -175,12 +175,15 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_finishes_it__S5(
     assert process.returncode == -signal.SIGKILL
     assert 0 < kept < len(records), "the kill must land in the middle of the import"
     # Whole batches or nothing: every record of this file is new and valid, so a committed batch
-    # adds exactly BATCH facts, one audit entry, and a code state for each person it touched.
+    # adds exactly BATCH facts, one audit entry, and queues each person it touched for the
+    # import's re-evaluation (one job after the last batch, which the kill came before).
     assert kept % BATCH == 0
     assert count(reader, audit_log, audit_log.c.action == "facts.record") == kept // BATCH
     with reader.connect() as connection:
         persons = connection.scalar(select(func.count(facts.c.person_id.distinct())))
-    assert count(reader, code_states) == persons
+        queued = connection.scalar(select(func.count(evaluation_queue.c.person_id.distinct())))
+    assert queued == persons
+    assert count(reader, code_states) == 0
 
     rerun = import_events(env, path)
 
@@ -192,6 +195,9 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_finishes_it__S5(
     distinct = {(record["source"], record["event_id"]) for record in records}
     assert count(reader, facts) == len(distinct)
     assert count(reader, code_states) == PERSONS
+    # The rerun re-evaluated everyone once: those the killed run queued and its own.
+    assert report["reevaluated"] == PERSONS
+    assert count(reader, evaluation_queue) == 0
     verified = healthcode(env, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from builders import ManualClock, audit_report, march
 from healthcode.db.audit import AuditEntry, entry_mac
+from healthcode.db.buckets import bucket_of
 from healthcode.db.engine import connect
 from healthcode.db.migrate import current_revision, head_revision, upgrade
 from healthcode.db.schema import metadata
@@ -77,4 +79,32 @@ def test_entries_chained_before_0006_still_verify_and_are_sealed__D3(
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_log WHERE seq = 2"))
     assert any("does not follow" in problem for problem in audit_report(runtime).problems)
+    engine.dispose()
+
+
+def test_0009_gives_every_stored_person_their_bucket__A5(database_url: str) -> None:
+    """Persons stored before population jobs get the bucket Python computes, on both databases
+    (PostgreSQL computes it in SQL, SQLite from Python), and the column is then NOT NULL."""
+    engine = connect(database_url)
+    upgrade(engine, "0008")
+    ids = [str(uuid.uuid4()) for _ in range(50)]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO persons (id, id_type, id_index, id_number_sealed, id_number_masked,"
+                " created_at) VALUES (:id, 'passport', :index, :sealed, 'E****', :at)"
+            ),
+            [
+                {"id": pid, "index": pid.encode()[-32:], "sealed": b"x", "at": march(20)}
+                for pid in ids
+            ],
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, bucket FROM persons"))
+        stored = {row.id: row.bucket for row in rows}
+        columns = {c["name"]: c for c in inspect(connection).get_columns("persons")}
+    assert stored == {pid: bucket_of(pid) for pid in ids}
+    assert len(set(stored.values())) > 1  # spread over buckets
+    assert columns["bucket"]["nullable"] is False
     engine.dispose()

@@ -27,11 +27,11 @@ from healthcode.domain.identity import IdType
 from healthcode.rulesets import read_ruleset_document
 from healthcode.services.evaluation import active_ruleset
 from healthcode.services.facts import record_facts
+from healthcode.services.population_jobs import run_open_partitions
 from healthcode.services.refusals import NOT_FOUND
 from healthcode.services.rulesets import (
     ALREADY_APPROVED,
     SECOND_PERSON_REQUIRED,
-    Activation,
     activate_due_rulesets,
     approve_ruleset,
     draft_ruleset,
@@ -172,14 +172,22 @@ def test_a_version_takes_effect_at_valid_from_and_activation_reevaluates_everyon
         assert active_ruleset(uow).label == "zhejiang-2021-36@1.1.0"
         assert activate_due_rulesets(uow) is None
     after = at(runtime, march(20, 8))
-    progress: Activation | None = None
-    pages = 0
-    while progress is None or not progress.done:  # one transaction a page, as the worker does
-        with after.unit_of_work(APPROVER) as uow:
-            assert active_ruleset(uow).label == CANDIDATE
-            progress = activate_due_rulesets(uow, progress, limit=2)
-        pages += 1
-    assert (progress.labels, progress.evaluated, progress.changed, pages) == ((CANDIDATE,), 4, 3, 3)
+    with after.unit_of_work(APPROVER) as uow:
+        assert active_ruleset(uow).label == CANDIDATE
+        started = activate_due_rulesets(uow)  # the population job is started, nothing done yet
+    assert started is not None
+    assert (started.done, started.progress.partitions, started.progress.persons) == (False, 1, 4)
+    assert sorted(colours(after).values()) == ["green", "green", "green", "yellow"]
+    # Its partition, two persons a transaction, as a worker runs it.
+    assert run_open_partitions(after, "worker", page=2) == 1
+    with after.unit_of_work(APPROVER) as uow:
+        progress = activate_due_rulesets(uow)  # the job is done: the version is activated
+    assert progress is not None
+    assert (progress.labels, progress.progress.evaluated, progress.progress.changed) == (
+        (CANDIDATE,),
+        4,
+        3,
+    )
     assert sorted(colours(after).values()) == ["yellow"] * 4
     with after.unit_of_work(APPROVER) as uow:
         hangzhou = uow.people.find(HANGZHOU.key)

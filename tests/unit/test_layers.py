@@ -21,7 +21,9 @@ LAYERS: Final[tuple[frozenset[str], ...]] = (
     frozenset({"__init__", "__main__"}),  # `python -m healthcode`
     frozenset({"cli"}),  # commands: parse, call a use case, print (`serve` starts the web app)
     frozenset({"web"}),  # HTTP: parse, call a use case, render
-    frozenset({"demo"}),  # the demo population, loaded through the use cases
+    # The demo population, loaded through the use cases; the task broker, an edge adapter like the
+    # web that sends partitions of population jobs to workers (the use cases never import it).
+    frozenset({"demo", "tasks"}),
     frozenset({"services"}),  # use cases, one transaction each; the wiring (services/runtime.py)
     frozenset({"db", "presenters", "rulesets", "clock"}),  # stores, output shapes, bundled rules
     frozenset({"exchange", "tokens"}),  # wire formats: department files, signed documents

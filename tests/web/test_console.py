@@ -15,7 +15,9 @@ from healthcode.domain.roles import STAFF_ROLES, Role
 from healthcode.domain.venues import Venue
 from healthcode.services.areas import record_risk_areas
 from healthcode.services.checkpoint.venues import register_venue
-from healthcode.services.runtime import Runtime
+from healthcode.services.rulesets import activate_due_rulesets, approve_ruleset
+from healthcode.services.runtime import Actor, Runtime
+from healthcode.services.scheduled_round import run_round
 from healthcode.web.pages.console_layout import (
     ADMIN_ROLES,
     AREAS_ROLES,
@@ -128,6 +130,28 @@ def test_a_second_person_sees_a_drafts_impact_before_approving__A5(callers: Call
     assert 'id="approve"' in by_approver
     assert 'id="approve"' not in by_author
     assert 'id="approval-note"' in by_author
+
+
+def test_the_rules_page_shows_how_far_the_activation_has_come__A5(
+    callers: Callers, runtime: Runtime
+) -> None:
+    author = callers.staff(Role.RULE_AUTHOR)
+    draft = bundled_document() | {"version": "1.0.1", "valid_from": "2021-03-01T00:00:00+08:00"}
+    assert callers.client.post("/api/v1/rulesets", json=draft, headers=author).status_code == 201
+    with runtime.unit_of_work(Actor("approver", "rule_approver", "ruleset_approval")) as uow:
+        approve_ruleset(uow, "zhejiang-2021-36", "1.0.1")
+        activate_due_rulesets(uow)  # its job is started; nobody has run it yet
+    reader = callers.staff(Role.RULE_APPROVER)
+
+    started = page(callers, "/console/rules", reader)
+    run_round(runtime)
+    finished = page(callers, "/console/rules", reader)
+
+    assert 'data-finished="false"' in started
+    assert "正在全员重新评估" in started
+    assert '<span id="activation-partitions">0/1</span>' in started
+    assert 'data-finished="true"' in finished
+    assert "全员重新评估已完成" in finished
 
 
 def test_a_missing_version_is_not_found__A5(callers: Callers) -> None:

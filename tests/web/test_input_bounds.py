@@ -162,6 +162,7 @@ APPEAL_ROUTES = (
         {"type": "nucleic_acid_test", "occurred_at": "2021-03-20T08:00:00+08:00"},
     ),
     ("GET", f"/api/v1/audit?before={BEYOND}", Role.AUDITOR, None),
+    ("GET", f"/api/v1/rulesets/activations/{BEYOND}", Role.RULE_APPROVER, None),
     ("GET", f"/console/appeals/{BEYOND}", Role.LOCAL_HANDLER, None),
     ("GET", f"/console/audit?before={BEYOND}", Role.AUDITOR, None),
     ("GET", f"/appeal/someone?filed={BEYOND}", Role.RESIDENT, None),

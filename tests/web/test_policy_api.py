@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ ROUTES = [
     RouteCase("POST", "/api/v1/rulesets", AUTHOR, {}),
     RouteCase("POST", "/api/v1/rulesets/dry-run", AUTHOR | APPROVER, {}),
     RouteCase("POST", "/api/v1/rulesets/zhejiang-2021-36/9.9.9/approval", APPROVER),
+    RouteCase("GET", "/api/v1/rulesets/activations/999", READERS),
 ]
 
 
@@ -47,6 +49,19 @@ def test_only_the_policy_roles_reach_the_policy_routes__D2(
     access_callers: Callers, case: RouteCase
 ) -> None:
     assert_access(access_callers, case)
+
+
+def activation_finished(client: TestClient, caller: Headers, job: int) -> dict[str, Any]:
+    """The activation job's progress once it has finished (it runs in a thread of the server)."""
+    deadline = time.monotonic() + 60
+    while True:
+        progress: dict[str, Any] = client.get(
+            f"/api/v1/rulesets/activations/{job}", headers=caller
+        ).json()
+        if progress["finished"]:
+            return progress
+        assert time.monotonic() < deadline, "the activation job did not finish"
+        time.sleep(0.05)
 
 
 def candidate(version: str = "1.2.0") -> dict[str, Any]:
@@ -96,7 +111,16 @@ def test_a_ruleset_is_drafted_dry_run_approved_by_another_and_changes_a_code__M1
     approved = client.post("/api/v1/rulesets/zhejiang-2021-36/1.2.0/approval", headers=approver)
     assert approved.status_code == 200, approved.text
     answer = approved.json()
-    assert (answer["status"], answer["activated"], answer["codes_changed"]) == ("active", True, 1)
+    # The approval answers at once; the activation job runs in the background.
+    assert (answer["status"], answer["activated"]) == ("active", True)
+    assert answer["activation"]["partitions"] >= 1
+    activation = activation_finished(client, approver, answer["activation"]["job"])
+    assert (activation["ruleset"], activation["evaluated"], activation["changed"]) == (
+        "zhejiang-2021-36@1.2.0",
+        1,
+        1,
+    )
+    assert activation["partitions_done"] == activation["partitions"]
     assert colour_of(runtime, monitored.person.key) == "yellow"
     listed = client.get("/api/v1/rulesets", headers=approver).json()["rulesets"]
     assert [(r["version"], r["status"]) for r in listed] == [("1.2.0", "active")]
@@ -140,6 +164,7 @@ def test_a_later_version_waits_for_its_valid_from__A5(callers: Callers, client: 
         False,
         0,
     )
+    assert answer["activation"] is None
 
 
 def test_invalid_rulesets_and_unknown_versions_are_answered_in_the_one_shape__A5(

@@ -4,13 +4,19 @@ A6, A7; `register` is the police population register that proves who a person is
 Records are read as a stream and written in batches, one transaction each: a batch is counted as
 accepted only once it is committed, so a crash loses nothing that was reported, and running the
 same file again finishes the job (what is already stored comes back as duplicates).
+
+Codes are brought up to date by population jobs (services/population_jobs.py), run here once the
+records are in, with a progress bar on a terminal: for events, each batch queues the persons it
+touched in its own transaction, and one job after the last batch re-evaluates each of them once;
+for areas, each batch's changes start a job over the persons they reach. Should the import die
+before its job, the queued persons are kept and the next run (or the scheduled round) does them.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,7 +24,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError, warn
@@ -31,9 +38,22 @@ from healthcode.exchange import (
     parse_severe_designation,
     read_parsed,
 )
-from healthcode.services.areas import record_risk_areas, record_severe_designations
+from healthcode.services.areas import (
+    AreaReport,
+    record_risk_areas,
+    record_severe_designations,
+    run_area_jobs,
+)
 from healthcode.services.facts import record_facts
 from healthcode.services.households.register import record_register
+from healthcode.services.population_jobs import (
+    JobKind,
+    JobProgress,
+    analyze_after_load,
+    run_job,
+    start_queued,
+    worker_name,
+)
 from healthcode.services.runtime import Runtime
 
 EXIT_SOME_REJECTED = 3
@@ -53,6 +73,7 @@ class ImportReport:
     unchanged: int = 0
     reevaluated: int = 0
     rejected: list[RecordError] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)  # areas: population jobs still to run
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -88,18 +109,66 @@ def import_feed(
         raise BadInputError(f"{path}: {error}") from None
     report = ImportReport()
     show_progress = sys.stderr.isatty() and not as_json
-    with _progress(show_progress) as progress:
-        task = progress.add_task(f"importing {path.name}", total=None) if progress else None
-        try:
+    try:
+        with _progress(show_progress) as progress:
+            task = progress.add_task(f"importing {path.name}", total=None) if progress else None
             for batch in _batches(records, batch_size, report):
                 _store(runtime, feed, batch, report)
                 if progress is not None and task is not None:
                     progress.update(task, advance=len(batch))
-        except InputUnusable as error:
-            _print(report, as_json)
-            raise BadInputError(f"{path}: {error} (records before it were imported)") from None
+    except InputUnusable as error:
+        # The batches before it were imported: their codes are brought up to date all the same.
+        _reevaluate(runtime, feed, report, show_progress)
+        _print(report, as_json)
+        raise BadInputError(f"{path}: {error} (records before it were imported)") from None
+    _reevaluate(runtime, feed, report, show_progress)
     _print(report, as_json)
     return EXIT_SOME_REJECTED if report.rejected else 0
+
+
+def _reevaluate(runtime: Runtime, feed: Feed, report: ImportReport, shown: bool) -> None:
+    """Run the population jobs that bring the imported persons' codes up to date, here."""
+    if feed is Feed.REGISTER:
+        return  # the register proves identities; it moves no code
+    if report.accepted:
+        with runtime.unit_of_work(context.actor(_ROLES[feed], "department_feed")) as uow:
+            analyze_after_load(uow)
+    worker = worker_name("import")
+    with _job_progress(shown) as bar:
+        on_progress = None if bar is None else _bar_updater(bar)
+        if feed is Feed.EVENTS:
+            with runtime.unit_of_work(context.actor(_ROLES[feed], "department_feed")) as uow:
+                # Every person queued and not yet taken by a job: this import's, and any an
+                # earlier run left when it died between its last batch and its job.
+                job = start_queued(uow, JobKind.IMPORT, f"import {feed.value}")
+            if job is not None:
+                report.reevaluated += run_job(runtime, job, worker, on_progress).evaluated
+            return
+        areas = AreaReport(jobs=report.jobs)
+        report.reevaluated += run_area_jobs(runtime, areas, worker, on_progress).reevaluated
+        report.jobs = []
+
+
+def _job_progress(shown: bool) -> Any:
+    if not shown:
+        return nullcontext(None)
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} persons"), TimeElapsedColumn(),
+        transient=True, console=Console(stderr=True),  # stdout is the report's
+    )  # fmt: skip
+
+
+def _bar_updater(bar: Progress) -> Callable[[JobProgress], None]:
+    tasks: dict[int, Any] = {}
+
+    def update(progress: JobProgress) -> None:
+        if progress.job_id not in tasks:
+            description = "重新评估 re-evaluating"
+            tasks[progress.job_id] = bar.add_task(description, total=progress.persons)
+        bar.update(tasks[progress.job_id], completed=progress.evaluated)
+
+    return update
 
 
 def _progress(shown: bool) -> Any:
@@ -107,7 +176,7 @@ def _progress(shown: bool) -> Any:
         return nullcontext(None)
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}: {task.completed:,} records"),
-        TimeElapsedColumn(), transient=True,
+        TimeElapsedColumn(), transient=True, console=Console(stderr=True),
     )  # fmt: skip
 
 
@@ -136,10 +205,9 @@ def _store(runtime: Runtime, feed: Feed, batch: list[Located], report: ImportRep
     values = [value for _, value in batch]
     with runtime.unit_of_work(context.actor(_ROLES[feed], "department_feed")) as uow:
         if feed is Feed.EVENTS:
-            result = record_facts(uow, values, locations)
+            result = record_facts(uow, values, locations, defer=True)
             report.accepted += result.accepted
             report.duplicates += result.duplicates
-            report.reevaluated += result.reevaluation.evaluated
             for conflict in result.conflicts:
                 warn(f"rejected {conflict}")
             report.rejected += result.conflicts
@@ -156,7 +224,7 @@ def _store(runtime: Runtime, feed: Feed, batch: list[Located], report: ImportRep
         areas = record(uow, values)
         report.accepted += areas.added + areas.changed
         report.unchanged += areas.unchanged
-        report.reevaluated += areas.reevaluated
+        report.jobs += areas.jobs
 
 
 _ROLES: Mapping[Feed, str] = {

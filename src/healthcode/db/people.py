@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from healthcode.db.buckets import bucket_of
 from healthcode.db.schema import persons
 from healthcode.db.writes import chunks, insert_rows
 from healthcode.domain.facts import Person, PersonKey
@@ -144,6 +145,7 @@ class PersonStore:
             "nationality_sealed": _seal(sealer, person_id, "nationality", person.nationality),
             "home_region": _home_region(person),
             "created_at": now,
+            "bucket": bucket_of(person_id),
         }
 
 

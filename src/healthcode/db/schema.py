@@ -15,7 +15,9 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Sequence,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -54,6 +56,10 @@ persons = Table(
     # The county of registration (GB/T 2260, 6 digits): coarse, needed for local handling (属地).
     Column("home_region", String(6)),
     Column("created_at", Instant, nullable=False),
+    # db/buckets.py: a stable hash of the id, set at insert. Population jobs read a partition as a
+    # range of this index, in (bucket, id) order, a page at a time (keyset paging, no OFFSET).
+    Column("bucket", SmallInteger, nullable=False),
+    Index("ix_persons_bucket_id", "bucket", "id"),
 )
 
 facts = Table(
@@ -526,4 +532,67 @@ pending_links = Table(
     Column("completed_how", String(32)),
     Index("ix_pending_links_account_id", "account_id"),
     Index("ix_pending_links_recipient_index_created_at", "recipient_index", "created_at"),
+)
+
+# --- Population jobs (issue #12): re-evaluating many persons in the background, by partitions. ---
+
+# One re-evaluation of many persons: everyone (a ruleset came into force) or the persons queued for
+# it (an area changed, an import's touched persons). Its work is split into partitions.
+evaluation_jobs = Table(
+    "evaluation_jobs",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # ruleset, area, severe, import, queue
+    Column("scope", String(16), nullable=False),  # everyone, or queue (the rows queued for it)
+    Column("label", String(160), nullable=False),  # what caused it: a ruleset label, an area ref
+    Column("created_at", Instant, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("partitions", Integer, nullable=False),
+    Column("persons", BigInteger, nullable=False),  # how many it has to re-evaluate, at its start
+    Column("finished_at", Instant),
+)
+
+# A partition is a bucket range of one job. A worker claims it with a lease (a conditional UPDATE),
+# renews the lease with every page and marks it done in the transaction of its last page. The
+# cursor (after_bucket, after_person) is the last person of an "everyone" job done so far.
+evaluation_partitions = Table(
+    "evaluation_partitions",
+    metadata,
+    Column("job_id", Serial, ForeignKey("evaluation_jobs.id"), nullable=False, autoincrement=False),
+    Column("partition", Integer, nullable=False),
+    Column("bucket_from", SmallInteger, nullable=False),  # inclusive
+    Column("bucket_to", SmallInteger, nullable=False),  # inclusive
+    Column("status", String(16), nullable=False),  # pending, running, done
+    Column("lease_until", Instant),
+    Column("worker", String(128)),
+    Column("evaluated", BigInteger, nullable=False),
+    Column("changed", BigInteger, nullable=False),
+    Column("after_bucket", SmallInteger),
+    Column("after_person", String(36)),
+    Column("started_at", Instant),
+    Column("finished_at", Instant),
+    PrimaryKeyConstraint("job_id", "partition", name="pk_evaluation_partitions"),
+    # What a dispatcher looks for: partitions not done (a handful of rows among the finished ones).
+    Index("ix_evaluation_partitions_status", "status"),
+)
+
+# Persons a job must re-evaluate when it is not everyone. A row is deleted in the transaction that
+# re-evaluates its person, so a crash loses nothing. job_id is NULL until a job takes the row (an
+# import queues its batches' persons and starts one job at the end). No foreign key on person_id:
+# the person is inserted in the same transaction, and a check per queued row buys nothing here.
+evaluation_queue = Table(
+    "evaluation_queue",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), nullable=False),
+    Column("job_id", Serial, ForeignKey("evaluation_jobs.id")),
+    Column("bucket", SmallInteger, nullable=False),
+    Column("cause", String(16), nullable=False),  # fact, area, severe (code_history.cause)
+    Column("cause_ref", String(160)),
+    Column("enqueued_at", Instant, nullable=False),
+    # A partition's page: its job's rows in (bucket, person) order, within a bucket range.
+    Index("ix_evaluation_queue_job_id_bucket_person_id", "job_id", "bucket", "person_id"),
+    # The round's "has anything been queued lately without a job?": the last entry of an index
+    # instead of a scan of every row an import has queued so far.
+    Index("ix_evaluation_queue_job_id_enqueued_at", "job_id", "enqueued_at"),
 )

@@ -28,7 +28,7 @@ from healthcode.exchange import (
     parse_risk_area,
     parse_severe_designation,
 )
-from healthcode.services.areas import record_risk_areas, record_severe_designations
+from healthcode.services.areas import record_risk_areas, record_severe_designations, run_area_jobs
 from healthcode.services.checkpoint.institutions import list_institutions, register_institution
 from healthcode.services.checkpoint.venues import (
     list_devices,
@@ -39,6 +39,7 @@ from healthcode.services.checkpoint.venues import (
 from healthcode.services.facts import record_facts
 from healthcode.services.households.applications import apply_for_code
 from healthcode.services.households.register import record_register
+from healthcode.services.population_jobs import worker_name
 from healthcode.services.refusals import Refused
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.tokens import CodeVersion
@@ -142,12 +143,15 @@ def _areas(loader: Loader, population: Population, report: LoadReport) -> None:
             parse_severe_designation(record, _where(i))
             for i, record in enumerate(population.severe)
         ]
-        for result in (
+        results = (
             record_risk_areas(uow, areas),
             record_severe_designations(uow, designations),
-        ):
-            report.added["area_listings"] += result.added + result.changed
-            report.present["area_listings"] += result.unchanged
+        )
+    for result in results:
+        report.added["area_listings"] += result.added + result.changed
+        report.present["area_listings"] += result.unchanged
+        # Persons already on file (a demo loaded again) are re-evaluated here, not later.
+        run_area_jobs(loader.runtime, result, worker_name("demo"))
 
 
 def _register(loader: Loader, population: Population, report: LoadReport) -> None:

@@ -1,14 +1,21 @@
-"""Recording risk areas (A6) and severe designations (A7), re-evaluating everyone they can reach."""
+"""Recording risk areas (A6) and severe designations (A7), re-evaluating everyone they can reach.
+
+A change can reach a great many persons (a province-wide rating): they are queued for a
+population job started in the same transaction (services/population_jobs.py), and the caller
+runs it (`run_area_jobs`), or the scheduled round does, a partition at a time, in the background.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from healthcode.db.areas_store import Change
 from healthcode.domain.areas import RiskArea, SevereDesignation
-from healthcode.services.evaluation import reevaluate
-from healthcode.services.runtime import UnitOfWork
+from healthcode.services.population_jobs import JobKind, ProgressCallback, run_job, start_queued
+from healthcode.services.runtime import Runtime, UnitOfWork
+
+MAX_LABEL = 160  # evaluation_jobs.label
 
 
 @dataclass(slots=True)
@@ -16,7 +23,8 @@ class AreaReport:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
-    reevaluated: int = 0
+    reevaluated: int = 0  # counted once the jobs have run (`run_area_jobs`)
+    jobs: list[int] = field(default_factory=list)  # the population jobs started for the changes
 
     def count(self, change: Change) -> None:
         setattr(self, change.value, getattr(self, change.value) + 1)
@@ -25,14 +33,16 @@ class AreaReport:
 def record_risk_areas(uow: UnitOfWork, areas: Sequence[RiskArea]) -> AreaReport:
     report = AreaReport()
     causes: dict[str, str | None] = {}
+    refs: list[str] = []
     for area in areas:
         change = uow.areas.put_risk_area(area, uow.actor.name, uow.now)
         report.count(change)
         if change is not Change.UNCHANGED:
             ref = f"risk_area:{area.region}@{area.effective_from.isoformat()}"
             uow.audit(f"risk_area.{change.value}", ref, detail=f"level={area.level.value}")
+            refs.append(ref)
             causes |= dict.fromkeys(uow.facts.persons_who_stayed_in(area.region), ref)
-    report.reevaluated = reevaluate(uow, causes, cause="area").evaluated
+    _start(uow, report, JobKind.AREA, refs, causes)
     return report
 
 
@@ -41,6 +51,7 @@ def record_severe_designations(
 ) -> AreaReport:
     report = AreaReport()
     causes: dict[str, str | None] = {}
+    refs: list[str] = []
     for designation in designations:
         previous = uow.areas.severe(designation.designation_id)
         change = uow.areas.put_severe(designation, uow.actor.name, uow.now)
@@ -49,9 +60,38 @@ def record_severe_designations(
             continue
         ref = f"severe:{designation.designation_id}"
         uow.audit(f"severe.{change.value}", ref, detail=f"approved_by={designation.approved_by}")
+        refs.append(ref)
         # A changed designation reaches both the people its old form reached and its new form.
         for version in (previous, designation):
             if version is not None and version.region is not None:
                 causes |= dict.fromkeys(uow.facts.persons_who_stayed_in(version.region), ref)
-    report.reevaluated = reevaluate(uow, causes, cause="severe").evaluated
+    _start(uow, report, JobKind.SEVERE, refs, causes)
     return report
+
+
+def run_area_jobs(
+    runtime: Runtime,
+    report: AreaReport,
+    worker: str,
+    on_progress: ProgressCallback | None = None,
+) -> AreaReport:
+    """Run the report's jobs here until they are finished; `reevaluated` then counts them."""
+    for job_id in report.jobs:
+        report.reevaluated += run_job(runtime, job_id, worker, on_progress).evaluated
+    report.jobs = []
+    return report
+
+
+def _start(
+    uow: UnitOfWork,
+    report: AreaReport,
+    kind: JobKind,
+    refs: list[str],
+    causes: dict[str, str | None],
+) -> None:
+    if not refs:
+        return
+    label = refs[0] if len(refs) == 1 else f"{refs[0]} +{len(refs) - 1}"
+    job = start_queued(uow, kind, label[:MAX_LABEL], causes, cause=kind.value)
+    if job is not None:
+        report.jobs.append(job)

@@ -14,6 +14,7 @@ from healthcode.domain.corrections import correction_problem, needs_footing
 from healthcode.domain.facts import Fact, PersonKey
 from healthcode.exchange import RecordError
 from healthcode.services.evaluation import Reevaluation, reevaluate
+from healthcode.services.population_jobs import enqueue
 from healthcode.services.runtime import UnitOfWork
 
 CONFLICT = "an earlier record with this source and event_id has other content"
@@ -28,14 +29,21 @@ class RecordReport:
     duplicates: int = 0
     conflicts: list[RecordError] = field(default_factory=list)
     reevaluation: Reevaluation = field(default_factory=Reevaluation)
+    queued: int = 0  # persons queued for a population job instead (`defer`)
 
 
 def record_facts(
-    uow: UnitOfWork, facts: Sequence[Fact], locations: Sequence[str] | None = None
+    uow: UnitOfWork,
+    facts: Sequence[Fact],
+    locations: Sequence[str] | None = None,
+    defer: bool = False,
 ) -> RecordReport:
     """Append new facts, skip repeats, refuse conflicts, and bring the touched codes up to date.
 
     `locations` (line or item of each fact in its file) name the conflicts in the report.
+    With `defer` (a bulk import), the touched persons are queued in this transaction instead
+    (`evaluation_queue`), for one population job after the last batch: a person an import
+    touches in many batches is then re-evaluated once, not once a batch.
     """
     report = RecordReport()
     where = (
@@ -59,11 +67,15 @@ def record_facts(
     uow.facts.add([NewFact(person_ids[f.person.key], f, d) for f, d, _ in fresh], uow.now)
     report.accepted = len(fresh)
     causes = {person_ids[f.person.key]: f"{f.source.value}:{f.event_id}" for f, _, _ in fresh}
-    report.reevaluation = reevaluate(uow, causes, cause="fact")
+    if defer:
+        enqueue(uow, causes, cause="fact")
+        report.queued = len(causes)
+    else:
+        report.reevaluation = reevaluate(uow, causes, cause="fact")
     uow.audit(
         "facts.record",
         detail=f"accepted={report.accepted} duplicates={report.duplicates} "
-        f"conflicts={len(report.conflicts)} persons={len(causes)}",
+        f"conflicts={len(report.conflicts)} persons={len(causes)}" + (" deferred" if defer else ""),
         outcome="ok" if not report.conflicts else "partial",
     )
     return report

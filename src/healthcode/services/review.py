@@ -1,5 +1,8 @@
-"""Time moves codes too: re-evaluate persons whose next review has come, and activate rulesets
-whose valid-from has come (`healthcode worker`)."""
+"""Time moves codes too: re-evaluate persons whose next review has come (`healthcode worker`).
+
+A review touches the few persons whose instant has come, so it runs a batch a transaction here;
+a ruleset whose valid-from has come re-evaluates everyone, as a population job
+(services/rulesets.py, services/population_jobs.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Rulesets over time (A5): draft, second-person approval, dry run, activation at valid-from.
 
 A version is stored as a draft by its author and approved by someone else; it is in force from its
-valid-from instant on (`active_ruleset`). Activation then brings every stored code under it: the
-worker re-evaluates the whole population a page at a time, one transaction a page.
+valid-from instant on (`active_ruleset`). Activation then brings every stored code under it: a
+population job re-evaluates everyone, by partitions, a page a transaction, in the background.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
@@ -21,7 +21,8 @@ from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.text import Bilingual
 from healthcode.services.deciding import columnar_decisions, compiled_ruleset
-from healthcode.services.evaluation import active_ruleset, reevaluate
+from healthcode.services.evaluation import active_ruleset
+from healthcode.services.population_jobs import JobKind, JobProgress, job_progress, start_everyone
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 
@@ -111,50 +112,47 @@ def _approval_problem(
 
 @dataclass(frozen=True, slots=True)
 class Activation:
-    """A population re-evaluation under the ruleset in force, carried from page to page."""
+    """Where bringing the population under the ruleset in force has come."""
 
-    ruleset: str  # the label every page so far was evaluated with
-    after: str | None = None  # the last person re-evaluated
-    evaluated: int = 0
-    changed: int = 0
+    ruleset: str  # the label in force, which the job re-evaluates everyone under
+    progress: JobProgress  # the population job doing it
     labels: tuple[str, ...] = ()  # the versions marked activated, once done
-    done: bool = False
+
+    @property
+    def done(self) -> bool:
+        return bool(self.labels)
 
 
-def activate_due_rulesets(
-    uow: UnitOfWork, progress: Activation | None = None, limit: int = BATCH
-) -> Activation | None:
-    """Re-evaluate the next page of persons for the approved versions whose valid-from has come.
+def activate_due_rulesets(uow: UnitOfWork) -> Activation | None:
+    """Start, or finish, the activation of the approved versions whose valid-from has come.
 
-    None when no version is due. Otherwise call again, in a new transaction, with the returned
-    progress until it is `done`: the last page marks the versions activated. Should the ruleset
-    in force change in between, the pass starts again from the first person; after a crash it
-    starts again too (re-evaluating a person twice changes nothing).
+    None when no version is due. The first call starts a population job that re-evaluates
+    everyone under the ruleset in force (services/population_jobs.py; the scheduled round and the
+    approval run its partitions in the background); a call once that job has finished marks the
+    due versions activated. Should the ruleset in force change meanwhile, a new job is started
+    for the new one (the pages done under the old one are not lost: they are simply redone).
     """
-
     due = uow.rulesets.due_for_activation(uow.now)
     if not due:
         return None
     rules = active_ruleset(uow)
-    if progress is None or progress.ruleset != rules.label:
-        progress = Activation(rules.label)
-    page = uow.people.person_ids(progress.after, limit)
-    result = reevaluate(uow, dict.fromkeys(page, rules.label), cause="ruleset", ruleset=rules)
-    progress = replace(
-        progress,
-        after=page[-1] if page else progress.after,
-        evaluated=progress.evaluated + result.evaluated,
-        changed=progress.changed + result.changed,
-    )
-    detail = f"evaluated={progress.evaluated} changed={progress.changed}"
-    if len(page) == limit:
-        uow.audit("ruleset.activate", rules.label, "in_progress", detail)
-        return progress
+    job = uow.jobs.latest_job(JobKind.RULESET, rules.label)
+    job_id = start_everyone(uow, JobKind.RULESET, rules.label) if job is None else job.id
+    progress = job_progress(uow, job_id)
+    if not progress.finished:
+        return Activation(rules.label, progress)
     for stored in due:
         uow.rulesets.mark_activated(stored.ruleset_id, stored.version, uow.now)
     labels = tuple(stored.label for stored in due)
+    detail = f"job={job_id} evaluated={progress.evaluated} changed={progress.changed}"
     uow.audit("ruleset.activate", rules.label, detail=f"{detail} activated={','.join(labels)}")
-    return replace(progress, labels=labels, done=True)
+    return Activation(rules.label, progress, labels)
+
+
+def activation_progress(uow: UnitOfWork, label: str) -> JobProgress | None:
+    """The latest activation job of a version (`id@version`), if one was started."""
+    job = uow.jobs.latest_job(JobKind.RULESET, label)
+    return None if job is None else job_progress(uow, job.id)
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.engine import connect
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
+from healthcode.db.jobs_store import JobStore
 from healthcode.db.limits_store import LimitCounterStore, ScanNonceStore
 from healthcode.db.pending_links_store import PendingLinkStore
 from healthcode.db.people import PersonStore
@@ -154,3 +155,4 @@ class UnitOfWork:
     tallies = cached_property(lambda self: TallyStore(self.connection))
     trusted_issuers = cached_property(lambda self: TrustedIssuerStore(self.connection))
     venues = cached_property(lambda self: VenueStore(self.connection))
+    jobs = cached_property(lambda self: JobStore(self.connection))  # population jobs

@@ -1,6 +1,6 @@
-"""The scheduled round: everything time makes due (ruleset activation, next reviews, scan purges,
-ended pending bindings, appeal escalations,
-sealing the audit log), in batches of one transaction each.
+"""The scheduled round: everything time makes due (ruleset activation, population jobs, next
+reviews, scan purges, ended pending bindings, appeal escalations, sealing the audit log), in
+batches of one transaction each.
 
 `healthcode worker` runs it in a loop and the server in a background thread; every step is safe to
 run twice, so several processes may run it side by side.
@@ -8,14 +8,16 @@ run twice, so several processes may run it side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from healthcode.services.appeals.oversight import escalate_overdue
 from healthcode.services.audit_seal import seal_if_due
 from healthcode.services.checkpoint.scans import purge_scans
 from healthcode.services.households.pending import purge_pending
+from healthcode.services.population_jobs import adopt_orphans, run_open_partitions, worker_name
 from healthcode.services.review import review_due
-from healthcode.services.rulesets import Activation, activate_due_rulesets
+from healthcode.services.rulesets import activate_due_rulesets
 from healthcode.services.runtime import Runtime, system_actor
 
 
@@ -25,9 +27,16 @@ class RoundReport:
     reviewed: int  # codes re-evaluated because their next review had come
 
 
-def run_round(runtime: Runtime) -> RoundReport:
-    """Rulesets come first: a review under a version about to be replaced would be wasted."""
-    activated = activate_rulesets(runtime)
+# How the round gets the open partitions of population jobs done: `run_partitions` runs them here;
+# with a broker, the CLI and the server pass one that sends them to the workers instead
+# (tasks/dispatch.py, ADR 0012), which the use cases never import.
+PartitionRunner = Callable[[Runtime], int]
+
+
+def run_round(runtime: Runtime, partitions: PartitionRunner | None = None) -> RoundReport:
+    """Rulesets and population jobs come first: a review under a version about to be replaced
+    would be wasted."""
+    activated = activate_rulesets(runtime, partitions)
     with runtime.unit_of_work(system_actor("scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
     with runtime.unit_of_work(system_actor("pending_binding_retention")) as uow:
@@ -46,11 +55,23 @@ def run_round(runtime: Runtime) -> RoundReport:
     return RoundReport(activated, reviewed)
 
 
-def activate_rulesets(runtime: Runtime) -> tuple[str, ...]:
-    """Bring the population under the versions that came into force, a page a transaction."""
-    progress: Activation | None = None
-    while True:
-        with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
-            progress = activate_due_rulesets(uow, progress)
-        if progress is None or progress.done:
-            return () if progress is None else progress.labels
+def activate_rulesets(
+    runtime: Runtime, partitions: PartitionRunner | None = None
+) -> tuple[str, ...]:
+    """Start the activation of versions that came into force, run every open population job
+    (activations, area changes, imports, persons queued by an import that died before its job),
+    and mark the versions activated once their job is done. The labels marked this time."""
+    with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
+        activate_due_rulesets(uow)
+    with runtime.unit_of_work(system_actor("population_job")) as uow:
+        adopt_orphans(uow)
+    (partitions or run_partitions)(runtime)
+    with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
+        activation = activate_due_rulesets(uow)
+    return () if activation is None else activation.labels
+
+
+def run_partitions(runtime: Runtime) -> int:
+    """The one place the round runs population jobs' partitions: here, in this process (the
+    embedded default). A dispatcher to a broker's workers takes the place of this call."""
+    return run_open_partitions(runtime, worker_name("scheduled_round"))

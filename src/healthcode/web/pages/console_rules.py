@@ -23,7 +23,13 @@ from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
 from healthcode.services.dashboard import region_name
 from healthcode.services.refusals import NOT_FOUND, Refused
-from healthcode.services.rulesets import UNKNOWN_REGION, DryRun, dry_run, moves_json
+from healthcode.services.rulesets import (
+    UNKNOWN_REGION,
+    DryRun,
+    activation_progress,
+    dry_run,
+    moves_json,
+)
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
@@ -37,15 +43,18 @@ BUNDLED: Final = "bundled"
 
 @router.get("/console/rules", response_class=HTMLResponse)
 def rules_page(request: Request, caller: Reader) -> HTMLResponse:
+    """The versions, and how far the activation of the one in force has come (its job)."""
     with unit_of_work(request, caller) as uow:
         stored = uow.rulesets.all()
         in_force = uow.rulesets.in_force(uow.now)
         document = in_force.document if in_force is not None else bundled_document()
-    current = None if in_force is None else in_force.label
+        current = None if in_force is None else in_force.label
+        activation = None if current is None else activation_progress(uow, current)
     return console_page(
         request,
         caller,
         "console/rules.html",
+        activation=None if activation is None else activation.as_json(),
         versions=[listed(version, current) for version in reversed(stored)],
         in_force=current or BUNDLED,
         document=json.dumps(document, ensure_ascii=False, indent=2),

@@ -22,11 +22,17 @@ from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.roles import Role
 from healthcode.domain.timezones import display_instant
 from healthcode.exchange import RecordParser, parse_risk_area, parse_severe_designation
-from healthcode.services.areas import AreaReport, record_risk_areas, record_severe_designations
+from healthcode.services.areas import (
+    AreaReport,
+    record_risk_areas,
+    record_severe_designations,
+    run_area_jobs,
+)
+from healthcode.services.population_jobs import worker_name
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.batches import BATCH_BODY, BatchReport, pages, parse_batch, read_body
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import runtime_of, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["risk areas"])
 
@@ -100,7 +106,8 @@ def _put(
     for page in pages(values):
         with unit_of_work(request, caller) as uow:
             stored = record(uow, [value for _, value in page])
-        _add(report, stored)
+        # The touched persons' population job runs here, so `reevaluated` counts them on return.
+        _add(report, run_area_jobs(runtime_of(request), stored, worker_name("areas_api")))
     if rejected:  # the stored records are audited by the service; the refused ones here
         with unit_of_work(request, caller) as uow:
             uow.audit("areas.reject", outcome="refused", detail=f"rejected={len(rejected)}")

@@ -2,13 +2,17 @@
 
 The two-layer decision: a rule author drafts a version and sees its impact on today's population
 (dry run); a rule approver, who must be a different person (enforced by the service and audited
-when refused), approves it. Once approved, a version whose valid-from has come is activated at
-once, a page of persons a transaction as the worker does, so codes change colour within the
-request that approved it; a later valid-from is left to the scheduler.
+when refused), approves it. Once approved, a version whose valid-from has come starts its
+activation at once: a population job that re-evaluates everyone in the background (a thread of
+this process, and the scheduler's round), so the approval answers at once with the job, whose
+progress is at `GET /api/v1/rulesets/activations/{job}`; a later valid-from is left to the
+scheduler.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -16,16 +20,21 @@ from fastapi import APIRouter, Body, Depends, Request
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.roles import Role
 from healthcode.domain.timezones import display_instant
+from healthcode.services.population_jobs import JobKind, JobProgress, job_progress
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import (
-    Activation,
     activate_due_rulesets,
     approve_ruleset,
     draft_ruleset,
     dry_run,
 )
+from healthcode.services.runtime import Runtime
+from healthcode.services.scheduled_round import activate_rulesets
+from healthcode.tasks.dispatch import dispatch_open_partitions
 from healthcode.web.access import Caller, allow
-from healthcode.web.deps import unit_of_work
+from healthcode.web.deps import RowId, runtime_of, unit_of_work
+
+log = logging.getLogger("healthcode.rulesets")
 
 router = APIRouter(prefix="/api/v1/rulesets", tags=["rulesets"])
 
@@ -64,6 +73,17 @@ def list_rulesets(request: Request, caller: Reader) -> dict[str, Any]:
     return {"rulesets": [_listed(version, current) for version in stored]}
 
 
+@router.get("/activations/{job_id}")
+def activation(job_id: RowId, request: Request, caller: Reader) -> dict[str, Any]:
+    """How far an activation job has come: partitions done of all, persons evaluated, changed."""
+    with unit_of_work(request, caller) as uow:
+        job = uow.jobs.job(job_id)
+        if job is None or job.kind != JobKind.RULESET:
+            raise Refused(NOT_FOUND)
+        progress = job_progress(uow, job_id)
+    return _progress(progress) | {"ruleset": progress.label}
+
+
 @router.get("/{ruleset_id}/{version}")
 def get_ruleset(ruleset_id: str, version: str, request: Request, caller: Reader) -> dict[str, Any]:
     with unit_of_work(request, caller) as uow:
@@ -94,29 +114,45 @@ def dry_run_document(document: Document, request: Request, caller: Assessor) -> 
 
 @router.post("/{ruleset_id}/{version}/approval")
 def approve(ruleset_id: str, version: str, request: Request, caller: Approver) -> dict[str, Any]:
-    """Approve someone else's draft; if its valid-from has come, the population moves under it."""
+    """Approve someone else's draft; if its valid-from has come, its activation job starts.
+
+    `activated`: the version is in force and its activation has started (`activation`: the job
+    and its progress so far; `codes_evaluated` and `codes_changed` count what it has done by the
+    time of the answer, normally nothing yet). Poll the job for the rest.
+    """
     with unit_of_work(request, caller) as uow:
         approved = approve_ruleset(uow, ruleset_id, version)
-    activation = _activate_due(request, caller)
     with unit_of_work(request, caller) as uow:
+        activation = activate_due_rulesets(uow)
         in_force = uow.rulesets.in_force(uow.now)
+    if activation is not None:
+        _run_in_background(runtime_of(request))
     current = None if in_force is None else in_force.label
+    progress = None if activation is None else activation.progress
     return _listed(approved, current) | {
         "activated": activation is not None,
-        "codes_evaluated": 0 if activation is None else activation.evaluated,
-        "codes_changed": 0 if activation is None else activation.changed,
+        "codes_evaluated": 0 if progress is None else progress.evaluated,
+        "codes_changed": 0 if progress is None else progress.changed,
+        "activation": None if progress is None else _progress(progress),
     }
 
 
-def _activate_due(request: Request, caller: Caller) -> Activation | None:
-    """Re-evaluate everyone under the versions now due, a page a transaction (as the worker)."""
-    progress: Activation | None = None
-    while True:
-        with unit_of_work(request, caller) as uow:
-            step = activate_due_rulesets(uow, progress)
-        if step is None or step.done:
-            return step if step is not None else progress
-        progress = step
+def _run_in_background(runtime: Runtime) -> None:
+    """Run the activation job in a thread of this process (with a broker: send its partitions to
+    the workers, ADR 0012), then mark the versions activated. The scheduler's round would do it
+    too (and takes over what a dying process leaves)."""
+
+    def run() -> None:
+        try:
+            activate_rulesets(runtime, dispatch_open_partitions)
+        except Exception as error:  # a thread's failure is logged; the scheduler retries
+            log.error("ruleset activation failed", extra={"error_type": type(error).__name__})
+
+    threading.Thread(target=run, name="healthcode-activation", daemon=True).start()
+
+
+def _progress(progress: JobProgress) -> dict[str, Any]:
+    return progress.as_json() | {"finished_at": display_instant(progress.finished_at)}
 
 
 def _listed(stored: StoredRuleset, in_force: str | None) -> dict[str, Any]:

@@ -73,16 +73,34 @@ function approval() {
     button.disabled = true;
     try {
       const result = await api("POST", path);
-      const changed = result.activated ? say("，已生效，改变颜色的人数：", "; in force now, codes changed: ") + result.codes_changed : "";
-      show(status, say("已审批", "Approved") + changed, "ok");
+      show(status, say("已审批", "Approved"), "ok");
       button.hidden = true;
       const badge = document.querySelector("h1 .status");
       if (badge) badge.dataset.status = result.status;
+      if (result.activation) followActivation(status, result.activation);
     } catch (error) {
       button.disabled = false;
       show(status, error.message);
     }
   });
+}
+
+// The activation runs in the background: its progress, every second, until it has finished.
+async function followActivation(status, progress) {
+  for (;;) {
+    if (progress.finished) {
+      show(status, say("已审批，已生效，改变颜色的人数：", "Approved; in force now, codes changed: ") + progress.changed, "ok");
+      return;
+    }
+    show(status, say("已审批，正在全员重新评估：分区 ", "Approved; re-evaluating everyone: partitions ") + progress.partitions_done + "/" + progress.partitions + say("，已评估 ", ", evaluated ") + progress.evaluated + "/" + progress.persons, "ok");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      progress = await api("GET", "/api/v1/rulesets/activations/" + progress.job);
+    } catch (error) {
+      show(status, error.message);
+      return;
+    }
+  }
 }
 
 editor();
