@@ -118,7 +118,9 @@ def test_a_rule_drafted_by_one_and_approved_by_another_changes_a_code__M1(
     approver.goto(f"{live_server.url}/console/rules/zhejiang-2021-36/1.2.0")
     approver.click("#approve")
     # The activation job runs in the background; the page follows it until it has finished.
-    expect(approver.locator("#approval-status")).to_contain_text("改变颜色的人数：1", timeout=30_000)
+    expect(approver.locator("#approval-status")).to_contain_text(
+        "改变颜色的人数：1", timeout=30_000
+    )
     save_screenshot(approver, "console_rules_approved")
     assert colour_of(live_server, monitored.person) == "yellow"
     approver.goto(f"{live_server.url}/console/dashboard")

@@ -35,8 +35,13 @@ PartitionRunner = Callable[[Runtime], int]
 
 def run_round(runtime: Runtime, partitions: PartitionRunner | None = None) -> RoundReport:
     """Rulesets and population jobs come first: a review under a version about to be replaced
-    would be wasted."""
-    activated = activate_rulesets(runtime, partitions)
+    would be wasted. A partition that fails (its lease then keeps it from being retried for a
+    while) must not hold up purges, escalations and sealing: the failure is raised after them."""
+    failure: Exception | None = None
+    try:
+        activated = activate_rulesets(runtime, partitions)
+    except Exception as error:  # raised again once the rest of the round is done
+        activated, failure = (), error
     with runtime.unit_of_work(system_actor("scan_retention")) as uow:
         purge_scans(uow)  # D2: scan records are kept only for the retention window
     with runtime.unit_of_work(system_actor("pending_binding_retention")) as uow:
@@ -52,6 +57,8 @@ def run_round(runtime: Runtime, partitions: PartitionRunner | None = None) -> Ro
             break
     # Last: the round's own entries are then final as soon as its transactions have committed.
     seal_if_due(runtime)  # D1, D3: a head at least every unsealed window
+    if failure is not None:
+        raise failure
     return RoundReport(activated, reviewed)
 
 
