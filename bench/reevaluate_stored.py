@@ -16,7 +16,7 @@ transaction that is rolled back, so that every turn starts from the same stored 
   loading and writing);
 - and, timed alone over the same pages, the loading: the facts as the per-person path loads them
   (`FactStore.of_persons`: read, open the sealed payloads, parse them into facts), the records as
-  the columnar path loads them (`opened_records`: read and open) and frames them, and the codes
+  the columnar path loads them (`records_of`: read and open) and frames them, and the codes
   (`StateStore.get_many`), which both paths load.
 
 The paths take turns `--repeat` times; the best turn is reported (the machine is shared). Then one
@@ -43,7 +43,6 @@ from sqlalchemy.engine import make_url
 from assess_population import AT, Files, cpu_model, ensure_population, kept
 from healthcode.clock import FrozenClock
 from healthcode.db.engine import connect
-from healthcode.db.facts_store import opened_records
 from healthcode.db.migrate import upgrade
 from healthcode.domain.columnar.frames import population_frame_of_records
 from healthcode.exchange import RecordError, read_facts, read_risk_areas, read_severe_designations
@@ -150,11 +149,11 @@ def loading_facts(uow: UnitOfWork, page: list[str]) -> int:
 
 
 def loading_records(uow: UnitOfWork, page: list[str]) -> int:
-    return len(opened_records(uow.facts, page))
+    return len(uow.facts.records_of(page))
 
 
 def framing_records(uow: UnitOfWork, page: list[str]) -> int:
-    records = opened_records(uow.facts, page)
+    records = uow.facts.records_of(page)
     return len(population_frame_of_records({pid: records.get(pid, []) for pid in page}).facts)
 
 
@@ -168,7 +167,7 @@ WORKS = {
     "of which deciding (load, decide, review instants), per person": deciding(PER_PERSON),
     "of which deciding (load, decide, review instants), columnar": deciding(0),
     "loading the facts as facts (`of_persons`)": loading_facts,
-    "loading the records (`opened_records`)": loading_records,
+    "loading the records (`records_of`)": loading_records,
     "the records loaded and framed (`population_frame_of_records`)": framing_records,
     "loading the codes (`get_many`)": loading_codes,
 }

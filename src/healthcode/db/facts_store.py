@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
@@ -66,7 +67,16 @@ class FactStore:
         insert_ignoring_duplicates(self._connection, trip_regions, stays)
 
     def of_persons(self, person_ids: Iterable[str]) -> dict[str, list[Fact]]:
-        found: dict[str, list[Fact]] = defaultdict(list)
+        return {
+            person_id: [parse_fact(record) for record in records]
+            for person_id, records in self.records_of(person_ids).items()
+        }
+
+    def records_of(self, person_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each person's fact records as stored (SPEC §1, without contact details), opened but
+        not parsed again: the columnar path frames them directly
+        (`domain.columnar.frames.population_frame_of_records`), in the order of `of_persons`."""
+        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for batch in chunks(list(person_ids)):
             rows = self._connection.execute(
                 select(facts.c.person_id, facts.c.source, facts.c.event_id, facts.c.payload_sealed)
@@ -76,7 +86,7 @@ class FactStore:
             for row in rows:
                 context = _context(row.source, row.event_id)
                 record = self._vault.open_json(row.payload_sealed, context)
-                found[row.person_id].append(parse_fact(record))  # type: ignore[arg-type]
+                found[row.person_id].append(record)  # type: ignore[arg-type]
         return found
 
     def persons_who_stayed_in(self, region: str) -> list[str]:
@@ -108,21 +118,3 @@ class FactStore:
 
 def _context(source: str | Source, event_id: str) -> str:
     return f"fact:{Source(source).value}:{event_id}"
-
-
-# Added for the columnar re-evaluation (issue #12, H2): the records as stored, opened but not
-# parsed again into facts, for `domain.columnar.frames.population_frame_of_records`.
-def opened_records(store: FactStore, person_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each person's fact records in the order `of_persons` gives their facts."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for batch in chunks(list(person_ids)):
-        rows = store._connection.execute(  # the store's own connection, as in of_persons
-            select(facts.c.person_id, facts.c.source, facts.c.event_id, facts.c.payload_sealed)
-            .where(facts.c.person_id.in_(batch))
-            .order_by(facts.c.id)
-        )
-        for row in rows:
-            context = _context(row.source, row.event_id)
-            record = store._vault.open_json(row.payload_sealed, context)
-            found[row.person_id].append(record)  # type: ignore[arg-type]
-    return found

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Generic, TypeVar
 
-from healthcode.db.facts_store import opened_records
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.columnar.boundaries import BOUNDARY, PENDING, review_instants
 from healthcode.domain.columnar.decisions import decide_frame, decisions_of
@@ -84,7 +83,7 @@ def columnar_decisions(
 def _population(uow: UnitOfWork, person_ids: Sequence[str]) -> Population:
     # Framed from the opened records: parsing them into facts first (`of_persons`) cost as much
     # as deciding them (bench/README.md, "Stored codes re-evaluated").
-    records = opened_records(uow.facts, person_ids)
+    records = uow.facts.records_of(person_ids)
     return population_frame_of_records({pid: records.get(pid, []) for pid in person_ids})
 
 
