@@ -43,6 +43,7 @@ from healthcode.services.destruction.deletion import (
 from healthcode.services.households.binding import apply_for_account
 from healthcode.services.households.links import FamilyMember
 from healthcode.services.messages import OutboxSender
+from healthcode.services.population_jobs import JobKind, start_queued
 from healthcode.services.refusals import Refused
 from healthcode.services.runtime import AUDIT_CHAIN, Runtime, open_runtime
 from healthcode.services.sign_in import send_sign_in_code, sign_in_client
@@ -106,6 +107,10 @@ def populate(runtime: Runtime) -> None:
         assert device is not None
         VenueStore(uow.connection).add_scan(device.id, device.venue_id, subject, uow.now, "allow")
         uow.scan_nonces.first_time(device.id, bytes(16), uow.now)  # the report's nonce
+    with runtime.unit_of_work(operator("area_publisher", "area change")) as uow:
+        # A population job not run yet: its queue rows and partitions name persons.
+        person_id = uow.connection.scalar(select(persons.c.id).limit(1))
+        start_queued(uow, JobKind.AREA, "canary area", {person_id: None}, "area")
 
 
 def destroy(runtime: Runtime) -> dict[str, Any]:

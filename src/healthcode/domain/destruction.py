@@ -14,6 +14,8 @@ from typing import Final
 
 # (table, what it holds about residents), children before parents so foreign keys accept each step.
 DELETED: Final[tuple[tuple[str, str], ...]] = (
+    ("evaluation_queue", "persons waiting to be re-evaluated, and what touched them"),
+    ("evaluation_partitions", "population jobs' partitions: their cursors name persons"),
     ("appeal_events", "the timeline of a person's appeal, what was said sealed"),
     ("appeal_overrides", "colour overrides granted on a person's appeal"),
     ("appeals", "appeals: person, callback phone, words, answers"),
@@ -57,6 +59,8 @@ KEPT: Final[dict[str, str]] = {
     "signing_keys": "public halves verify this report and past trust lists; private halves are "
     "sealed and shredded with the keyring",
     "trusted_issuers": "other issuers' public root keys",
+    "evaluation_jobs": "which population re-evaluations ran, why (a ruleset, an area) and how "
+    "many codes they moved: counts, no person",
 }
 
 DELETION_ORDER: Final[tuple[str, ...]] = tuple(table for table, _ in DELETED)
