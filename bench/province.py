@@ -14,7 +14,9 @@ reported with its time:
    what any columnar engine costs for the features and colours of the default ruleset;
 3. `healthcode import events` into a fresh PostgreSQL database, as bench/import_population.py
    runs it (its helpers are imported: fresh database, ANALYZE every 60 s when autovacuum is off),
-   with `HEALTHCODE_CLOCK=2021-03-20T12:00:00+08:00`;
+   with `HEALTHCODE_CLOCK=2021-03-20T12:00:00+08:00`, then one scheduled round (`healthcode worker
+   --once`), timed with it: once the import leaves its re-evaluation to a population job, the round
+   runs it (before, the round has nothing to do and costs its start-up);
 4. the **COPY floor**: as many rows as events, each the size of an average stored fact (the
    sealed payload's mean length, read from the database just loaded, plus person, source, event id,
    digest and instants, with the facts table's indexes) written with COPY into a fresh table;
@@ -29,7 +31,8 @@ reported with its time:
    and to 65 M persons (4.3 facts a person, as here);
 7. an **area change**: `healthcode import areas` rating as many Hangzhou districts medium risk as
    it takes for their trips to reach `--touched` persons (bench/import_population.py's choice),
-   checking that exactly that many were re-evaluated.
+   checking that exactly that many were re-evaluated (then a scheduled round, as after the import;
+   when a population job did the work the command's own count is not checked).
 
 Everything is printed as Markdown for bench/README.md; progress goes to stderr.
 """
@@ -259,6 +262,21 @@ def copy_floor(url: str, rows: int, payload_bytes: int, persons: int) -> float:
 # --- the full re-evaluation ----------------------------------------------------------------------
 
 
+def drained(step: Step, env: dict[str, str]) -> Step:
+    """`step` followed by one scheduled round, which runs whatever population job it left.
+
+    Once re-evaluation after an import or an area change is a population job of its own (issue
+    #12), the command may return before the work is done; the round does it, and its time counts.
+    Before that the round finds nothing to do and costs its start-up (a second or two).
+    """
+    round_ = run_measured(
+        "scheduled round after it", [*healthcode_command(), "worker", "--once"], env
+    )
+    peaks = [value for value in (step.peak_mib, round_.peak_mib) if value is not None]
+    report = step.report | {"drained_seconds": round_.seconds}
+    return Step(step.name, step.seconds + round_.seconds, max(peaks, default=None), report)
+
+
 def bench_ruleset(out: Path) -> Path:
     """The default ruleset as a new version, valid from before the clock: due once approved."""
     bundled = Path(healthcode.rulesets.__file__).parent / f"{DEFAULT_RULESET}.yaml"
@@ -366,6 +384,7 @@ def run(args: argparse.Namespace) -> Run:
             imported = run_measured(
                 "import events", [*healthcode, "import", "events", str(events_file), *batch], env
             )
+            imported = drained(imported, env)
         accepted = int(str(imported.report.get("accepted", -1)))
         if accepted != events:
             raise SystemExit(f"import accepted {accepted} of {events} events")
@@ -386,9 +405,12 @@ def run(args: argparse.Namespace) -> Run:
             areas = run_measured(
                 "area change", [*healthcode, "import", "areas", str(areas_file), *batch], env
             )
+            areas = drained(areas, env)
         evaluated = int(str(areas.report.get("reevaluated", -1)))
-        if evaluated != reached:
+        if evaluated != reached and not float(str(areas.report["drained_seconds"])) > 5:
             raise SystemExit(f"the area change re-evaluated {evaluated}, expected {reached}")
+        if evaluated != reached:  # a population job did the work: its count is not in the report
+            print(f"area change: the command re-evaluated {evaluated} itself", file=sys.stderr)
         size = database_size_mb(url, workspace)
     return Run(
         args.persons, events, generated, polars, imported, copy_seconds, payload_bytes, full,
@@ -437,7 +459,9 @@ def report(result: Run, args: argparse.Namespace) -> None:
     cells(f"floor: Polars, features + colours of {polars_persons:,} persons (bench/columnar.py)",
           f"{polars_seconds:.2f}", f"{polars_rate:,.0f} persons/s", "1",
           f"{peak(result.polars)} (reading the file as `Fact`s)")  # fmt: skip
-    cells("`healthcode import events`", f"{result.imported.seconds:.1f}",
+    drained = float(str(result.imported.report["drained_seconds"]))
+    cells(f"`healthcode import events` + a scheduled round ({drained:.1f} s)",
+          f"{result.imported.seconds:.1f}",
           f"{import_rate:,.0f} events/s", f"1/{copy_rate / import_rate:,.0f} of COPY",
           peak(result.imported))  # fmt: skip
     cells(f"full re-evaluation, approval to done ({result.full_evaluated:,} persons)",
@@ -446,7 +470,9 @@ def report(result: Run, args: argparse.Namespace) -> None:
     cells(f"one partition (1/{args.partitions}: {part_persons:,} persons)", f"{part_seconds:.1f}",
           f"{part_rate:,.0f} persons/s", f"1/{polars_rate / part_rate:,.0f} of Polars",
           peak(result.partition))  # fmt: skip
-    cells(f"area change reaching {result.reached:,} persons", f"{result.areas.seconds:.1f}",
+    drained = float(str(result.areas.report["drained_seconds"]))
+    cells(f"area change reaching {result.reached:,} persons (`healthcode import areas` + a "
+          f"scheduled round, {drained:.1f} s)", f"{result.areas.seconds:.1f}",
           f"{area_rate:,.0f} persons/s", "", peak(result.areas))  # fmt: skip
     print(
         f"\nArea change: {', '.join(result.counties)} rated medium; their trips reach "
