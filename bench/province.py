@@ -1,10 +1,10 @@
 """Benchmark: a synthetic province end to end on PostgreSQL, with floors and peak memory per step.
 
     .venv/bin/python bench/province.py [--persons 1000000] [--seed 1] [--touched N]
-        [--batch-size 1000] [--partitions 64] [--floor-persons 200000]
+        [--batch-size 1000] [--partitions 64] [--page 1000] [--floor-persons 200000]
         [--reevaluate-command "healthcode …"] [--postgres-url URL] [--out DIR]
 
-In one run on one machine, each step a subprocess whose peak memory (max RSS, from `os.wait4`) is
+In one run on one machine, each step a subprocess whose peak memory (max RSS, from GNU time) is
 reported with its time:
 
 1. **generate** the population (bench/population.py, streaming, bounded memory) into
@@ -398,7 +398,7 @@ def run(args: argparse.Namespace) -> Run:
         full_evaluated = count_rows(url, "code_states")
         partition = run_measured(
             "one partition",
-            [sys.executable, str(HERE), "_partition", str(args.partitions)],
+            [sys.executable, str(HERE), "_partition", str(args.partitions), str(args.page)],
             env,
         )
         with analyzing("postgresql", url):
@@ -467,7 +467,8 @@ def report(result: Run, args: argparse.Namespace) -> None:
     cells(f"full re-evaluation, approval to done ({result.full_evaluated:,} persons)",
           f"{result.full.seconds:.1f}", f"{full_rate:,.0f} persons/s",
           f"1/{polars_rate / full_rate:,.0f} of Polars", peak(result.full))  # fmt: skip
-    cells(f"one partition (1/{args.partitions}: {part_persons:,} persons)", f"{part_seconds:.1f}",
+    cells(f"one partition (1/{args.partitions}: {part_persons:,} persons, pages of {args.page:,})",
+          f"{part_seconds:.1f}",
           f"{part_rate:,.0f} persons/s", f"1/{polars_rate / part_rate:,.0f} of Polars",
           peak(result.partition))  # fmt: skip
     drained = float(str(result.areas.report["drained_seconds"]))
@@ -525,7 +526,7 @@ def main() -> None:
         polars_floor_child(Path(sys.argv[2]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_partition":
-        partition_child(int(sys.argv[2]))
+        partition_child(int(sys.argv[2]), int(sys.argv[3]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -534,6 +535,8 @@ def main() -> None:
                         "(default: 1,000,000 or half the persons, whichever is fewer)")  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=1000, help="records a transaction")
     parser.add_argument("--partitions", type=int, default=64, help="the partition is 1/N")
+    parser.add_argument("--page", type=int, default=1000,
+                        help="persons a transaction in the partition run")  # fmt: skip
     parser.add_argument("--floor-persons", type=int, default=200_000,
                         help="persons of the Polars floor (in memory)")  # fmt: skip
     parser.add_argument("--reevaluate-command", help="replaces `healthcode worker --once`")
