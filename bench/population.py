@@ -362,7 +362,7 @@ class ShuffledLines:
 
     A bucket bigger than `max_bytes` is spread over sub-buckets in turn (the same rng), each then
     shuffled in memory: still a uniform shuffle, and memory holds at most one bucket of
-    `max_bytes` whatever the population. Up to 64 × `max_bytes` of events (about 7 M persons) no
+    `max_bytes` whatever the population. Up to 64 × `max_bytes` of events (about 8 M persons) no
     bucket is split: the output is the same as with one in-memory shuffle per bucket.
     """
 
