@@ -5,7 +5,10 @@
 writes `events.jsonl` (every person's facts, in shuffled order), `risk_areas.jsonl`,
 `severe_areas.jsonl` and `population.json` (what was generated, so a benchmark can tell whether
 the files still fit its arguments). Persons are made one at a time and their events spread over
-bucket files that are shuffled one by one: memory holds a bucket, never the whole population.
+bucket files that are shuffled one by one: memory holds a bucket, never the whole population. A
+bucket too big to shuffle in memory is spread over sub-buckets first, so memory stays bounded at
+any size (about 0.3 GB peak, 10 M persons included); identity numbers are kept unique with a
+bitset of every possible number (100 MB whatever the size), not a set that grows with it.
 
 The mix follows a province in March 2021: most people have a vaccination, a negative
 nucleic-acid test and a few trips; a few are isolated, report symptoms, test positive or are
@@ -18,6 +21,8 @@ import argparse
 import json
 import os
 import random
+import resource
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -30,12 +35,22 @@ START = datetime(2021, 3, 1, tzinfo=CST)
 END = datetime(2021, 3, 20, tzinfo=CST)
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 MANIFEST = "population.json"
-GENERATOR_VERSION = 1  # raise when the mix changes, so that old files are regenerated
+# Raise when the output changes, so that old files are regenerated. 2: phones only from allocated
+# mobile prefixes (the exchange reader checks them with libphonenumber since issue #11, and
+# rejected 17 % of the persons with a phone in version 1: 179…, 140…, 160… are not allocated).
+GENERATOR_VERSION = 2
 
 # County-level divisions of Zhejiang (GB/T 2260): where residents are registered and travel.
 HOME_REGIONS = (
     "330102", "330105", "330106", "330108", "330109", "330110", "330212", "330302",
     "330402", "330502", "330602", "330702", "330802", "330902", "331002", "331102",
+)  # fmt: skip
+# Mainland mobile prefixes every number of which libphonenumber (the exchange reader) accepts.
+MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "166", "170", "171", "172", "173", "175", "176",
+    "177", "178", "180", "181", "182", "183", "184", "185", "186", "187", "188", "189", "191",
+    "193", "195", "196", "197", "198", "199",
 )  # fmt: skip
 # (region, level, first day in March, last day or None): the risk-area list of the period.
 RISK_AREAS = (
@@ -93,12 +108,34 @@ def random_instant(
     return earliest + timedelta(seconds=rng.randrange(max(seconds, 1)))
 
 
+BORN_DAYS = 86 * 365  # residents are born 1930 to 2015
+PASSPORT_LETTERS = "EGP"
+
+
+class Bitset:
+    """Which of `size` numbers were taken: one bit each, the same memory at any population size."""
+
+    def __init__(self, size: int) -> None:
+        self._bits = bytearray((size + 7) // 8)
+
+    def take(self, number: int) -> bool:
+        """Mark `number` taken; False when it already was."""
+        byte, bit = divmod(number, 8)
+        if self._bits[byte] >> bit & 1:
+            return False
+        self._bits[byte] |= 1 << bit
+        return True
+
+
 class People:
     """Identity documents that are valid and never repeat within one population."""
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
-        self._numbers: set[str] = set()
+        # Every resident ID and passport number the draws can give has its own bit (63 + 38 MB):
+        # a set of the numbers drawn would grow to gigabytes at a province's size.
+        self._residents = Bitset(len(HOME_REGIONS) * BORN_DAYS * 1000)
+        self._passports = Bitset(len(PASSPORT_LETTERS) * 10**8)
 
     def next(self) -> dict[str, object]:
         rng = self._rng
@@ -106,23 +143,33 @@ class People:
             return self._traveller()
         person: dict[str, object] = {
             "id_type": "resident_id",
-            "id_number": self._unique(self._resident_id),
+            "id_number": self._unique(self._resident_id, self._residents),
         }
         if rng.random() < 0.7:
             person["name"] = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2)))
         if rng.random() < 0.8:
-            person["phone"] = f"1{rng.choice('356789')}{rng.randrange(10**9):09d}"
+            person["phone"] = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
         return person
 
-    def _resident_id(self) -> str:
+    def _resident_id(self) -> tuple[int, str]:
+        """The number's place among every possible one, and the number (the same draws as v1)."""
         rng = self._rng
-        born = date(1930, 1, 1) + timedelta(days=rng.randrange(86 * 365))  # 1930 to 2015
-        first17 = f"{rng.choice(HOME_REGIONS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
-        return first17 + check_character(first17)
+        days = rng.randrange(BORN_DAYS)
+        region = rng.randrange(len(HOME_REGIONS))  # what rng.choice(HOME_REGIONS) draws
+        born = date(1930, 1, 1) + timedelta(days=days)
+        serial = rng.randrange(1000)
+        first17 = f"{HOME_REGIONS[region]}{born:%Y%m%d}{serial:03d}"
+        return (region * BORN_DAYS + days) * 1000 + serial, first17 + check_character(first17)
+
+    def _passport(self) -> tuple[int, str]:
+        rng = self._rng
+        letter = rng.randrange(len(PASSPORT_LETTERS))  # what rng.choice(PASSPORT_LETTERS) draws
+        serial = rng.randrange(10**8)
+        return letter * 10**8 + serial, f"{PASSPORT_LETTERS[letter]}{serial:08d}"
 
     def _traveller(self) -> dict[str, object]:
         rng = self._rng
-        number = self._unique(lambda: f"{rng.choice('EGP')}{rng.randrange(10**8):08d}")
+        number = self._unique(self._passport, self._passports)
         nationality = rng.choice(NATIONALITIES)
         person: dict[str, object] = {
             "id_type": "passport",
@@ -133,11 +180,11 @@ class People:
             person["name"] = rng.choice(WESTERN_NAMES)
         return person
 
-    def _unique(self, draw: Callable[[], str]) -> str:
-        number = draw()
-        while number in self._numbers:
-            number = draw()
-        self._numbers.add(number)
+    @staticmethod
+    def _unique(draw: Callable[[], tuple[int, str]], taken: Bitset) -> str:
+        place, number = draw()
+        while not taken.take(place):
+            place, number = draw()
         return number
 
 
@@ -306,25 +353,57 @@ def person_events(
     return line.events
 
 
-class ShuffledLines:
-    """Lines spread at random over bucket files, then each bucket shuffled: a streaming shuffle."""
+MAX_BUCKET_BYTES = 128 * 2**20  # shuffled in memory up to this; bigger buckets are split first
+SPREAD = 64  # buckets (and sub-buckets of a bucket too big)
 
-    def __init__(self, folder: Path, rng: random.Random, buckets: int = 64) -> None:
+
+class ShuffledLines:
+    """Lines spread at random over bucket files, then each bucket shuffled: a streaming shuffle.
+
+    A bucket bigger than `max_bytes` is spread over sub-buckets in turn (the same rng), each then
+    shuffled in memory: still a uniform shuffle, and memory holds at most one bucket of
+    `max_bytes` whatever the population. Up to 64 × `max_bytes` of events (about 8 M persons) no
+    bucket is split: the output is the same as with one in-memory shuffle per bucket.
+    """
+
+    def __init__(self, folder: Path, rng: random.Random, max_bytes: int = MAX_BUCKET_BYTES) -> None:
         self._rng = rng
-        self._paths = [folder / f"bucket-{index:03d}" for index in range(buckets)]
+        self._max_bytes = max_bytes
+        self._paths = [folder / f"bucket-{index:03d}" for index in range(SPREAD)]
         self._files: list[IO[str]] = [path.open("w", encoding="utf-8") for path in self._paths]
 
     def write(self, line: str) -> None:
         self._rng.choice(self._files).write(line)
 
-    def copy_to(self, out: IO[str]) -> None:
+    def copy_to(self, out: IO[bytes]) -> None:
         for file in self._files:
             file.close()
         for path in self._paths:
-            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            self._rng.shuffle(lines)
-            out.writelines(lines)
-            path.unlink()
+            self._copy_bucket(path, out)
+
+    def _copy_bucket(self, path: Path, out: IO[bytes]) -> None:
+        if path.stat().st_size > self._max_bytes:
+            for part in self._split(path):
+                self._copy_bucket(part, out)
+            return
+        # Bytes, not str: a line of Chinese text costs 2–4 bytes a character as a str. Lines end
+        # in "\n" only (JSON escapes control characters), so the lines are those a str would give.
+        with path.open("rb") as bucket:
+            lines = bucket.readlines()
+        self._rng.shuffle(lines)
+        out.writelines(lines)
+        path.unlink()
+
+    def _split(self, path: Path) -> list[Path]:
+        parts = [path.with_name(f"{path.name}-{index:03d}") for index in range(SPREAD)]
+        files = [part.open("wb") for part in parts]
+        with path.open("rb") as bucket:
+            for line in bucket:
+                self._rng.choice(files).write(line)
+        for file in files:
+            file.close()
+        path.unlink()
+        return parts
 
 
 def write_jsonl(path: Path, records: list[dict[str, object]]) -> None:
@@ -347,7 +426,9 @@ def risk_area_records() -> list[dict[str, object]]:
     return records
 
 
-def generate(out: Path, persons: int, seed: int) -> dict[str, object]:
+def generate(
+    out: Path, persons: int, seed: int, max_bucket_bytes: int = MAX_BUCKET_BYTES
+) -> dict[str, object]:
     """Write the population of `seed` into `out`; returns the manifest (also population.json)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -355,13 +436,13 @@ def generate(out: Path, persons: int, seed: int) -> dict[str, object]:
     write_jsonl(out / "risk_areas.jsonl", risk_area_records())
     write_jsonl(out / "severe_areas.jsonl", list(SEVERE_AREAS))
     with tempfile.TemporaryDirectory(dir=out) as scratch:
-        shuffled = ShuffledLines(Path(scratch), random.Random(f"{seed}/shuffle"))
+        shuffled = ShuffledLines(Path(scratch), random.Random(f"{seed}/shuffle"), max_bucket_bytes)
         for _ in range(persons):
             for event in person_events(rng, people, counters):
                 types[str(event["type"])] += 1
                 shuffled.write(_line(event))
         partial = out / "events.jsonl.part"
-        with partial.open("w", encoding="utf-8") as events:
+        with partial.open("wb") as events:
             shuffled.copy_to(events)
     os.replace(partial, out / "events.jsonl")  # a run stopped half-way leaves no events.jsonl
     manifest: dict[str, object] = {
@@ -382,7 +463,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     manifest = generate(args.out, args.persons, args.seed)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
     print(f"{manifest['persons']} persons, {manifest['events']} events in {args.out}")
+    print(f"peak memory {peak:,.0f} MiB", file=sys.stderr)
     print(json.dumps(manifest["events_by_type"]))
 
 
