@@ -83,6 +83,7 @@ class Queued:
     person_id: str
     cause: str
     cause_ref: str | None
+    rows: tuple[int, ...]  # the queue rows of this person in the partition (queued once or more)
 
 
 class JobStore:
@@ -320,20 +321,24 @@ class JobStore:
         latest: dict[str, Queued] = {}
         for batch in chunks(page):
             rows = self._connection.execute(
-                select(queue.person_id, queue.cause, queue.cause_ref)
+                select(queue.id, queue.person_id, queue.cause, queue.cause_ref)
                 .where(mine & queue.person_id.in_(batch))
                 .order_by(queue.id)
             )
-            latest.update({row.person_id: Queued(*row) for row in rows})
+            for row in rows:
+                earlier = latest.get(row.person_id)
+                ids = (row.id,) if earlier is None else (*earlier.rows, row.id)
+                latest[row.person_id] = Queued(row.person_id, row.cause, row.cause_ref, ids)
         return [latest[person_id] for person_id in page]
 
-    def dequeue(self, job_id: int, person_ids: Sequence[str]) -> None:
-        queue = evaluation_queue.c
-        for batch in chunks(person_ids):
+    def dequeue(self, queued: Sequence[Queued]) -> None:
+        """Delete the rows of a page by their keys: `person_id IN (…)` alone is not in the
+        queue's index (it leads with the job and the bucket), and on PostgreSQL it made each page
+        read all of its job's rows."""
+        ids = [row_id for item in queued for row_id in item.rows]
+        for batch in chunks(ids):
             self._connection.execute(
-                delete(evaluation_queue).where(
-                    (queue.job_id == job_id) & queue.person_id.in_(batch)
-                )
+                delete(evaluation_queue).where(evaluation_queue.c.id.in_(batch))
             )
 
     # --- the queue ---

@@ -247,7 +247,7 @@ def _page(uow: UnitOfWork, job: StoredJob, part: StoredPartition, size: int) -> 
         total.evaluated += result.evaluated
         total.changed += result.changed
     # In the same transaction as the re-evaluation: a crash keeps both the rows and the old codes.
-    uow.jobs.dequeue(job.id, [row.person_id for row in queued])
+    uow.jobs.dequeue(queued)
     uow.jobs.advance(part, total.evaluated, total.changed, None, None)
     return len(queued) < size
 
