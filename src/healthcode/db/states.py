@@ -64,9 +64,6 @@ class StateStore:
                 )
         return states
 
-    def save(self, person_id: str, state: StoredState, *, existed: bool) -> None:
-        self.save_many([StateSave(person_id, state, existed)])
-
     def save_many(self, saves: Sequence[StateSave]) -> None:
         """Write the current states: one UPDATE executemany for the rows that exist, one COPY
         (PostgreSQL) or INSERT executemany for the new ones; decisions sealed in one batch.
@@ -80,11 +77,6 @@ class StateStore:
             (updates if save.existed else inserts).append(_state_row(sealer, save))
         update_rows(self._connection, code_states, "person_id", updates)
         insert_rows(self._connection, code_states, inserts)
-
-    def record_change(
-        self, person_id: str, state: StoredState, cause: str, cause_ref: str | None
-    ) -> None:
-        self.record_changes([StateChange(person_id, state, cause, cause_ref)])
 
     def record_changes(self, changes: Sequence[StateChange]) -> None:
         """Append to the history with one write, in the order given (ids follow it)."""

@@ -14,7 +14,8 @@ split into partitions, each a range of persons' buckets (db/buckets.py), so that
   transaction of its last partition; progress is the partitions' counts added up.
 
 The embedded default (SQLite, one process) runs partitions in-process (`run_open_partitions`);
-a broker-backed dispatcher (H5) sends `open_partitions` to workers that call `run_partition`.
+with a broker (tasks/, ADR 0012) the round sends `open_partitions` to workers that call
+`run_partition`.
 """
 
 from __future__ import annotations
