@@ -109,7 +109,7 @@ def populate(runtime: Runtime) -> None:
         uow.scan_nonces.first_time(device.id, bytes(16), uow.now)  # the report's nonce
     with runtime.unit_of_work(operator("area_publisher", "area change")) as uow:
         # A population job not run yet: its queue rows and partitions name persons.
-        person_id = uow.connection.scalar(select(persons.c.id).limit(1))
+        person_id = str(uow.connection.scalar(select(persons.c.id).limit(1)))
         start_queued(uow, JobKind.AREA, "canary area", {person_id: None}, "area")
 
 
