@@ -153,6 +153,7 @@ def postgres_floor(url: str, rows: int, batch: int) -> float:
 def fresh_database(kind: str, workspace: Path, admin_url: str) -> Iterator[str]:
     """The URL of a new, empty database of `kind`; a PostgreSQL one is dropped afterwards."""
     if kind == "sqlite":
+        (workspace / "healthcode.db").unlink(missing_ok=True)  # a kept folder's last run
         yield f"sqlite:///{workspace / 'healthcode.db'}"
         return
     name = f"healthcode_bench_{os.getpid()}"

@@ -32,13 +32,11 @@ import contextlib
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from assess_population import AT, Files, cpu_model, ensure_population, kept
 from healthcode.clock import FrozenClock
@@ -54,6 +52,7 @@ from healthcode.services.evaluation import active_ruleset, reevaluate
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
 from healthcode.settings import Settings
+from import_population import fresh_database
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ACTOR = Actor("bench", "system", "reevaluate")
@@ -64,25 +63,6 @@ LOAD_BATCH = 5000  # facts a transaction while filling the database
 
 class _Discarded(Exception):  # noqa: N818 - a signal, not an error
     """Ends a timed transaction: rolled back, so every turn starts from the same codes."""
-
-
-@contextmanager
-def fresh_database(kind: str, folder: Path, admin_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        (folder / "reevaluate.db").unlink(missing_ok=True)
-        yield f"sqlite:///{folder / 'reevaluate.db'}"
-        return
-    name = "healthcode_bench_reevaluate"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(url: str, folder: Path, files: Files) -> Runtime:
