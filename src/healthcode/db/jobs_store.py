@@ -33,7 +33,7 @@ from healthcode.db.schema import (
     metadata,
     persons,
 )
-from healthcode.db.writes import chunks
+from healthcode.db.writes import chunks, insert_rows
 
 PENDING, RUNNING, DONE = "pending", "running", "done"
 EVERYONE, QUEUE = "everyone", "queue"
@@ -357,8 +357,9 @@ class JobStore:
             }
             for person_id, cause_ref in causes.items()
         ]
-        for batch in chunks(rows):
-            self._connection.execute(insert(evaluation_queue), batch)
+        # One write (COPY on PostgreSQL): the queue has no unique key to collide with, and an
+        # executemany was a sixth of an import's batch (bench/README.md, "Bulk writes").
+        insert_rows(self._connection, evaluation_queue, rows)
 
     def adopt_unassigned(self, job_id: int) -> int:
         """Give the job every queued row no job has yet; how many rows that was."""
