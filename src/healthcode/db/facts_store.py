@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text, tuple_
 
+from healthcode.db.arrays import key_array
 from healthcode.db.lookups import any_of
 from healthcode.db.schema import facts, trip_regions
 from healthcode.db.writes import chunks, insert_ignoring_duplicates, insert_rows
@@ -54,7 +55,10 @@ class FactStore:
             # tenth of an import.
             sources, event_ids = zip(*wanted, strict=True)
             rows = self._connection.execute(
-                _KNOWN_PAIRS, {"sources": list(sources), "event_ids": list(event_ids)}
+                _KNOWN_PAIRS.bindparams(
+                    key_array(self._connection, "sources", sources, facts.c.source.type),
+                    key_array(self._connection, "event_ids", event_ids, facts.c.event_id.type),
+                )
             )
             return {(row.source, row.event_id): row.content_digest for row in rows}
         known: dict[Identity, bytes] = {}

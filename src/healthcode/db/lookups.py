@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, any_, bindparam
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Column, ColumnElement, Connection, any_
 
+from healthcode.db.arrays import key_array
 from healthcode.db.writes import chunks
 
 
@@ -27,8 +27,7 @@ def any_of(
     if not values:
         return
     if connection.dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        yield column == any_(array)
+        yield column == any_(key_array(connection, None, values, column.type))
         return
     for batch in chunks(values):
         yield column.in_(batch)

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from healthcode.db.arrays import key_array
+
 T = TypeVar("T")
 # Bound parameters per statement stay well below SQLite's limit (32,766) and PostgreSQL's (65,535).
 CHUNK = 500
@@ -56,8 +58,8 @@ def insert_ignoring_duplicates(
         names = tuple(rows[0])
         distinct = list(dict.fromkeys(tuple(row[name] for name in names) for row in rows))
         arrays = [
-            bindparam(f"{name}_values", [values[i] for values in distinct]).cast(
-                postgresql.ARRAY(table.c[name].type)
+            key_array(
+                connection, f"{name}_values", [values[i] for values in distinct], table.c[name].type
             )
             for i, name in enumerate(names)
         ]
