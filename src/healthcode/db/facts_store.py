@@ -18,7 +18,7 @@ from healthcode.db.writes import chunks, insert_ignoring_duplicates, insert_rows
 from healthcode.domain.facts import Fact, Source, Trip
 from healthcode.domain.regions import normalise
 from healthcode.exchange import parse_fact
-from healthcode.exchange.writer import fact_record
+from healthcode.exchange.writer import fact_record, without_contact
 from healthcode.security.vault import Sealer, Vault
 
 FACT_DIGEST = "fact-content"
@@ -29,10 +29,19 @@ Identity = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
+class FactContent:
+    """A fact's keyed content digest, and the record it was computed over (with contact
+    details): kept so that storing the fact does not build its record a second time."""
+
+    digest: bytes
+    record: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class NewFact:
     person_id: str
     fact: Fact
-    digest: bytes
+    content: FactContent
 
 
 class FactStore:
@@ -40,10 +49,11 @@ class FactStore:
         self._connection = connection
         self._vault = vault
 
-    def digest(self, fact: Fact) -> bytes:
+    def content(self, fact: Fact) -> FactContent:
+        record = fact_record(fact)
         # Keyed, so that a digest cannot be used to confirm a guess about someone's health data.
-        canonical = json.dumps(fact_record(fact), sort_keys=True, ensure_ascii=False)
-        return self._vault.blind_index(FACT_DIGEST, canonical)
+        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
+        return FactContent(self._vault.blind_index(FACT_DIGEST, canonical), record)
 
     def known_digests(self, identities: Iterable[Identity]) -> dict[Identity, bytes]:
         wanted = list(identities)
@@ -116,12 +126,13 @@ class FactStore:
 
     def _row(self, item: NewFact, now: datetime, sealer: Sealer) -> dict[str, object]:
         fact = item.fact
-        record = fact_record(fact, with_contact=False)  # contact details live with the person
+        # Contact details live with the person (`fact_record(fact, with_contact=False)`).
+        record = without_contact(item.content.record)
         return {
             "person_id": item.person_id,
             "source": fact.source.value,
             "event_id": fact.event_id,
-            "content_digest": item.digest,
+            "content_digest": item.content.digest,
             "occurred_at": fact.occurred_at,
             "payload_sealed": sealer.seal_json(record, _context(fact.source, fact.event_id)),
             "recorded_at": now,
