@@ -357,7 +357,7 @@ class JobStore:
             for person_id, cause_ref in causes.items()
         ]
         # One write (COPY on PostgreSQL): the queue has no unique key to collide with, and an
-        # executemany was a sixth of an import's batch (bench/README.md, "Bulk writes").
+        # executemany was a seventh of an import's batches (bench/README.md, "Bulk writes").
         insert_rows(self._connection, evaluation_queue, rows)
 
     def adopt_unassigned(self, job_id: int) -> int:
