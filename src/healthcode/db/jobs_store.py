@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from healthcode.db.buckets import bucket_of
+from healthcode.db.lookups import any_of
 from healthcode.db.schema import (
     evaluation_jobs,
     evaluation_partitions,
@@ -33,7 +34,7 @@ from healthcode.db.schema import (
     metadata,
     persons,
 )
-from healthcode.db.writes import chunks
+from healthcode.db.writes import insert_rows
 
 PENDING, RUNNING, DONE = "pending", "running", "done"
 EVERYONE, QUEUE = "everyone", "queue"
@@ -319,10 +320,10 @@ class JobStore:
             ).scalars()
         )
         latest: dict[str, Queued] = {}
-        for batch in chunks(page):
+        for condition in any_of(self._connection, evaluation_queue.c.person_id, page):
             rows = self._connection.execute(
                 select(queue.id, queue.person_id, queue.cause, queue.cause_ref)
-                .where(mine & queue.person_id.in_(batch))
+                .where(mine & condition)
                 .order_by(queue.id)
             )
             for row in rows:
@@ -336,10 +337,8 @@ class JobStore:
         queue's index (it leads with the job and the bucket), and on PostgreSQL it made each page
         read all of its job's rows."""
         ids = [row_id for item in queued for row_id in item.rows]
-        for batch in chunks(ids):
-            self._connection.execute(
-                delete(evaluation_queue).where(evaluation_queue.c.id.in_(batch))
-            )
+        for condition in any_of(self._connection, evaluation_queue.c.id, ids):
+            self._connection.execute(delete(evaluation_queue).where(condition))
 
     # --- the queue ---
 
@@ -357,8 +356,9 @@ class JobStore:
             }
             for person_id, cause_ref in causes.items()
         ]
-        for batch in chunks(rows):
-            self._connection.execute(insert(evaluation_queue), batch)
+        # One write (COPY on PostgreSQL): the queue has no unique key to collide with, and an
+        # executemany was a seventh of an import's batches (bench/README.md, "Bulk writes").
+        insert_rows(self._connection, evaluation_queue, rows)
 
     def adopt_unassigned(self, job_id: int) -> int:
         """Give the job every queued row no job has yet; how many rows that was."""

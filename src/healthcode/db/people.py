@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from healthcode.db.buckets import bucket_of
+from healthcode.db.lookups import any_of
 from healthcode.db.schema import persons
 from healthcode.db.writes import chunks, insert_rows
 from healthcode.domain.facts import Person, PersonKey
@@ -45,9 +46,9 @@ class PersonStore:
         """The stored ids of those of `keys` that are known."""
         by_index = {self.index_of(key): key for key in keys}
         found: dict[PersonKey, str] = {}
-        for batch in chunks(list(by_index)):
+        for condition in any_of(self._connection, persons.c.id_index, list(by_index)):
             rows = self._connection.execute(
-                select(persons.c.id, persons.c.id_index).where(persons.c.id_index.in_(batch))
+                select(persons.c.id, persons.c.id_index).where(condition)
             )
             found.update({by_index[row.id_index]: row.id for row in rows})
         return found

@@ -23,18 +23,27 @@ class TallyStore:
 
     def record(self, day: str, moves: Counter[Move]) -> None:
         deltas: Counter[tuple[str, str]] = Counter()
+        changed: list[dict[str, Any]] = []
         for (region, before, after), count in moves.items():
             if before:
                 deltas[(region, before)] -= count
             deltas[(region, after)] += count
-            self._add(
-                code_moves,
-                {"day": day, "region": region, "from_colour": before, "to_colour": after},
-                count,
+            changed.append(
+                {
+                    "day": day,
+                    "region": region,
+                    "from_colour": before,
+                    "to_colour": after,
+                    "count": count,
+                }
             )
-        for (region, colour), delta in deltas.items():
-            if delta:
-                self._add(code_tallies, {"region": region, "colour": colour}, delta)
+        self._add(code_moves, ("day", "region", "from_colour", "to_colour"), changed)
+        totals = [
+            {"region": region, "colour": colour, "count": delta}
+            for (region, colour), delta in deltas.items()
+            if delta
+        ]
+        self._add(code_tallies, ("region", "colour"), totals)
 
     def by_region(self) -> list[tuple[str, str, int]]:
         query = select(code_tallies.c.region, code_tallies.c.colour, code_tallies.c.count)
@@ -51,12 +60,18 @@ class TallyStore:
             for moved_on, region, before, after, count in self._connection.execute(query)
         ]
 
-    def _add(self, table: Table, key: dict[str, Any], count: int) -> None:
+    def _add(self, table: Table, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        """Add each row's count to the stored one (a new key starts at it): one executemany of
+        one upsert a table, where a statement built a row was a tenth of a job's page (a page
+        moves some sixty counters: counties times colours)."""
+        if not rows:
+            return
         dialect = self._connection.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).values(**key, count=count)
+        statement = insert(table)
         self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=list(key), set_={"count": table.c.count + statement.excluded.count}
-            )
+            ),
+            rows,
         )

@@ -33,6 +33,17 @@ def fact_record(fact: Fact, *, with_contact: bool = True) -> dict[str, object]:
     return record
 
 
+def without_contact(record: dict[str, object]) -> dict[str, object]:
+    """`fact_record(fact, with_contact=False)` from `fact_record(fact)`, without walking the fact
+    again (an import builds both for every fact: its digest, then its stored record)."""
+    person = record["person"]
+    assert isinstance(person, dict)  # noqa: S101 - every record has one (`fact_record`)
+    return {**record, "person": {key: person[key] for key in _IDENTITY}}
+
+
+_IDENTITY = ("id_type", "id_number")
+
+
 def _person(person: Person, *, with_contact: bool) -> dict[str, str]:
     shown = {"id_type": person.id_type.value, "id_number": person.id_number}
     if with_contact:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from healthcode.db.facts_store import NewFact
+from healthcode.db.facts_store import FactContent, NewFact
 from healthcode.domain.corrections import correction_problem, needs_footing
 from healthcode.domain.facts import Fact, PersonKey
 from healthcode.exchange import RecordError
@@ -19,8 +19,8 @@ from healthcode.services.runtime import UnitOfWork
 
 CONFLICT = "an earlier record with this source and event_id has other content"
 
-Fresh = tuple[Fact, bytes, str]
-"""A fact not seen before, its content digest and where it was in its batch."""
+Fresh = tuple[Fact, FactContent, str]
+"""A fact not seen before, its content (digest and record) and where it was in its batch."""
 
 
 @dataclass(slots=True)
@@ -53,18 +53,18 @@ def record_facts(
     fresh: list[Fresh] = []
     for fact, location in zip(facts, where, strict=True):
         identity = (fact.source.value, fact.event_id)
-        digest = uow.facts.digest(fact)
+        content = uow.facts.content(fact)
         earlier = known.get(identity)
         if earlier is None:
-            known[identity] = digest
-            fresh.append((fact, digest, location))
-        elif earlier == digest:
+            known[identity] = content.digest
+            fresh.append((fact, content, location))
+        elif earlier == content.digest:
             report.duplicates += 1
         else:
             report.conflicts.append(RecordError(location, fact.event_id, "event_id", CONFLICT))
     fresh = _founded(uow, fresh, report.conflicts)
     person_ids = _person_ids(uow, [fact for fact, _, _ in fresh])
-    uow.facts.add([NewFact(person_ids[f.person.key], f, d) for f, d, _ in fresh], uow.now)
+    uow.facts.add([NewFact(person_ids[f.person.key], f, c) for f, c, _ in fresh], uow.now)
     report.accepted = len(fresh)
     causes = {person_ids[f.person.key]: f"{f.source.value}:{f.event_id}" for f, _, _ in fresh}
     if defer:
@@ -95,12 +95,12 @@ def _founded(uow: UnitOfWork, fresh: list[Fresh], refused: list[RecordError]) ->
         if fact.person.key in correcting:
             on_file[fact.person.key].append(fact)
     kept: list[Fresh] = []
-    for fact, digest, location in fresh:
+    for fact, content, location in fresh:
         problem = (
             correction_problem(fact, on_file[fact.person.key]) if needs_footing(fact) else None
         )
         if problem is None:
-            kept.append((fact, digest, location))
+            kept.append((fact, content, location))
         else:
             refused.append(RecordError(location, fact.event_id, *problem))
     return kept
