@@ -25,7 +25,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError, warn
@@ -130,7 +137,7 @@ def _reevaluate(runtime: Runtime, feed: Feed, report: ImportReport, shown: bool)
     """Run the population jobs that bring the imported persons' codes up to date, here."""
     if feed is Feed.REGISTER:
         return  # the register proves identities; it moves no code
-    if report.accepted:
+    if feed is Feed.EVENTS and report.accepted:  # the bulk load: an area list is a few rows
         with runtime.unit_of_work(context.actor(_ROLES[feed], "department_feed")) as uow:
             analyze_after_load(uow)
     worker = worker_name("import")
@@ -150,12 +157,9 @@ def _reevaluate(runtime: Runtime, feed: Feed, report: ImportReport, shown: bool)
 
 
 def _job_progress(shown: bool) -> Any:
-    if not shown:
-        return nullcontext(None)
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} persons"), TimeElapsedColumn(),
-        transient=True, console=Console(stderr=True),  # stdout is the report's
+    return _stderr_progress(
+        shown, TextColumn("{task.description}"), BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} persons"),
     )  # fmt: skip
 
 
@@ -172,11 +176,16 @@ def _bar_updater(bar: Progress) -> Callable[[JobProgress], None]:
 
 
 def _progress(shown: bool) -> Any:
+    return _stderr_progress(shown, TextColumn("{task.description}: {task.completed:,} records"))
+
+
+def _stderr_progress(shown: bool, *columns: ProgressColumn) -> Any:
+    """A transient bar on stderr (stdout is the report's), or nothing off a terminal."""
     if not shown:
         return nullcontext(None)
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}: {task.completed:,} records"),
-        TimeElapsedColumn(), transient=True, console=Console(stderr=True),
+        SpinnerColumn(), *columns, TimeElapsedColumn(), transient=True,
+        console=Console(stderr=True),
     )  # fmt: skip
 
 
