@@ -25,7 +25,8 @@ LAYERS: Final[tuple[frozenset[str], ...]] = (
     # web that sends partitions of population jobs to workers (the use cases never import it).
     frozenset({"demo", "tasks"}),
     frozenset({"services"}),  # use cases, one transaction each; the wiring (services/runtime.py)
-    frozenset({"db", "presenters", "rulesets", "clock"}),  # stores, output shapes, bundled rules
+    # Stores, output shapes, bundled rules; foreign certificates' verifiers, on the signed layers.
+    frozenset({"db", "presenters", "rulesets", "clock", "foreign"}),
     frozenset({"exchange", "tokens"}),  # wire formats: department files, signed documents
     frozenset({"domain"}),  # the pure core: facts, features, rules, decisions
     frozenset({"certlogic", "security", "settings"}),  # rule evaluation, cryptography, config
