@@ -159,6 +159,8 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
         chunks[kind] = chunks.get(kind, b"") + png[offset + 8 : offset + 8 + length]
         offset += 12 + length
     width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    if colour_type in _COLOUR_CHANNELS and depth == 8 and interlace == 0:
+        return width, height, _colour_as_grey(chunks[b"IDAT"], width, height, colour_type)
     if colour_type != 0 or interlace != 0 or depth not in (1, 2, 4, 8):
         raise ValueError("only non-interlaced greyscale PNGs are read")
     stride = (width * depth + 7) // 8
@@ -172,6 +174,23 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
             value = (bits >> (total - (column + 1) * depth)) & top
             pixels.append(value * 255 // top)
     return width, height, bytes(pixels)
+
+
+_COLOUR_CHANNELS = {2: 3, 6: 4}  # RGB, RGBA (8 bits a channel), as published QR examples come
+
+
+def _colour_as_grey(data: bytes, width: int, height: int, colour_type: int) -> bytes:
+    """RGB(A) pixels as grey (ITU-R BT.601 luma), any transparency shown over white."""
+    channels = _COLOUR_CHANNELS[colour_type]
+    rows = _unfiltered(zlib.decompress(data), width * channels, height, channels)
+    grey = bytearray()
+    for row in rows:
+        for at in range(0, len(row), channels):
+            red, green, blue = row[at], row[at + 1], row[at + 2]
+            alpha = row[at + 3] if channels == 4 else 255
+            luma = (299 * red + 587 * green + 114 * blue) // 1000
+            grey.append((luma * alpha + 255 * (255 - alpha)) // 255)
+    return bytes(grey)
 
 
 def _unfiltered(data: bytes, stride: int, height: int, pixel_bytes: int) -> list[bytes]:

@@ -88,7 +88,11 @@ def parse_sign1(data: bytes) -> Sign1:
     return Sign1(protected_bytes, kid, alg, payload, signature)
 
 
-def verify_sign1(sign1: Sign1, public_key: ec.EllipticCurvePublicKey) -> bool:
+def verify_sign1(
+    sign1: Sign1, public_key: ec.EllipticCurvePublicKey, *, low_s_only: bool = True
+) -> bool:
+    """Whether `public_key` signed `sign1`. Our own signatures are low-S only (SPEC §4); other
+    issuers' specifications (the NZ COVID Pass) allow either `s` of a pair: `low_s_only=False`."""
     if (
         sign1.alg != ES256
         or len(sign1.signature) != _SIGNATURE_BYTES
@@ -97,7 +101,9 @@ def verify_sign1(sign1: Sign1, public_key: ec.EllipticCurvePublicKey) -> bool:
         return False
     r = int.from_bytes(sign1.signature[:_COORDINATE_BYTES], "big")
     s = int.from_bytes(sign1.signature[_COORDINATE_BYTES:], "big")
-    if s > HALF_ORDER:  # the malleated twin of a signature: refused before any key work
+    if (
+        low_s_only and s > HALF_ORDER
+    ):  # the malleated twin of a signature: refused before any key work
         return False
     to_be_signed = _to_be_signed(sign1.protected_bytes, sign1.payload)
     try:
