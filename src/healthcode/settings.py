@@ -57,6 +57,11 @@ class Settings:
         return self.data_dir / "keys"
 
     @property
+    def foreign_trust_dir(self) -> Path:
+        """Trust material for foreign certificates (DSCs, trust lists, JWKS, DID documents)."""
+        return self.data_dir / "foreign-trust"
+
+    @property
     def audit_heads_file(self) -> Path:
         """One signed audit head a line, for the operator to ship to write-once storage."""
         return self.data_dir / "audit-heads.jsonl"

@@ -66,7 +66,7 @@ def test_the_valid_example_verifies_with_its_facts__A8_S1_S5() -> None:
         assert verdict.checks == dict.fromkeys(verdict.checks, True)
         (fact,) = verdict.facts
         subject = expected["vc"]["credentialSubject"]
-        assert fact.holder_name == f"{subject['givenName']} {subject['familyName']}"
+        assert fact.holder_name == f"{subject['familyName']}, {subject['givenName']}"
         assert fact.holder_birth_date == subject["dob"]
         assert (fact.kind, fact.country) == ("vaccination", "NZ")
         assert fact.occurred_at == datetime.fromtimestamp(expected["nbf"], UTC)

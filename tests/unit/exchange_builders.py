@@ -22,6 +22,11 @@ VALID_PAYLOADS: dict[str, dict[str, Any]] = {
         "sampled_at": "2021-03-10T08:00:00+08:00",
     },
     "vaccination": {"dose": 2, "product": "新冠病毒灭活疫苗(Vero细胞)"},
+    "recovery": {
+        "valid_from": "2021-03-21T08:00:00+08:00",
+        "valid_until": "2021-09-06T08:00:00+08:00",
+        "issuing_country": "DE",
+    },
     "trip": {"region": "420106", "until": "2021-03-12T18:00:00+08:00"},
     "entry": {"port": "PVG", "from_country": "USA"},
     "designation": {

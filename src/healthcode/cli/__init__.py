@@ -15,6 +15,7 @@ from healthcode.cli.codes import code, verify
 from healthcode.cli.demo import demo, demo_totp
 from healthcode.cli.destroy import destroy
 from healthcode.cli.errors import EXIT_BAD_INPUT, BadInputError, bad_input_line, fail
+from healthcode.cli.foreign import foreign
 from healthcode.cli.importer import import_feed
 from healthcode.cli.institutions import institutions
 from healthcode.cli.policy import policy
@@ -51,6 +52,7 @@ app.add_typer(venues, name="venues")
 app.add_typer(devices, name="devices")
 app.add_typer(institutions, name="institutions")
 app.add_typer(checkpoint, name="checkpoint")
+app.add_typer(foreign, name="foreign")
 app.command(help="Load a synthetic population to try the whole product on (see the README).")(demo)
 app.command("demo-totp", help="The current one-time password of a demo staff account.")(demo_totp)
 app.command(help="Serve the web application and API on HTTP (issue #5).")(serve)

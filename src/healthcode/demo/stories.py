@@ -14,7 +14,7 @@ from typing import Final
 
 from healthcode.demo.identities import ZHEJIANG_COUNTIES
 from healthcode.demo.places import HIGH_RISK, MEDIUM_RISK, SEVERE_PLACE, SEVERE_REGION
-from healthcode.demo.timeline import Timeline
+from healthcode.demo.timeline import Timeline, stamp
 
 VACCINES: Final = ("CoronaVac", "BBIBP-CorV", "WIBP-CorV", "Ad5-nCoV")
 BOOSTER: Final = "ZF2001"
@@ -89,6 +89,10 @@ def recovered(line: Timeline) -> None:
     line.add("health", "diagnosis", discharged, status="discharged")
     line.measure("isolation", discharged + HOURS, discharged + timedelta(days=14),
                  setting="centralized", reason="recovery")  # fmt: skip
+    # The certificate of recovery the health department issues on discharge (issue #15): valid
+    # from the 11th day after the first positive sample, for 180 days, as EU certificates are.
+    line.add("health", "recovery", sampled, valid_from=stamp(sampled + timedelta(days=11)),
+             valid_until=stamp(sampled + timedelta(days=180)))  # fmt: skip
 
 
 def recovering(line: Timeline) -> None:

@@ -149,18 +149,39 @@ class Symptoms:
 
 @dataclass(frozen=True, slots=True)
 class Test:
-    """A test result; the fact's `occurred_at` is when the result was known."""
+    """A test result; the fact's `occurred_at` is when the result was known.
+
+    `issuing_country` (an extension of SPEC §1, issue #15) is the country whose certificate
+    states the result, ISO 3166-1 alpha-2 as certificates write it; None for a domestic result.
+    """
 
     __test__ = False
     kind: TestKind
     result: TestResult
     sampled_at: datetime
+    issuing_country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Vaccination:
+    """A vaccine dose; `issuing_country` as for `Test` (a dose given abroad)."""
+
     dose: int
     product: str
+    issuing_country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """Recovered from COVID-19, as a certificate of recovery states (an extension of SPEC §1,
+    issue #15): the fact's `occurred_at` is the first positive test, the certificate is valid
+    from `valid_from` until `valid_until`. It is evidence about a past infection, not a
+    diagnosis: the colour rules do not read it.
+    """
+
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    issuing_country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +245,7 @@ Payload = (
     | Symptoms
     | Test
     | Vaccination
+    | Recovery
     | Trip
     | Entry
     | Designation
@@ -239,6 +261,7 @@ EVENT_TYPES: dict[str, type[Payload]] = {
     "symptoms": Symptoms,
     "test": Test,
     "vaccination": Vaccination,
+    "recovery": Recovery,
     "trip": Trip,
     "entry": Entry,
     "designation": Designation,

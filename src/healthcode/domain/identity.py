@@ -216,6 +216,18 @@ def nationality_problem(code: str) -> str | None:
     return None
 
 
+_ALPHA2: Final = re.compile(r"[A-Z]{2}")
+
+
+def issuing_country_problem(code: str) -> str | None:
+    """None for a two-letter ISO 3166-1 alpha-2 code, as foreign certificates name their
+    country, else the reason. Only the form is checked: certificates also carry codes of
+    territories ISO lists as user-assigned (the EU DCC's "XK")."""
+    if not _ALPHA2.fullmatch(code):
+        return "must be an ISO 3166-1 alpha-2 country code (two capital letters)"
+    return None
+
+
 @cache
 def _alpha3_codes() -> frozenset[str]:
     listing = resources.files("healthcode") / "data" / "iso3166_alpha3.txt"

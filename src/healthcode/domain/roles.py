@@ -21,6 +21,8 @@ class Role(StrEnum):
     HOTLINE_OPERATOR = "hotline-operator"  # 12345
     LOCAL_HANDLER = "local-handler"  # scoped to a region (属地)
     CHECKPOINT = "checkpoint-staff"
+    # Verifies inbound travellers' foreign certificates and nothing else (issue #15, A8, S5).
+    BORDER = "border-staff"
     DEPARTMENT = "department-client"  # a department's system, not a person
     RESIDENT = "resident"
 
@@ -45,6 +47,7 @@ ROLE_NAMES: dict[Role, Bilingual] = {
     Role.HOTLINE_OPERATOR: Bilingual("12345 话务员", "12345 operator"),
     Role.LOCAL_HANDLER: Bilingual("属地处置人员", "Local handler"),
     Role.CHECKPOINT: Bilingual("查验人员", "Checkpoint staff"),
+    Role.BORDER: Bilingual("口岸查验人员", "Border staff"),
     Role.DEPARTMENT: Bilingual("部门系统", "Department system"),
     Role.RESIDENT: Bilingual("居民", "Resident"),
 }

@@ -24,6 +24,7 @@ from healthcode.domain.facts import (
     IsolationReason,
     IsolationSetting,
     Payload,
+    Recovery,
     Retraction,
     Source,
     Symptom,
@@ -35,7 +36,7 @@ from healthcode.domain.facts import (
     Trip,
     Vaccination,
 )
-from healthcode.domain.identity import nationality_problem
+from healthcode.domain.identity import issuing_country_problem, nationality_problem
 from healthcode.domain.regions import region_problem
 from healthcode.exchange.fields import Fields, parse_located
 from healthcode.exchange.persons import parse_person
@@ -128,11 +129,28 @@ def _test(fields: Fields, occurred_at: datetime) -> Test:
     # occurred_at is when the result was known, which cannot come before the sample was taken.
     if sampled_at > occurred_at:
         fields.fail("sampled_at", "must not be later than occurred_at (when the result was known)")
-    return Test(kind, result, sampled_at)
+    return Test(kind, result, sampled_at, _issuing_country(fields))
 
 
 def _vaccination(fields: Fields, _occurred_at: datetime) -> Vaccination:
-    return Vaccination(dose=fields.integer("dose", minimum=1), product=fields.text("product"))
+    dose, product = fields.integer("dose", minimum=1), fields.text("product")
+    return Vaccination(dose, product, _issuing_country(fields))
+
+
+def _issuing_country(fields: Fields) -> str | None:
+    """The optional `issuing_country` of a vaccination, test or recovery stated abroad."""
+    return fields.optional_text("issuing_country", check=issuing_country_problem)
+
+
+def _recovery(fields: Fields, occurred_at: datetime) -> Recovery:
+    valid_from = fields.optional_instant("valid_from")
+    valid_until = fields.optional_instant("valid_until")
+    # occurred_at is the first positive test, which the certificate follows.
+    if valid_from is not None and valid_from < occurred_at:
+        fields.fail("valid_from", "must not be earlier than occurred_at (the first positive test)")
+    if valid_until is not None and valid_until <= (valid_from or occurred_at):
+        fields.fail("valid_until", "must be later than valid_from and occurred_at")
+    return Recovery(valid_from, valid_until, _issuing_country(fields))
 
 
 def _trip(fields: Fields, occurred_at: datetime) -> Trip:
@@ -171,6 +189,7 @@ _PAYLOAD_PARSERS: dict[str, PayloadParser] = {
     "symptoms": _symptoms,
     "test": _test,
     "vaccination": _vaccination,
+    "recovery": _recovery,
     "trip": _trip,
     "entry": _entry,
     "designation": _designation,

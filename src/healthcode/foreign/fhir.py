@@ -172,12 +172,14 @@ def _holder(patient: Mapping[str, object]) -> tuple[str, str] | None:
         return None
     first = names[0]
     given = first.get("given")
-    parts = [part for part in given if isinstance(part, str)] if isinstance(given, list) else []
+    givens = [part for part in given if isinstance(part, str)] if isinstance(given, list) else []
     family = first.get("family")
-    if isinstance(family, str):
-        parts.append(family)
+    # "Family, Given", as every format's facts name their holder (foreign/verdicts.py).
+    parts = [family] if isinstance(family, str) and family.strip() else []
+    if givens:
+        parts.append(" ".join(givens))
     text = first.get("text")
-    shown = " ".join(parts) or (text if isinstance(text, str) else "")
+    shown = ", ".join(parts) or (text if isinstance(text, str) else "")
     return (shown, born) if shown.strip() else None
 
 

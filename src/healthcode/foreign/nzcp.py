@@ -30,7 +30,7 @@ from typing import Final
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from healthcode.foreign.judging import Judgement
-from healthcode.foreign.reasons import NZCP_REASONS as R
+from healthcode.foreign.reasons import reason
 from healthcode.foreign.trust import TrustMaterial
 from healthcode.foreign.verdicts import ForeignFact, ForeignVerdict
 from healthcode.tokens.cose import Sign1, decode_cbor, parse_sign1, verify_sign1
@@ -65,7 +65,7 @@ def verify_nzcp(text: str, trust: TrustMaterial, at: datetime) -> ForeignVerdict
     try:
         message, claims = _decoded(text.strip())
     except _UndecodableError as problem:
-        judgement.failed("decode", R[problem.code])
+        judgement.failed("decode", reason(problem.code))
         return judgement.verdict()
     judgement.passed("decode")
     key = _issuer_key(message, claims, trust, judgement)
@@ -73,7 +73,7 @@ def verify_nzcp(text: str, trust: TrustMaterial, at: datetime) -> ForeignVerdict
         if verify_sign1(message, key, low_s_only=False):
             judgement.passed("signature")
         else:
-            judgement.failed("signature", R["signature-invalid"])
+            judgement.failed("signature", reason("signature-invalid"))
     _judge_times(claims, at, judgement)
     fact = _pass_fact(claims, judgement)
     return judgement.verdict([fact] if fact is not None else [])
@@ -118,12 +118,12 @@ def _issuer_key(
         None,
     )
     if document is None:
-        judgement.failed("signature", R["unknown-issuer"])
+        judgement.failed("signature", reason("unknown-issuer"))
         return None
     try:
         method_id = f"{iss}#{message.kid.decode('utf-8')}"
     except UnicodeDecodeError:
-        judgement.failed("signature", R["unknown-key"])
+        judgement.failed("signature", reason("unknown-key"))
         return None
     methods = document.get("verificationMethod")
     method = next(
@@ -135,16 +135,16 @@ def _issuer_key(
         None,
     )
     if method is None:
-        judgement.failed("signature", R["unknown-key"])
+        judgement.failed("signature", reason("unknown-key"))
         return None
     assertion = document.get("assertionMethod")
     if not isinstance(assertion, list) or method_id not in assertion:
-        judgement.failed("key_usage", R["key-not-assertion"])
+        judgement.failed("key_usage", reason("key-not-assertion"))
         return None
     try:
         key = public_key_from_jwk(method.get("publicKeyJwk"))
     except JwkError:
-        judgement.failed("key_usage", R["key-unusable"])
+        judgement.failed("key_usage", reason("key-unusable"))
         return None
     judgement.passed("key_usage")
     return key
@@ -153,15 +153,15 @@ def _issuer_key(
 def _judge_times(claims: Mapping[object, object], at: datetime, judgement: Judgement) -> None:
     nbf, exp = claims.get(NBF), claims.get(EXP)
     if not (_is_seconds(nbf) and _is_seconds(exp)):
-        judgement.failed("schema", R["nzcp-claims"])
+        judgement.failed("schema", reason("nzcp-claims"))
         return
     assert isinstance(nbf, int)  # noqa: S101 - `_is_seconds` said so
     assert isinstance(exp, int)  # noqa: S101
     now = at.timestamp()
     if now < nbf:
-        judgement.failed("expiry", R["not-yet-valid"])
+        judgement.failed("expiry", reason("not-yet-valid"))
     elif now >= exp:
-        judgement.failed("expiry", R["expired"])
+        judgement.failed("expiry", reason("expired"))
     else:
         judgement.passed("expiry")
 
@@ -176,7 +176,7 @@ def _pass_fact(claims: Mapping[object, object], judgement: Judgement) -> Foreign
     subject = _subject(claims)
     cti = claims.get(CTI)
     if subject is None or not (isinstance(cti, bytes) and len(cti) == _CTI_BYTES):
-        judgement.failed("schema", R["nzcp-vc"] if subject is None else R["nzcp-claims"])
+        judgement.failed("schema", reason("nzcp-vc") if subject is None else reason("nzcp-claims"))
         return None
     judgement.passed("schema")
     nbf, exp = claims.get(NBF), claims.get(EXP)
@@ -187,7 +187,7 @@ def _pass_fact(claims: Mapping[object, object], judgement: Judgement) -> Foreign
         "evidence": PASS_TYPE,
         "valid_until": datetime.fromtimestamp(exp, UTC).isoformat(),
     }
-    name = f"{given} {family}" if family else given
+    name = f"{family}, {given}" if family else given  # "Family, Given", as every format
     return ForeignFact("vaccination", COUNTRY, datetime.fromtimestamp(nbf, UTC), details, name, dob)
 
 

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from healthcode.foreign.fhir import bundle_facts, bundle_problems, not_completed
 from healthcode.foreign.judging import Judgement
-from healthcode.foreign.reasons import SHC_REASONS as R
+from healthcode.foreign.reasons import reason
 from healthcode.foreign.trust import TrustMaterial
 from healthcode.foreign.verdicts import ForeignFact, ForeignVerdict, Reason
 from healthcode.tokens.base64url import b64url_decode, b64url_encode
@@ -134,39 +134,39 @@ def _numeric_jws(text: str | Sequence[str], judgement: Judgement) -> str:
     chunks = text.splitlines() if isinstance(text, str) else list(text)
     chunks = [chunk for chunk in chunks if chunk.strip()]
     if not chunks:
-        raise _UndecodableError(R["qr-header"])
+        raise _UndecodableError(reason("qr-header"))
     read: dict[int, str] = {}
     totals: set[int] = set()
     for chunk in chunks:
         stripped = chunk.strip()
         if stripped != chunk:
-            judgement.note(R["trailing-characters"])
+            judgement.note(reason("trailing-characters"))
         match = _CHUNK.fullmatch(stripped)
         if match is None:
-            raise _UndecodableError(R["qr-header"])
+            raise _UndecodableError(reason("qr-header"))
         index, total = int(match[1] or 1), int(match[2] or 1)
         if not 1 <= index <= total or index in read:
-            raise _UndecodableError(R["qr-chunks"])
+            raise _UndecodableError(reason("qr-chunks"))
         totals.add(total)
         read[index] = _digits_text(match[3])
     (total,) = totals if len(totals) == 1 else (0,)
     if total == 0 or len(read) != total:
-        raise _UndecodableError(R["qr-chunks"])
+        raise _UndecodableError(reason("qr-chunks"))
     if total > 1 or len(chunks) > 1:
-        judgement.note(R["qr-chunked"])
+        judgement.note(reason("qr-chunked"))
     elif match is not None and match[1] is not None:
-        judgement.note(R["qr-chunk-header"])  # `shc:/1/1/`: a chunk header on a whole card
+        judgement.note(reason("qr-chunk-header"))  # `shc:/1/1/`: a chunk header on a whole card
     return "".join(read[index] for index in range(1, total + 1))
 
 
 def _digits_text(digits: str) -> str:
     if not digits.isascii() or not digits.isdigit() or len(digits) % 2:
-        raise _UndecodableError(R["qr-numeric"])
+        raise _UndecodableError(reason("qr-numeric"))
     if len(digits) > 2 * MAX_JWS_IN_ONE_QR:
-        raise _UndecodableError(R["qr-chunk-too-big"])
+        raise _UndecodableError(reason("qr-chunk-too-big"))
     values = [int(digits[at : at + 2]) for at in range(0, len(digits), 2)]
     if any(value > _HIGHEST_DIGIT_PAIR for value in values):
-        raise _UndecodableError(R["qr-numeric"])
+        raise _UndecodableError(reason("qr-numeric"))
     return "".join(chr(value + 45) for value in values)
 
 
@@ -185,9 +185,9 @@ def _judge_jws(
     jws: str, trust: TrustMaterial, at: datetime, judgement: Judgement
 ) -> ForeignVerdict:
     if jws.strip() != jws:
-        judgement.note(R["trailing-characters"])
+        judgement.note(reason("trailing-characters"))
     if len(jws.strip()) > MAX_JWS_IN_ONE_QR:
-        judgement.note(R["jws-too-long"])
+        judgement.note(reason("jws-too-long"))
     try:
         parsed = _parse_jws(jws.strip(), judgement)
     except _UndecodableError as problem:
@@ -204,15 +204,15 @@ def _judge_jws(
 def _parse_jws(jws: str, judgement: Judgement) -> _Jws:
     parts = jws.split(".")
     if len(parts) != 3:
-        raise _UndecodableError(R["not-jws"])
+        raise _UndecodableError(reason("not-jws"))
     try:
         header_bytes, payload_bytes, signature = (b64url_decode(part) for part in parts)
     except ValueError:
-        raise _UndecodableError(R["not-jws"]) from None
+        raise _UndecodableError(reason("not-jws")) from None
     header = _json_object(header_bytes, judgement)
     if header.get("zip") != "DEF":
         # Without DEFLATE the payload is not a health card's: the spec requires it.
-        raise _UndecodableError(R["not-deflated"])
+        raise _UndecodableError(reason("not-deflated"))
     claims = _json_object(_inflated(payload_bytes), judgement)
     return _Jws(header, f"{parts[0]}.{parts[1]}".encode("ascii"), signature, claims)
 
@@ -222,9 +222,9 @@ def _inflated(data: bytes) -> bytes:
     try:
         inflated = inflater.decompress(data, _INFLATED_MAX)
     except zlib.error:
-        raise _UndecodableError(R["not-deflated"]) from None
+        raise _UndecodableError(reason("not-deflated")) from None
     if inflater.unconsumed_tail or not inflater.eof:
-        raise _UndecodableError(R["not-deflated"])
+        raise _UndecodableError(reason("not-deflated"))
     return inflated
 
 
@@ -234,11 +234,11 @@ def _json_object(data: bytes, judgement: Judgement) -> dict[str, object]:
         # A byte order mark is not JSON (RFC 8259 §8.1): a payload beginning with one is refused.
         value = json.loads(text)
     except ValueError:
-        raise _UndecodableError(R["payload-not-json"]) from None
+        raise _UndecodableError(reason("payload-not-json")) from None
     if not isinstance(value, dict):
-        raise _UndecodableError(R["payload-not-json"])
+        raise _UndecodableError(reason("payload-not-json"))
     if text != text.rstrip():
-        judgement.note(R["trailing-characters"])
+        judgement.note(reason("trailing-characters"))
     return value
 
 
@@ -255,22 +255,22 @@ class _Issuer:
 def _trusted_issuer(jws: _Jws, trust: TrustMaterial, judgement: Judgement) -> _Issuer | None:
     """The trusted key the card names, or None (signature failed, and why, recorded)."""
     if jws.header.get("alg") != "ES256" or not isinstance(jws.header.get("kid"), str):
-        judgement.failed("signature", R["jws-header"])
+        judgement.failed("signature", reason("jws-header"))
         return None
     iss = jws.claims.get("iss")
     if not isinstance(iss, str) or not iss.startswith("https://") or iss.endswith("/"):
-        judgement.failed("signature", R["issuer-url"])
+        judgement.failed("signature", reason("issuer-url"))
         return None
     documents = [document for document in trust.jwks if document.get("iss") == iss]
     if not documents:
-        judgement.failed("signature", R["unknown-issuer"])
+        judgement.failed("signature", reason("unknown-issuer"))
         return None
     for document in documents:
         for key in _keys(document):
             if key.get("kid") == jws.header["kid"]:
                 country = document.get("country")
                 return _Issuer(iss, country if isinstance(country, str) else "", key)
-    judgement.failed("signature", R["unknown-key"])
+    judgement.failed("signature", reason("unknown-key"))
     return None
 
 
@@ -284,22 +284,24 @@ def key_problems(jwk: Mapping[str, object], issuer: str | None = None) -> tuple[
     when it may. With `issuer`, a key's X.509 chain must name that issuer."""
     problems: list[Reason] = []
     if jwk.get("kty") != "EC":
-        return (R["key-type"],)
+        return (reason("key-type"),)
     if jwk.get("crv") != "P-256":
-        problems.append(R["key-curve"])
+        problems.append(reason("key-curve"))
     if jwk.get("use") != "sig":
-        problems.append(R["key-use"])
+        problems.append(reason("key-use"))
     if jwk.get("alg") != "ES256":
-        problems.append(R["key-alg"])
+        problems.append(reason("key-alg"))
     if "d" in jwk:
-        problems.append(R["key-private"])
+        problems.append(reason("key-private"))
     public_key = _public_key(jwk)
     if public_key is None:
-        problems.append(R["key-curve"] if R["key-curve"] not in problems else R["key-type"])
+        problems.append(
+            reason("key-curve") if reason("key-curve") not in problems else reason("key-type")
+        )
     elif jwk.get("kid") != thumbprint(jwk):
-        problems.append(R["key-id"])
+        problems.append(reason("key-id"))
     if "x5c" in jwk and public_key is not None and not _chain_holds(jwk["x5c"], public_key, issuer):
-        problems.append(R["key-x5c"])
+        problems.append(reason("key-x5c"))
     return tuple(dict.fromkeys(problems))
 
 
@@ -376,14 +378,14 @@ def _judge_signature(jws: _Jws, issuer: _Issuer, judgement: Judgement) -> None:
         return  # no key to check against: the signature stays unjudged, key_usage says why
     if len(jws.signature) != 2 * _COORDINATE_BYTES:
         # JWS ES256 signatures are r || s (RFC 7518 §3.4), never DER.
-        judgement.failed("signature", R["signature-format"])
+        judgement.failed("signature", reason("signature-format"))
         return
     r = int.from_bytes(jws.signature[:_COORDINATE_BYTES], "big")
     s = int.from_bytes(jws.signature[_COORDINATE_BYTES:], "big")
     try:
         public_key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
-        judgement.failed("signature", R["signature-invalid"])
+        judgement.failed("signature", reason("signature-invalid"))
         return
     judgement.passed("signature")
 
@@ -400,23 +402,23 @@ def _judge_claims(
     types = vc.get("type") if isinstance(vc, Mapping) else None
     bundle = subject.get("fhirBundle") if isinstance(subject, Mapping) else None
     if not isinstance(types, list) or HEALTH_CARD_TYPE not in types:
-        judgement.failed("schema", R["vc-type"])
+        judgement.failed("schema", reason("vc-type"))
         return []
     if not isinstance(bundle, Mapping):
-        judgement.failed("schema", R["fhir-bundle"])
+        judgement.failed("schema", reason("fhir-bundle"))
         return []
     failures, notes = bundle_problems(bundle)
     for code in failures:
-        judgement.failed("schema", R[code])
+        judgement.failed("schema", reason(code))
     for code in notes:
-        judgement.note(R[code])
+        judgement.note(reason(code))
     if failures:
         return []
     facts = bundle_facts(bundle, country)
     if not_completed(bundle):
-        judgement.note(R["fhir-not-completed"])
+        judgement.note(reason("fhir-not-completed"))
     if not _types_cover(types, facts):
-        judgement.note(R["vc-type-missing"])
+        judgement.note(reason("vc-type-missing"))
     judgement.passed("schema")
     return list(facts)
 
@@ -437,21 +439,21 @@ def _judge_times(claims: Mapping[str, object], at: datetime, judgement: Judgemen
     now = at.timestamp()
     nbf, exp = claims.get("nbf"), claims.get("exp")
     if not _is_number(nbf):
-        judgement.failed("expiry", R["nbf-missing"])
+        judgement.failed("expiry", reason("nbf-missing"))
         return
     assert isinstance(nbf, int | float)  # noqa: S101 - `_is_number` said so
     if nbf > now:
-        judgement.failed("expiry", R["not-yet-valid"])
+        judgement.failed("expiry", reason("not-yet-valid"))
     if exp is None:
         return  # no exp: it never expires (SHC spec), so expiry is judged on nbf alone
     if not _is_number(exp):
-        judgement.failed("expiry", R["expired"])
+        judgement.failed("expiry", reason("expired"))
         return
     assert isinstance(exp, int | float)  # noqa: S101
     if exp < nbf or exp < now:
-        judgement.failed("expiry", R["expired"])
+        judgement.failed("expiry", reason("expired"))
     elif exp >= _PLAUSIBLE_SECONDS:
-        judgement.note(R["time-unit"])
+        judgement.note(reason("time-unit"))
     if judgement.judged("expiry") is None:
         judgement.passed("expiry")
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
+from healthcode.domain.identity import mask_name
+
 CheckName = Literal["decode", "signature", "expiry", "schema", "key_usage"]
 CHECKS: Final[tuple[CheckName, ...]] = ("decode", "signature", "expiry", "schema", "key_usage")
 Format = Literal["eu-dcc", "shc", "nzcp"]
@@ -89,3 +91,14 @@ def undecodable(format: Format, reason: Reason) -> ForeignVerdict:
     checks: dict[CheckName, bool | None] = dict.fromkeys(CHECKS, None)
     checks["decode"] = False
     return ForeignVerdict(format, checks, (reason,), ())
+
+
+def shown_json(verdict: ForeignVerdict) -> dict[str, object]:
+    """`verdict.to_json()` as a screen or an API answer shows it: each holder's name masked (D2),
+    part by part ("Musterfrau-Gößinger, Gabriele" → "M*********-G*******, G*******")."""
+    shown = verdict.to_json()
+    shown["facts"] = [
+        fact.to_json() | {"holder_name": ", ".join(map(mask_name, fact.holder_name.split(", ")))}
+        for fact in verdict.facts
+    ]
+    return shown

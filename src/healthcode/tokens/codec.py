@@ -68,7 +68,7 @@ def unwrap(prefix: str, text: str, what: str) -> Sign1:
         raise TokenError(Rejection.BAD_PREFIX, f"{what} starts with {prefix}")
     if len(text) > MAX_TEXT_LENGTH:
         raise TokenError(Rejection.BAD_ENCODING, "longer than any QR code holds")
-    return parse_sign1(_inflate(b45decode(text[len(prefix) :])))
+    return parse_sign1(inflate(b45decode(text[len(prefix) :])))
 
 
 def check_token(
@@ -107,14 +107,15 @@ def check_signed(
     return None
 
 
-def _inflate(compressed: bytes) -> bytes:
+def inflate(compressed: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """One whole zlib stream inflated to at most `limit` bytes; `TokenError` (bad_compression)."""
     inflater = zlib.decompressobj()
     try:
-        inflated = inflater.decompress(compressed, MAX_INFLATED_BYTES + 1)
+        inflated = inflater.decompress(compressed, limit + 1)
     except zlib.error as error:
         raise TokenError(Rejection.BAD_COMPRESSION, f"not a zlib stream: {error}") from error
-    if len(inflated) > MAX_INFLATED_BYTES:
-        raise TokenError(Rejection.BAD_COMPRESSION, f"inflates past {MAX_INFLATED_BYTES} bytes")
+    if len(inflated) > limit:
+        raise TokenError(Rejection.BAD_COMPRESSION, f"inflates past {limit} bytes")
     if not inflater.eof:
         raise TokenError(Rejection.BAD_COMPRESSION, "the zlib stream is cut short")
     if inflater.unused_data:

@@ -59,7 +59,7 @@ def sign1(payload: bytes, kid: bytes, private_key: ec.EllipticCurvePrivateKey) -
     if not kid:
         raise ValueError("a signing key needs a key id")
     protected = cbor2.dumps({ALG: ES256, KID: kid})
-    der = private_key.sign(_to_be_signed(protected, payload), ec.ECDSA(hashes.SHA256()))
+    der = private_key.sign(to_be_signed(protected, payload), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     s = low_s(s)
     signature = r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
@@ -101,13 +101,12 @@ def verify_sign1(
         return False
     r = int.from_bytes(sign1.signature[:_COORDINATE_BYTES], "big")
     s = int.from_bytes(sign1.signature[_COORDINATE_BYTES:], "big")
-    if (
-        low_s_only and s > HALF_ORDER
-    ):  # the malleated twin of a signature: refused before any key work
+    # The malleated twin of a signature: refused before any key work.
+    if low_s_only and s > HALF_ORDER:
         return False
-    to_be_signed = _to_be_signed(sign1.protected_bytes, sign1.payload)
+    signed = to_be_signed(sign1.protected_bytes, sign1.payload)
     try:
-        public_key.verify(encode_dss_signature(r, s), to_be_signed, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(encode_dss_signature(r, s), signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         return False
     return True
@@ -118,17 +117,18 @@ def low_s(s: int) -> int:
     return P256_ORDER - s if s > HALF_ORDER else s
 
 
-def decode_cbor(data: bytes) -> object:
+def decode_cbor(data: bytes, *, allow_indefinite: bool = False) -> object:
     """One CBOR item and nothing after it, strictly: the reader for every CBOR layer of a token.
 
     Duplicate map keys and indefinite lengths are refused because a signed token has one reading
-    only; trailing bytes are refused because `cbor2.loads` would silently ignore them.
+    only; trailing bytes are refused because `cbor2.loads` would silently ignore them. Foreign
+    certificates (`healthcode.foreign`) were issued with indefinite lengths, so they may be allowed.
     """
     stream = io.BytesIO(data)
     decoder = cbor2.CBORDecoder(
         stream,
         max_depth=_MAX_CBOR_DEPTH,
-        allow_indefinite=False,
+        allow_indefinite=allow_indefinite,
         allow_duplicate_keys=False,
     )
     try:
@@ -157,7 +157,7 @@ def _algorithm_and_kid(protected_bytes: bytes) -> tuple[int, bytes]:
     return alg, kid
 
 
-def _to_be_signed(protected: bytes, payload: bytes) -> bytes:
+def to_be_signed(protected: bytes, payload: bytes) -> bytes:
     """The Sig_structure of RFC 9052 §4.4, with no external additional data."""
     return cbor2.dumps(["Signature1", protected, b"", payload])
 

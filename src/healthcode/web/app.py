@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from healthcode.services.foreign import ForeignTrust
 from healthcode.services.households.register import RECORDED, PopulationRegister
 from healthcode.services.messages import MessageSender, sender_for
 from healthcode.services.runtime import Runtime, open_runtime
@@ -27,6 +28,7 @@ from healthcode.web.routes import (
     bindings,
     dashboard,
     facts,
+    foreign,
     health,
     residents,
     rulesets,
@@ -64,6 +66,7 @@ def create_app(
     app.state.sessions = SessionCache()
     app.state.metrics = Metrics(runtime)
     app.state.templates = templates()
+    app.state.foreign_trust = ForeignTrust(settings.foreign_trust_dir)
     install_error_handlers(app)
     api = (
         health,
@@ -77,6 +80,7 @@ def create_app(
         trust,
         venues,
         verification,
+        foreign,
         admin,
     )
     pages = (dashboard, sign_in, resident, console, checkpoint)
