@@ -12,6 +12,9 @@ from healthcode.db.schema import rulesets
 
 DRAFT = "draft"
 APPROVED = "approved"
+# The kinds of rule documents that share this lifecycle, each in force on its own.
+COLOURS = "colours"  # the colour rules (A5), domain/rules.py
+FOREIGN_ACCEPTANCE = "foreign-acceptance"  # which foreign certificates count, domain/acceptance.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,7 @@ class StoredRuleset:
     approved_by: str | None
     approved_at: datetime | None
     activated_at: datetime | None
+    kind: str = COLOURS
 
     @property
     def label(self) -> str:
@@ -37,10 +41,11 @@ class RulesetStore:
 
     def add_draft(
         self, ruleset_id: str, version: str, valid_from: datetime, document: dict[str, Any],
-        author: str, now: datetime,
+        author: str, now: datetime, kind: str = COLOURS,
     ) -> None:  # fmt: skip
         self._connection.execute(
             insert(rulesets).values(
+                kind=kind,
                 ruleset_id=ruleset_id,
                 version=version,
                 valid_from=valid_from,
@@ -72,21 +77,28 @@ class RulesetStore:
         )
         return result.rowcount == 1
 
-    def in_force(self, now: datetime) -> StoredRuleset | None:
-        """The approved version with the latest valid-from that has come."""
+    def in_force(self, now: datetime, kind: str = COLOURS) -> StoredRuleset | None:
+        """The approved version of `kind` with the latest valid-from that has come."""
         row = self._connection.execute(
             select(rulesets)
-            .where((rulesets.c.status == APPROVED) & (rulesets.c.valid_from <= now))
+            .where(
+                (rulesets.c.status == APPROVED)
+                & (rulesets.c.valid_from <= now)
+                & (rulesets.c.kind == kind)
+            )
             .order_by(rulesets.c.valid_from.desc(), rulesets.c.id.desc())
             .limit(1)
         ).one_or_none()
         return None if row is None else _stored(row)
 
     def due_for_activation(self, now: datetime) -> list[StoredRuleset]:
+        """Approved colour versions whose valid-from has come and whose activation (everyone
+        re-evaluated) has not been done; other kinds need no activation: they are read when used."""
         rows = self._connection.execute(
             select(rulesets)
             .where(
-                (rulesets.c.status == APPROVED)
+                (rulesets.c.kind == COLOURS)
+                & (rulesets.c.status == APPROVED)
                 & (rulesets.c.valid_from <= now)
                 & rulesets.c.activated_at.is_(None)
             )
@@ -117,4 +129,5 @@ def _stored(row: Row[Any]) -> StoredRuleset:
         row.approved_by,
         row.approved_at,
         row.activated_at,
+        row.kind,
     )

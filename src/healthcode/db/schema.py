@@ -151,6 +151,8 @@ rulesets = Table(
     Column("approved_by", String(64)),
     Column("approved_at", Instant),
     Column("activated_at", Instant),
+    # colours (A5) or foreign-acceptance (issue #15): one lifecycle, each kind in force apart.
+    Column("kind", String(24), nullable=False, server_default="colours"),
     UniqueConstraint("ruleset_id", "version", name="uq_rulesets_ruleset_id_version"),
 )
 

@@ -132,8 +132,8 @@ def bundle_facts(bundle: Mapping[str, object], country: str) -> tuple[ForeignFac
     )
     facts: list[ForeignFact] = []
     for number, dose in enumerate(doses, start=1):
-        system, code = _coding(dose["vaccineCode"]) or ("", "")
-        details = {"product": code, "product_system": system, "dose": str(number)}
+        # Codes as FHIR tokens (system|code): a CVX code and a LOINC code may look alike.
+        details = {"product": _token(dose["vaccineCode"]), "dose": str(number)}
         if isinstance(dose.get("lotNumber"), str):
             details["lot"] = dose["lotNumber"]
         occurred = _instant(dose["occurrenceDateTime"])
@@ -142,10 +142,9 @@ def bundle_facts(bundle: Mapping[str, object], country: str) -> tuple[ForeignFac
     for result in resources:
         if result["resourceType"] != "Observation":
             continue
-        system, code = _coding(result["code"]) or ("", "")
         value = _coding(result.get("valueCodeableConcept"))
         outcome = _RESULTS.get(value[1], "other") if value is not None else "other"
-        details = {"type": code, "type_system": system, "result": outcome}
+        details = {"type": _token(result["code"]), "result": outcome}
         occurred = _instant(result["effectiveDateTime"])
         assert occurred is not None  # noqa: S101
         facts.append(ForeignFact("test", country, occurred, details, name, born))
@@ -181,6 +180,11 @@ def _holder(patient: Mapping[str, object]) -> tuple[str, str] | None:
     text = first.get("text")
     shown = ", ".join(parts) or (text if isinstance(text, str) else "")
     return (shown, born) if shown.strip() else None
+
+
+def _token(concept: object) -> str:
+    system, code = _coding(concept) or ("", "")
+    return f"{system}|{code}"
 
 
 def _coding(concept: object) -> tuple[str, str] | None:

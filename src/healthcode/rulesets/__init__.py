@@ -1,7 +1,9 @@
 """Rule documents shipped with HealthCode, and reading such documents from files (YAML or JSON).
 
 `zhejiang-2021-36.yaml` is the default ruleset (colours); `venues.yaml` the default venue policy;
-`appeals.yaml` the default appeal time limits (S6); `limits.yaml` the rate limits (issue #11).
+`appeals.yaml` the default appeal time limits (S6); `limits.yaml` the rate limits (issue #11);
+`foreign-acceptance.yaml` which facts of foreign certificates count (issue #15; checked by
+foreign/acceptance.py, a package of this layer, so it is handed over unparsed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ DEFAULT_RULESET = "zhejiang-2021-36"
 DEFAULT_VENUE_POLICY = "venues"
 DEFAULT_APPEAL_LIMITS = "appeals"
 DEFAULT_LIMITS = "limits"
+DEFAULT_FOREIGN_ACCEPTANCE = "foreign-acceptance"
 
 T = TypeVar("T")
 
@@ -55,6 +58,11 @@ def default_appeal_limits() -> TimeLimits:
 @cache
 def default_limits() -> Limits:
     return _bundled(DEFAULT_LIMITS, parse_limits)
+
+
+def bundled_document(name: str) -> dict[str, Any]:
+    """A bundled rule document as a plain mapping, for a parser outside this package."""
+    return _bundled(name, dict)
 
 
 @cache

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from healthcode.db.rulesets_store import DRAFT, StoredRuleset
+from healthcode.db.rulesets_store import COLOURS, DRAFT, FOREIGN_ACCEPTANCE, StoredRuleset
 from healthcode.domain.columnar.rulesets import compile_ruleset
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.text import Bilingual
+from healthcode.foreign.acceptance import parse_acceptance
 from healthcode.services.deciding import columnar_decisions, compiled_ruleset
 from healthcode.services.evaluation import active_ruleset
 from healthcode.services.population_jobs import JobKind, JobProgress, job_progress, start_everyone
@@ -60,24 +61,40 @@ def invalid_ruleset(error: RulesetError) -> Refusal:
 
 
 def draft_ruleset(uow: UnitOfWork, document: Mapping[str, Any]) -> StoredRuleset:
-    """Store a new version, checked completely, as a draft by the acting person."""
+    """Store a new version, checked completely, as a draft by the acting person.
+
+    A document of `kind: foreign-acceptance` is a version of the acceptance rules of foreign
+    certificates (foreign/acceptance.py): the same lifecycle, in force apart from the colours.
+    """
     try:
         stored_form = _json_document(document)
-        ruleset = parse_ruleset(stored_form)
-        _check_sizes(ruleset)
-        # Stored codes are decided columnar (issue #12): what the compiler cannot compile is
-        # refused now, located, rather than found out when the version comes into force.
-        compile_ruleset(ruleset)
+        kind = FOREIGN_ACCEPTANCE if stored_form.get("kind") == FOREIGN_ACCEPTANCE else COLOURS
+        version = _checked(stored_form) if kind == COLOURS else parse_acceptance(stored_form)
+        _check_sizes(version.id, version.version, version.label)
     except RulesetError as error:
         raise Refused(invalid_ruleset(error)) from None
-    if uow.rulesets.get(ruleset.id, ruleset.version) is not None:
+    if uow.rulesets.get(version.id, version.version) is not None:
         taken = RulesetError("version", "this id and version are already stored; use a new version")
         raise Refused(invalid_ruleset(taken))
     uow.rulesets.add_draft(
-        ruleset.id, ruleset.version, ruleset.valid_from, stored_form, uow.actor.name, uow.now
+        version.id, version.version, version.valid_from, stored_form, uow.actor.name, uow.now,
+        kind,
+    )  # fmt: skip
+    uow.audit(
+        "ruleset.draft",
+        version.label,
+        detail=f"valid_from={version.valid_from.isoformat()}"
+        + ("" if kind == COLOURS else f" kind={kind}"),
     )
-    uow.audit("ruleset.draft", ruleset.label, detail=f"valid_from={ruleset.valid_from.isoformat()}")
-    return _stored(uow, ruleset.id, ruleset.version)
+    return _stored(uow, version.id, version.version)
+
+
+def _checked(document: Mapping[str, Any]) -> Ruleset:
+    ruleset = parse_ruleset(document)
+    # Stored codes are decided columnar (issue #12): what the compiler cannot compile is
+    # refused now, located, rather than found out when the version comes into force.
+    compile_ruleset(ruleset)
+    return ruleset
 
 
 def approve_ruleset(uow: UnitOfWork, ruleset_id: str, version: str) -> StoredRuleset:
@@ -247,12 +264,12 @@ def _iso_text(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
-def _check_sizes(ruleset: Ruleset) -> None:
-    if len(ruleset.id) > _MAX_ID:
+def _check_sizes(ruleset_id: str, version: str, label: str) -> None:
+    if len(ruleset_id) > _MAX_ID:
         raise RulesetError("id", f"at most {_MAX_ID} characters")
-    if len(ruleset.version) > _MAX_VERSION:
+    if len(version) > _MAX_VERSION:
         raise RulesetError("version", f"at most {_MAX_VERSION} characters")
-    if len(ruleset.label) > _MAX_LABEL:
+    if len(label) > _MAX_LABEL:
         raise RulesetError("id", f"id@version must be at most {_MAX_LABEL} characters")
 
 
