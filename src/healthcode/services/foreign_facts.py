@@ -21,6 +21,7 @@ from typing import Final
 
 from healthcode.db.rulesets_store import FOREIGN_ACCEPTANCE
 from healthcode.domain.facts import Person, Source
+from healthcode.domain.identity import IdType, id_number_problem, normalise_id_number
 from healthcode.domain.text import Bilingual
 from healthcode.exchange import InvalidRecordError, parse_fact
 from healthcode.foreign.acceptance import AcceptanceRules, parse_acceptance, unmet_rules
@@ -29,7 +30,7 @@ from healthcode.foreign.verdicts import ForeignFact
 from healthcode.rulesets import DEFAULT_FOREIGN_ACCEPTANCE, bundled_document
 from healthcode.services.facts import RecordReport, record_facts
 from healthcode.services.foreign import verify_foreign_certificate
-from healthcode.services.refusals import Refusal, Refused
+from healthcode.services.refusals import Refusal, Refused, invalid_input
 from healthcode.services.runtime import UnitOfWork
 
 AUDIT_ACTION: Final = "foreign.record"
@@ -84,6 +85,15 @@ class ForeignRecording:
             "conflicts": len(self.recorded.conflicts),
             "unaccepted": [item.to_json() for item in self.unaccepted],
         }
+
+
+def checked_person(id_type: IdType, id_number: str) -> Person:
+    """The traveller's document as SPEC §1 reads it; `Refused` (422, `person.id_number`, the
+    number never echoed) when it is not one."""
+    number = normalise_id_number(id_type, id_number)
+    if id_number_problem(id_type, number) is not None:
+        raise Refused(invalid_input("person.id_number"))
+    return Person(id_type, number)
 
 
 def acceptance_in_force(uow: UnitOfWork) -> AcceptanceRules:

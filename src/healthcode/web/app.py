@@ -29,6 +29,7 @@ from healthcode.web.routes import (
     dashboard,
     facts,
     foreign,
+    foreign_facts,
     health,
     residents,
     rulesets,
@@ -81,6 +82,7 @@ def create_app(
         venues,
         verification,
         foreign,
+        foreign_facts,
         admin,
     )
     pages = (dashboard, sign_in, resident, console, checkpoint)
