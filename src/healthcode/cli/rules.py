@@ -12,11 +12,12 @@ from rich.table import Table
 
 from healthcode.cli import context
 from healthcode.cli.errors import BadInputError
-from healthcode.db.rulesets_store import StoredRuleset
+from healthcode.db.rulesets_store import FOREIGN_ACCEPTANCE, StoredRuleset
 from healthcode.domain.documents import RulesetError
 from healthcode.domain.regions import division
 from healthcode.domain.rules import parse_ruleset
 from healthcode.domain.timezones import display_instant
+from healthcode.foreign.acceptance import parse_acceptance
 from healthcode.rulesets import read_ruleset_document
 from healthcode.services.rulesets import (
     DryRun,
@@ -115,8 +116,10 @@ def _document(path: Path) -> dict[str, Any]:
         document = read_ruleset_document(path)
     except RulesetError as error:
         raise BadInputError(str(error)) from None
+    # A version of the foreign certificates' acceptance rules shares the lifecycle (ADR 0016).
+    check = parse_acceptance if document.get("kind") == FOREIGN_ACCEPTANCE else parse_ruleset
     try:
-        parse_ruleset(document)
+        check(document)
     except RulesetError as error:
         raise BadInputError(f"{path}: {error}") from None
     return document
