@@ -73,23 +73,25 @@ def bundle_problems(bundle: Mapping[str, object]) -> Problems:
     return list(dict.fromkeys(failures)), list(dict.fromkeys(notes))
 
 
+# Per resource the facts come from: its allowed statuses, then the elements holding its code, its
+# date and its reference to the patient (FHIR R4 Immunization and Observation).
+_SHAPES: Final = {
+    "Immunization": (_IMMUNIZATION_STATUSES, "vaccineCode", "occurrenceDateTime", "patient"),
+    "Observation": (_RESULT_STATUSES, "code", "effectiveDateTime", "subject"),
+}
+
+
 def _resource_problems(resource: Mapping[str, object], known: set[str]) -> list[str]:
-    kind = resource["resourceType"]
-    if kind == "Immunization":
-        problems = [] if resource.get("status") in _IMMUNIZATION_STATUSES else ["fhir-bundle"]
-        if _coding(resource.get("vaccineCode")) is None:
-            problems.append("fhir-coding")
-        if _instant(resource.get("occurrenceDateTime")) is None:
-            problems.append("fhir-date")
-        return problems + _reference_problems(resource.get("patient"), known)
-    if kind == "Observation":
-        problems = [] if resource.get("status") in _RESULT_STATUSES else ["fhir-bundle"]
-        if _coding(resource.get("code")) is None:
-            problems.append("fhir-coding")
-        if _instant(resource.get("effectiveDateTime")) is None:
-            problems.append("fhir-date")
-        return problems + _reference_problems(resource.get("subject"), known)
-    return []
+    shape = _SHAPES.get(str(resource["resourceType"]))
+    if shape is None:
+        return []
+    statuses, code, when, patient = shape
+    problems = [] if resource.get("status") in statuses else ["fhir-bundle"]
+    if _coding(resource.get(code)) is None:
+        problems.append("fhir-coding")
+    if _instant(resource.get(when)) is None:
+        problems.append("fhir-date")
+    return problems + _reference_problems(resource.get(patient), known)
 
 
 def _reference_problems(reference: object, known: set[str]) -> list[str]:
