@@ -46,7 +46,7 @@ from healthcode.foreign.verdicts import (
 from healthcode.tokens.base45 import b45decode
 from healthcode.tokens.claims import from_numeric_date
 from healthcode.tokens.codec import MAX_TEXT_LENGTH, inflate
-from healthcode.tokens.cose import decode_cbor, to_be_signed
+from healthcode.tokens.cose import decode_cbor, sign1_parts, to_be_signed
 from healthcode.tokens.errors import Rejection, TokenError
 
 PREFIX: Final = "HC1:"
@@ -190,16 +190,7 @@ def read_sign1(data: bytes) -> DccSign1:
         if message.tag != COSE_SIGN1_TAG:
             raise _malformed(f"CBOR tag {message.tag} is not a COSE_Sign1")
         message = message.value
-    if not isinstance(message, list | tuple) or len(message) != 4:
-        raise _malformed("a COSE_Sign1 is an array of four")
-    protected_bytes, unprotected, payload, signature = message
-    if not (
-        isinstance(protected_bytes, bytes)
-        and isinstance(unprotected, Mapping)
-        and isinstance(payload, bytes)
-        and isinstance(signature, bytes)
-    ):
-        raise _malformed("COSE_Sign1 parts are bstr, map, bstr, bstr")
+    protected_bytes, unprotected, payload, signature = _layer(sign1_parts, message)
     protected = _layer(_decode_cbor, protected_bytes) if protected_bytes else {}
     if not isinstance(protected, Mapping):
         raise _malformed("the protected header is not a map")
