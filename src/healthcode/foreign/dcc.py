@@ -293,7 +293,29 @@ def extended_key_usages(certificate: x509.Certificate) -> frozenset[str]:
 @cache
 def _schema_validator() -> Draft202012Validator:
     text = resources.files("healthcode.foreign").joinpath("dcc.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+    schema = json.loads(text)
+    # Every local reference inlined once here: resolving them on each check was three quarters of
+    # a whole verification's time (bench/foreign_dcc.py). The schema has no recursive reference.
+    inlined = _inlined(schema, schema.pop("$defs"))
+    if not isinstance(inlined, dict):
+        raise TypeError("the DCC schema is not an object")
+    return Draft202012Validator(inlined, format_checker=FormatChecker())
+
+
+def _inlined(node: object, definitions: Mapping[str, object]) -> object:
+    """`node` with each `{"$ref": "#/$defs/x", …}` replaced by definition x and its siblings."""
+    if isinstance(node, list):
+        return [_inlined(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {key: _inlined(value, definitions) for key, value in node.items() if key != "$ref"}
+    reference = node.get("$ref")
+    if reference is None:
+        return inlined
+    target = _inlined(definitions[str(reference).removeprefix("#/$defs/")], definitions)
+    if not isinstance(target, dict):
+        raise TypeError(f"{reference} is not a schema object")
+    return target | inlined
 
 
 def schema_problem(certificate: Mapping[str, object]) -> str | None:
