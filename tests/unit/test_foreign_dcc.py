@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import cbor2
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -188,6 +190,25 @@ def test_the_signers_key_usages_limit_what_it_may_sign__S1(
     verdict = verify_dcc(hc1(cose(claims(dcc(**statement)), signer)), trusting(signer), DURING)
     assert verdict.checks["key_usage"] is allowed
     assert verdict.valid is allowed
+
+
+def test_an_empty_key_usage_extension_allows_every_kind__S1() -> None:
+    signer = dsc(empty_usages=True)
+    with pytest.raises(ValueError, match="asn1"):
+        _ = signer.extensions  # what `cryptography` makes of it
+    verdict = verify_dcc(hc1(cose(claims(VACCINATED), signer)), trusting(signer), DURING)
+    assert verdict.checks["key_usage"] is True
+
+
+def test_a_key_usage_extension_cut_short_lets_the_signer_sign_nothing__S1() -> None:
+    der = dsc(empty_usages=True).public_bytes(serialization.Encoding.DER)
+    # The usages' SEQUENCE claims 5 bytes it does not have; the outer lengths stay the same.
+    broken = x509.load_der_x509_certificate(
+        der.replace(bytes.fromhex("04023000"), bytes.fromhex("04023005"))
+    )
+    verdict = verify_dcc(hc1(cose(claims(VACCINATED), broken)), trusting(broken), DURING)
+    assert verdict.checks["key_usage"] is False
+    assert "key-usage-mismatch" in codes(verdict)
 
 
 @pytest.mark.parametrize(
