@@ -128,7 +128,7 @@ def read_trust(data: bytes, name: str) -> TrustMaterial:
     except ValueError:
         pass
     try:
-        der = base64.b64decode(stripped, validate=True)
+        der = base64.b64decode(b"".join(stripped.split()), validate=True)  # wrapped lines too
         return from_certificates([x509.load_der_x509_certificate(der)])
     except (binascii.Error, ValueError):
         raise TrustFileError(
