@@ -71,8 +71,10 @@ def dsc(
     not_before: datetime = ISSUED - timedelta(days=30),
     not_after: datetime = ISSUED + timedelta(days=365),
     country: str = "AT",
+    empty_usages: bool = False,
 ) -> x509.Certificate:
-    """A document signer certificate (self-signed: the tests trust it directly)."""
+    """A document signer certificate (self-signed: the tests trust it directly). `empty_usages`:
+    an extended key usage extension naming no usage at all, as some issuers' DSCs have."""
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, country),
@@ -89,8 +91,8 @@ def dsc(
         .not_valid_after(not_after)
     )
     oids = [x509.ObjectIdentifier(oid) for oid in usages]
-    if oids:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(oids), critical=False)
+    if oids or empty_usages:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(oids), critical=empty_usages)
     return builder.sign(key, hashes.SHA256())
 
 

@@ -16,9 +16,10 @@ AT = "2021-03-20T12:00:00+08:00"
 DECISION_KEYS = {"person", "color", "rules", "clauses", "measure", "flags", "next_review_at"}
 
 
-def healthcode(*args: str) -> subprocess.CompletedProcess[str]:
+def healthcode(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own command, with the tests' own arguments
         [sys.executable, "-m", "healthcode", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,

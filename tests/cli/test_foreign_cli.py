@@ -14,6 +14,7 @@ from typing import Final
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from test_cli import healthcode
 
 from foreign_builders import DURING, VACCINATION, claims, cose, dcc, dsc, hc1
 from healthcode.foreign.verdicts import CHECKS
@@ -34,17 +35,6 @@ def dsc_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("trust") / "de-dsc.der"
     path.write_bytes(base64.b64decode(VECTOR["TESTCTX"]["CERTIFICATE"]))
     return path
-
-
-def healthcode(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own command, with the tests' own arguments
-        [sys.executable, "-m", "healthcode", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
 
 
 def test_a_valid_certificate_prints_the_verdict_and_exits_0__A8_S5(dsc_file: Path) -> None:

@@ -50,6 +50,8 @@ def test_pem_and_base64_der_read_the_same_certificate() -> None:
     pem = certificate.public_bytes(serialization.Encoding.PEM)
     assert read_trust(pem, "dsc.pem").dcc_keys.keys() == read_trust(DER, "x").dcc_keys.keys()
     assert read_trust(base64.b64encode(DER), "dsc.b64").certificates == (certificate,)
+    wrapped = base64.encodebytes(DER)  # 76 characters a line
+    assert read_trust(wrapped, "dsc.b64").certificates == (certificate,)
 
 
 def test_the_eu_gateway_trust_list_keeps_its_dscs_and_their_countries() -> None:

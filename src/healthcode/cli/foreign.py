@@ -33,10 +33,13 @@ foreign = typer.Typer(help="Foreign health certificates of inbound travellers (A
 EXIT_NOT_VALID = 1
 
 
-@foreign.command("verify", help="Verify an EU DCC (and, as added, SHC / NZCP) offline.")
+@foreign.command("verify", help="Verify a foreign certificate offline against trust files.")
 def foreign_verify(
     text: Annotated[
-        str, typer.Argument(help="The QR text (HC1:…), or - to read it from standard input.")
+        str,
+        typer.Argument(
+            help="The scanned QR text (HC1:…, shc:/…, NZCP:/…), or - for standard input."
+        ),
     ],
     trust: Annotated[
         list[Path] | None,

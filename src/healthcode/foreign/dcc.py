@@ -1,5 +1,5 @@
-"""EU Digital COVID Certificates verified offline (eHealth Network, technical specifications for
-DCC, volume 1; docs/spec.md "Foreign certificates").
+"""EU Digital COVID Certificates verified offline (docs/spec.md §5, ADR 0015; the member states'
+vectors in tests/conformance/dcc say what each layer and check must accept and refuse).
 
 The layers, outermost first, each undone by one function here so the conformance vectors can test
 each alone: `HC1:` (`unprefix`), Base45 (`healthcode.tokens.base45`), zlib (`inflate`), COSE_Sign1
@@ -10,9 +10,9 @@ material (`signature_valid`), the CWT's and the DSC's validity at `at`, the payl
 (`key_usage_allows`).
 
 The algorithm and key id are read from the protected header, and from the unprotected one only
-when the protected header lacks them (volume 1 §3.3.1 allows the key id there): neither is trusted
-for anything but choosing a key, and each algorithm is bound to its key type (ES256 to a P-256 key,
-PS256 to an RSA key), so an unsigned header cannot turn one into the other.
+when the protected header lacks them (issuers put the key id there; vectors CO19, CO20): neither
+is trusted for anything but choosing a key, and each algorithm is bound to its key type (ES256 to
+a P-256 key, PS256 to an RSA key), so an unsigned header cannot turn one into the other.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from healthcode.foreign.verdicts import (
 from healthcode.tokens.base45 import b45decode
 from healthcode.tokens.claims import from_numeric_date
 from healthcode.tokens.codec import MAX_TEXT_LENGTH, inflate
-from healthcode.tokens.cose import decode_cbor, to_be_signed
+from healthcode.tokens.cose import decode_cbor, sign1_parts, to_be_signed
 from healthcode.tokens.errors import Rejection, TokenError
 
 PREFIX: Final = "HC1:"
@@ -66,8 +66,8 @@ ISSUED_AT: Final = 6
 HCERT: Final = -260
 DCC_V1: Final = 1
 _ES256_COORDINATE_BYTES: Final = 32
-# Volume 1 §5.1.1 (key usage of DSCs): a DSC that names one of these may sign only those kinds;
-# one that names none may sign every kind. Both OID arcs were issued in the field.
+# The DCC key usages of a DSC: one that names any of these may sign only those kinds; one that
+# names none may sign every kind (vectors CO6–CO15). Both OID arcs were issued in the field.
 _KIND_OF_USAGE: Final[Mapping[str, str]] = {
     f"1.3.6.1.4.1.{arc}1847.2021.1.{index}": kind
     for arc in ("", "0.")
@@ -165,7 +165,7 @@ def verify_cose(cose: bytes, trust: TrustMaterial, at: datetime) -> ForeignVerdi
 
 
 def unprefix(text: str) -> str:
-    """The Base45 text after `HC1:` (volume 1 §4.1: context identifier, version 1)."""
+    """The Base45 text after `HC1:`, the context identifier of version 1 (vectors H1–H3)."""
     if not text.startswith(PREFIX):
         raise DccLayerError(reason("bad-prefix", f"expected {PREFIX}"))
     if len(text) > MAX_TEXT_LENGTH:
@@ -190,16 +190,7 @@ def read_sign1(data: bytes) -> DccSign1:
         if message.tag != COSE_SIGN1_TAG:
             raise _malformed(f"CBOR tag {message.tag} is not a COSE_Sign1")
         message = message.value
-    if not isinstance(message, list | tuple) or len(message) != 4:
-        raise _malformed("a COSE_Sign1 is an array of four")
-    protected_bytes, unprotected, payload, signature = message
-    if not (
-        isinstance(protected_bytes, bytes)
-        and isinstance(unprotected, Mapping)
-        and isinstance(payload, bytes)
-        and isinstance(signature, bytes)
-    ):
-        raise _malformed("COSE_Sign1 parts are bstr, map, bstr, bstr")
+    protected_bytes, unprotected, payload, signature = _layer(sign1_parts, message)
     protected = _layer(_decode_cbor, protected_bytes) if protected_bytes else {}
     if not isinstance(protected, Mapping):
         raise _malformed("the protected header is not a map")
@@ -234,7 +225,7 @@ def read_claims(payload: bytes) -> DccClaims:
 
 
 def json_form(value: object) -> object:
-    """A decoded CBOR item as the JSON it encodes (volume 1 §2.6.3: tagged times are read too)."""
+    """A decoded CBOR item as the JSON it encodes; times tagged in the CBOR become their text."""
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -277,32 +268,61 @@ def signature_valid(message: DccSign1, key: DccKey) -> bool:
 
 
 def key_usage_allows(certificate: x509.Certificate, kinds: frozenset[str]) -> bool:
-    """Whether the DSC's extended key usages let it sign statements of `kinds` (v, t, r)."""
-    allowed = {
-        _KIND_OF_USAGE[oid] for oid in extended_key_usages(certificate) if oid in _KIND_OF_USAGE
-    }
+    """Whether the DSC's extended key usages let it sign statements of `kinds` (v, t, r); a DSC
+    whose usages cannot be read may sign nothing."""
+    usages = extended_key_usages(certificate)
+    if usages is None:
+        return False
+    allowed = {_KIND_OF_USAGE[oid] for oid in usages if oid in _KIND_OF_USAGE}
     return not allowed or kinds <= allowed
 
 
-def extended_key_usages(certificate: x509.Certificate) -> frozenset[str]:
-    """The dotted OIDs of the certificate's extended key usage extension (none if it has none).
+def extended_key_usages(certificate: x509.Certificate) -> frozenset[str] | None:
+    """The dotted OIDs of the certificate's extended key usage extension (none if it has none;
+    None if it cannot be read).
 
     `cryptography` refuses an extension list whose EKU is empty (RFC 5280 asks for one OID at
-    least), yet such DSCs were issued; the extension is then read from the DER by hand.
+    least), yet such DSCs were issued (vector CO15); the extension is then read from the DER by
+    hand.
     """
     try:
         extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
         return frozenset()
     except ValueError:
-        return _eku_from_der(certificate.tbs_certificate_bytes)
+        try:
+            return _eku_from_der(certificate.tbs_certificate_bytes)
+        except (IndexError, ValueError):  # cut short or malformed: nothing can be said of it
+            return None
     return frozenset(oid.dotted_string for oid in extension.value)
 
 
 @cache
 def _schema_validator() -> Draft202012Validator:
     text = resources.files("healthcode.foreign").joinpath("dcc.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+    schema = json.loads(text)
+    # Every local reference inlined once here: resolving them on each check was three quarters of
+    # a whole verification's time (bench/foreign_dcc.py). The schema has no recursive reference.
+    inlined = _inlined(schema, schema.pop("$defs"))
+    if not isinstance(inlined, dict):
+        raise TypeError("the DCC schema is not an object")
+    return Draft202012Validator(inlined, format_checker=FormatChecker())
+
+
+def _inlined(node: object, definitions: Mapping[str, object]) -> object:
+    """`node` with each `{"$ref": "#/$defs/x", …}` replaced by definition x and its siblings."""
+    if isinstance(node, list):
+        return [_inlined(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {key: _inlined(value, definitions) for key, value in node.items() if key != "$ref"}
+    reference = node.get("$ref")
+    if reference is None:
+        return inlined
+    target = _inlined(definitions[str(reference).removeprefix("#/$defs/")], definitions)
+    if not isinstance(target, dict):
+        raise TypeError(f"{reference} is not a schema object")
+    return target | inlined
 
 
 def schema_problem(certificate: Mapping[str, object]) -> str | None:
@@ -399,7 +419,7 @@ def _instant(value: object) -> datetime | None:
 
 
 def _holder_name(name: Mapping[str, object]) -> str:
-    """Surname(s), forename(s), in that order (volume 1 §2.6.1), transliterated if no other."""
+    """Surname(s), forename(s), in that order as the DCC names them; transliterated if no other."""
     surname = name.get("fn") or name.get("fnt") or ""
     forename = name.get("gn") or name.get("gnt") or ""
     return ", ".join(str(part) for part in (surname, forename) if part)
@@ -441,8 +461,9 @@ def _eku_from_der(tbs: bytes) -> frozenset[str]:
     position = 0
     while tag == 0x30 and position < len(sequence):
         oid_tag, oid, position = _der_item(sequence, position)
-        if oid_tag == 0x06:
-            oids.append(_dotted(oid))
+        if oid_tag != 0x06 or not oid:
+            raise ValueError("an extended key usage that is not an OID")
+        oids.append(_dotted(oid))
     return frozenset(oids)
 
 
@@ -454,6 +475,8 @@ def _der_item(data: bytes, offset: int) -> tuple[int, bytes, int]:
         count = length & 0x7F
         length = int.from_bytes(data[offset : offset + count], "big")
         offset += count
+    if offset + length > len(data):
+        raise ValueError("a DER item longer than what holds it")
     return tag, data[offset : offset + length], offset + length
 
 

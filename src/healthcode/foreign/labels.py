@@ -31,3 +31,17 @@ FACT_KINDS: Final[dict[FactKind, Bilingual]] = {
     "test": Bilingual("检测", "test"),
     "recovery": Bilingual("康复", "recovery"),
 }
+
+
+def labels_json() -> dict[str, dict[str, dict[str, str]]]:
+    """Every label above as JSON, for a page that shows verdicts (outcomes keyed "true" etc.)."""
+    return {
+        "formats": {key: name.as_dict() for key, name in FORMAT_NAMES.items()},
+        "checks": {key: name.as_dict() for key, name in CHECK_NAMES.items()},
+        "outcomes": {
+            {True: "true", False: "false", None: "null"}[key]: name.as_dict()
+            for key, name in CHECK_OUTCOMES.items()
+        },
+        "verdicts": {str(key).lower(): name.as_dict() for key, name in VERDICTS.items()},
+        "kinds": {key: name.as_dict() for key, name in FACT_KINDS.items()},
+    }

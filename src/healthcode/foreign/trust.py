@@ -5,8 +5,7 @@ its content rather than its name:
 
 - X.509 certificates, PEM (one or more) or DER, or a bare base64 DER as the EU test vectors carry
   it: a document signer certificate (DSC) of the EU DCC is indexed by its key id, the first 8
-  bytes of SHA-256 over the DER certificate (eHealth Network, technical specifications for DCC,
-  volume 1, §3.3.1);
+  bytes of SHA-256 over the DER certificate, as every shared vector's key id is (docs/spec.md §5);
 - the EU DCC gateway's trust list (`GET /trustList/DSC`): a JSON array of entries
   `{"kid", "country", "certificateType", "rawData", …}`, or the same array under "certificates"
   as national backends republish it; only DSC entries sign certificates;
@@ -129,7 +128,7 @@ def read_trust(data: bytes, name: str) -> TrustMaterial:
     except ValueError:
         pass
     try:
-        der = base64.b64decode(stripped, validate=True)
+        der = base64.b64decode(b"".join(stripped.split()), validate=True)  # wrapped lines too
         return from_certificates([x509.load_der_x509_certificate(der)])
     except (binascii.Error, ValueError):
         raise TrustFileError(

@@ -72,24 +72,20 @@ def verify_foreign_certificate(
     instant = at or uow.now
     try:
         verdict = verify_foreign(text, trust, instant)
-    except UnknownFormat:
+    except UnknownFormat as error:
         uow.audit(AUDIT_ACTION, None, "refused", "unknown format")
-        raise Refused(UNKNOWN_FORMAT) from None
+        raise Refused(unknown_format(error)) from None
     reasons = ",".join(reason.code for reason in verdict.reasons) or "-"
     outcome = "valid" if verdict.valid else "invalid"
     uow.audit(AUDIT_ACTION, f"format:{verdict.format}", outcome, f"reasons={reasons}")
     return verdict
 
 
-UNKNOWN_FORMAT: Final = Refusal(
-    422,
-    "unknown_format",
-    Bilingual(
-        "无法识别的证书格式：应以 HC1:、shc:/ 或 NZCP:/ 开头",
-        "Not a known certificate format: it should start with HC1:, shc:/ or NZCP:/",
-    ),
-    "text",
-)
+def unknown_format(error: UnknownFormat) -> Refusal:
+    """The refusal of a text no verifier claims, naming the prefixes that are known."""
+    return Refusal(422, "unknown_format", Bilingual(error.zh, error.en), "text")
+
+
 TRUST_UNAVAILABLE: Final = Refusal(
     503,
     "foreign_trust_unavailable",

@@ -71,10 +71,18 @@ def parse_sign1(data: bytes) -> Sign1:
     message = decode_cbor(data)
     if not isinstance(message, cbor2.CBORTag) or message.tag != COSE_SIGN1_TAG:
         raise _malformed("not a tagged COSE_Sign1")
-    parts = message.value
-    if not isinstance(parts, list | tuple) or len(parts) != 4:
+    protected_bytes, unprotected, payload, signature = sign1_parts(message.value)
+    if _UNAUTHENTICATED_REFUSED & unprotected.keys():
+        raise _malformed("alg, crit or kid in the unprotected header would not be signed")
+    alg, kid = _algorithm_and_kid(protected_bytes)
+    return Sign1(protected_bytes, kid, alg, payload, signature)
+
+
+def sign1_parts(value: object) -> tuple[bytes, Mapping[object, object], bytes, bytes]:
+    """The four parts of a COSE_Sign1 array, typed; `TokenError` (bad_structure) otherwise."""
+    if not isinstance(value, list | tuple) or len(value) != 4:
         raise _malformed("a COSE_Sign1 is an array of four")
-    protected_bytes, unprotected, payload, signature = parts
+    protected_bytes, unprotected, payload, signature = value
     if not (
         isinstance(protected_bytes, bytes)
         and isinstance(unprotected, Mapping)
@@ -82,10 +90,7 @@ def parse_sign1(data: bytes) -> Sign1:
         and isinstance(signature, bytes)
     ):
         raise _malformed("COSE_Sign1 parts are bstr, map, bstr (no detached payload), bstr")
-    if _UNAUTHENTICATED_REFUSED & unprotected.keys():
-        raise _malformed("alg, crit or kid in the unprotected header would not be signed")
-    alg, kid = _algorithm_and_kid(protected_bytes)
-    return Sign1(protected_bytes, kid, alg, payload, signature)
+    return protected_bytes, unprotected, payload, signature
 
 
 def verify_sign1(

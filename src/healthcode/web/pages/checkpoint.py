@@ -1,6 +1,8 @@
 """The checkpoint page (issue #5 §5): scan a code with the camera, verify its signature in the
 browser against the cached trust list, then ask the server only for the venue's decision; or check
-a person without a phone by their ID document (S4). Usable at arm's length."""
+a person without a phone by their ID document (S4). An inbound traveller's foreign certificate
+(`HC1:`, `shc:/`, `NZCP:/`) is verified by the server against its trust files and its verdict shown
+in both languages (issue #15). Usable at arm's length."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.domain.labels import ID_TYPE_NAMES, VENUE_NAMES
 from healthcode.domain.roles import Role
+from healthcode.foreign.labels import labels_json
 from healthcode.services.checkpoint.venues import list_venues
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.codes.trust_lists import publish_trust_list
@@ -42,4 +45,5 @@ def checkpoint_page(request: Request, caller: Checkpoint) -> HTMLResponse:
         issuer=request.app.state.settings.issuer,
         id_types=ID_TYPE_NAMES,
         categories=VENUE_NAMES,
+        foreign_labels=labels_json(),
     )

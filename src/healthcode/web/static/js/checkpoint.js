@@ -1,5 +1,6 @@
 // The checkpoint page: read a code, verify it here (offline-capable), then ask the server for the
 // venue's decision, which it makes again from the code (a page is never trusted).
+import { hideVerdict, isForeign, showVerdict } from "/static/checkpoint/foreign.js";
 import { ListTrust, TrustListError, verifyToken } from "/static/checkpoint/hz1.js";
 import { decodeFrame, startCamera, startScanner, stopCamera } from "/static/checkpoint/scanner.js";
 import { api } from "/static/js/api.js";
@@ -12,11 +13,15 @@ const WORDS = {
   deny: { zh: "禁止", en: "DENY" },
   not_checked: { zh: "免查验", en: "NOT CHECKED" },
   refused: { zh: "无法核验", en: "CANNOT VERIFY" },
+  foreign_valid: { zh: "境外证书有效", en: "CERTIFICATE VALID" },
+  foreign_invalid: { zh: "境外证书无效", en: "CERTIFICATE NOT VALID" },
 };
 
 const json = (id) => JSON.parse(document.getElementById(id).textContent);
 const roots = json("trust-roots");
 const homeIssuer = json("home-issuer");
+const foreignLabels = json("foreign-labels");
+const foreignSection = document.getElementById("foreign");
 let trust = null;
 let scanning = null;
 
@@ -58,8 +63,26 @@ async function decideOnServer(path, body) {
   }
 }
 
+async function checkForeign(text) {
+  // The server judges it offline against its trust files; the venue's rules are not asked.
+  try {
+    const verdict = await api("POST", "/api/v1/foreign/verify", { text });
+    const shown = verdict.facts.length ? verdict.facts[0].holder_name : "";
+    answer(verdict.valid ? "foreign_valid" : "foreign_invalid", shown, "");
+    showVerdict(foreignSection, verdict, foreignLabels);
+  } catch (error) {
+    answer("refused", "", error.message);
+  }
+}
+
 async function onCode(text) {
   const venue = document.getElementById("venue").value;
+  hideVerdict(foreignSection);
+  if (isForeign(text)) {
+    await checkForeign(text);
+    if (scanning) setTimeout(() => scanning.reset(), 2500);
+    return;
+  }
   if (text.startsWith("HZC1:")) return decideOnServer("/api/v1/checkpoint/certificate", { venue_id: venue, certificate: text });
   const local = await verifyToken(text, trust, new Date());
   if (!local.ok) {
