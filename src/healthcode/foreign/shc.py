@@ -70,8 +70,9 @@ def verify_shc(text: str | Sequence[str], trust: TrustMaterial, at: datetime) ->
     """Judge a SMART Health Card's QR text at `at` against the trusted issuers' JWKS.
 
     `text` is what the scanner read: one `shc:/…` text or, for a card split into chunks, every
-    chunk either joined with newlines (one chunk a line, as a scanner appends them) or as a list;
-    chunks may come in any order. Whitespace around each chunk is ignored (and noted).
+    chunk either joined (one after another, with or without newlines between them, as scanners
+    append them) or as a list; chunks may come in any order. Whitespace around each chunk is
+    ignored (and noted).
     """
     judgement = Judgement("shc")
     try:
@@ -131,16 +132,16 @@ def payload_findings(payload: str, at: datetime, country: str = "") -> ForeignVe
 
 
 def _numeric_jws(text: str | Sequence[str], judgement: Judgement) -> str:
-    chunks = text.splitlines() if isinstance(text, str) else list(text)
-    chunks = [chunk for chunk in chunks if chunk.strip()]
+    # Chunks a scanner appended one after another, with or without a line between them.
+    pieces = re.split(r"(?=shc:/)", text) if isinstance(text, str) else list(text)
+    if any(piece.strip() != piece for piece in ([text] if isinstance(text, str) else pieces)):
+        judgement.note(reason("trailing-characters"))
+    chunks = [piece.strip() for piece in pieces if piece.strip()]
     if not chunks:
         raise _UndecodableError(reason("qr-header"))
     read: dict[int, str] = {}
     totals: set[int] = set()
-    for chunk in chunks:
-        stripped = chunk.strip()
-        if stripped != chunk:
-            judgement.note(reason("trailing-characters"))
+    for stripped in chunks:
         match = _CHUNK.fullmatch(stripped)
         if match is None:
             raise _UndecodableError(reason("qr-header"))
