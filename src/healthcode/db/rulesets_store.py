@@ -14,7 +14,7 @@ DRAFT = "draft"
 APPROVED = "approved"
 # The kinds of rule documents that share this lifecycle, each in force on its own.
 COLOURS = "colours"  # the colour rules (A5), domain/rules.py
-FOREIGN_ACCEPTANCE = "foreign-acceptance"  # which foreign certificates count, domain/acceptance.py
+FOREIGN_ACCEPTANCE = "foreign-acceptance"  # which foreign certificates count, foreign/acceptance.py
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,6 +177,7 @@ def _record(fact: ForeignFact, event_id: str, person: Person) -> dict[str, objec
     if fact.kind == "test":
         if details.get("type") not in NUCLEIC_ACID_TESTS:
             return Unaccepted(fact.kind, (), NOT_A_NUCLEIC_ACID_TEST)
+        # A certificate dates the sample, not when the result was known: both are that instant.
         return common | {
             "kind": "nucleic_acid",
             "result": details.get("result"),
