@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from importlib.resources import files
 from typing import Annotated, Any, Final
 
-import yaml
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -21,6 +19,7 @@ from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
+from healthcode.rulesets import bundled_document as bundled_document_of
 from healthcode.services.dashboard import region_name
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import (
@@ -101,9 +100,9 @@ def listed(stored: StoredRuleset, in_force: str | None) -> dict[str, Any]:
 
 def bundled_document() -> dict[str, Any]:
     """The default ruleset as JSON text can hold it (its valid-from as ISO 8601)."""
-    text = files("healthcode.rulesets").joinpath(f"{DEFAULT_RULESET}.yaml").read_text("utf-8")
-    loaded = yaml.safe_load(text)
-    document: dict[str, Any] = json.loads(json.dumps(loaded, default=_iso))
+    document: dict[str, Any] = json.loads(
+        json.dumps(bundled_document_of(DEFAULT_RULESET), default=_iso)
+    )
     return document
 
 
