@@ -36,9 +36,10 @@ PERSONAL: Final = (HOLDER["fn"], HOLDER["gn"], HOLDER["fnt"], VECTOR["JSON"]["do
 CERTIFICATE_ID: Final = VECTOR["JSON"]["v"][0]["ci"]
 
 
-@pytest.mark.parametrize(
-    "case", [RouteCase("POST", PATH, frozenset({Role.BORDER, Role.CHECKPOINT}), {"text": "HZ1:X"})]
-)
+ROUTES = [RouteCase("POST", PATH, frozenset({Role.BORDER, Role.CHECKPOINT}), {"text": "HZ1:X"})]
+
+
+@pytest.mark.parametrize("case", ROUTES)
 def test_only_border_and_checkpoint_staff_verify_foreign_certificates__D2(
     access_callers: Callers, case: RouteCase
 ) -> None:
