@@ -130,9 +130,9 @@ def _refused(
     now: datetime,
     policy: VenuePolicy,
 ) -> Verification:
-    unchecked = policy.check(Colour.RED, venue, area_risk)
     # Where codes are not checked (S2), a bad code changes nothing: no condition on top (D1).
-    decision = unchecked if unchecked.verdict is Verdict.NOT_CHECKED else _alternatives(rejection)
+    checked = policy.checks_codes(venue, area_risk)
+    decision = _alternatives(rejection) if checked else policy.not_checked()
     age = trust.list_age_seconds(None if token is None else token.issuer, now)
     return _verification(decision, token, rejection, age)
 
