@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from healthcode.domain.issuer_names import issuer_name
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.explanations import Explanation, explanation_for
@@ -76,4 +77,5 @@ def code_json(issued: IssuedCode, uow: UnitOfWork) -> dict[str, Any]:
         "issued_at": display_instant(uow.now.replace(microsecond=0)),
         "expires_at": display_instant(issued.expires_at),
         "issuer": uow.runtime.settings.issuer,
+        "issuer_name": issuer_name(uow.runtime.settings.issuer).as_dict(),
     }
