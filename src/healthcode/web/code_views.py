@@ -10,6 +10,7 @@ import base64
 from typing import Any
 
 from healthcode.domain.issuer_names import issuer_name
+from healthcode.domain.next_steps import next_steps, when_it_may_change
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.explanations import Explanation, explanation_for
@@ -38,6 +39,7 @@ def person_json(linked: LinkedPerson) -> dict[str, Any]:
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
     measure = explanation.measure
+    when = when_it_may_change(explanation.colour, explanation.next_review_at)
     return {
         "colour": explanation.colour.value,
         "since": display_instant(explanation.since),
@@ -47,6 +49,15 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
         else {"code": measure.value, "text": explanation.measure_text.as_dict()},
         "guidance": explanation.guidance.as_dict(),
         "next_review_at": display_instant(explanation.next_review_at),
+        "next_steps": [
+            step.as_json()
+            for step in next_steps(
+                explanation.colour,
+                [reason.rule for reason in explanation.reasons],
+                measured=measure is not None,
+            )
+        ],
+        "changes_when": None if when is None else when.as_dict(),
         "appeal": {"hotline": HOTLINE},
     }
 
