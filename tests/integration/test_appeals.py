@@ -317,3 +317,39 @@ def test_callback_phone_and_words_are_sealed__S6(runtime: Runtime, tmp_path: Pat
     for needle in (PHONE, words):
         for encoding in ("utf-8", "utf-16-le", "gb18030"):
             assert needle.encode(encoding) not in stored
+
+
+def test_repeat_calls_are_one_appeal_whose_answer_cites_every_number_given__S6(
+    runtime: Runtime,
+) -> None:
+    """A resident appeals online, then calls three times: each call is told its own number; the
+    resident page lists one appeal with the three calls merged into it, and the one answer cites
+    every number, so a caller told the third one finds it."""
+    who = replace(resident(2), name="李二")
+    with runtime.unit_of_work(operator("resident", "apply")) as uow:
+        ResidentStore(uow.connection, runtime.vault).add("acc-3", "13912340003", uow.now)
+        on_register(uow, who, phone="13912340003")
+        linked = apply_for_account(uow, "acc-3", who, member=None)
+    assert isinstance(linked, AccountApplication)
+    with runtime.unit_of_work(operator("resident", "appeal")) as uow:
+        online = file_appeal_from_code_page(
+            uow, "acc-3", linked.person_id, AppealCategory.WRONG_COLOUR, "颜色不对", Language.ZH
+        )
+    assert isinstance(online, FiledAppeal)
+    calls = [call(runtime, who, text=f"第{n}次来电") for n in (1, 2, 3)]
+    assert {filed.primary_id for filed in calls} == {online.appeal_id}
+    with runtime.unit_of_work(HANDLING) as uow:
+        answer = answer_appeal(uow, handler("h1"), calls[2].appeal_id, OutboxSender(), "已核实。")
+    numbers = [filed.appeal_id for filed in calls]
+    assert f"编号 {online.appeal_id}，含合并的重复申诉 {'、'.join(map(str, numbers))}）" in (
+        answer.message.zh
+    )
+    assert f"no. {online.appeal_id} (with repeat appeals no. {', '.join(map(str, numbers))})" in (
+        answer.message.en
+    )
+    with runtime.unit_of_work(operator("resident", "appeal")) as uow:
+        shown = appeals_for_resident(uow, "acc-3", linked.person_id)
+    assert shown is not None
+    assert [(a.appeal_id, a.repeats, a.answer) for a in shown] == [
+        (online.appeal_id, tuple(numbers), answer.message)
+    ]
