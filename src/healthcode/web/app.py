@@ -25,6 +25,7 @@ from healthcode.web.routes import (
     areas,
     auth,
     bindings,
+    certificates,
     dashboard,
     facts,
     health,
@@ -77,6 +78,7 @@ def create_app(
         trust,
         venues,
         verification,
+        certificates,
         admin,
     )
     pages = (dashboard, sign_in, resident, console, checkpoint)
