@@ -5,6 +5,7 @@ shared device signs out. Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from builders import fact, isolation, nucleic_acid, operator
 from e2e.browser import save_screenshot
 from e2e.conftest import LiveServer
-from e2e.test_web_pages import sign_in_staff
+from e2e.test_web_pages import PASSWORD, sign_in_staff
 from healthcode.domain.applications import Channel
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.certificates import InstitutionKind, Statement
@@ -21,6 +22,8 @@ from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
+from healthcode.security.totp import code_at
+from healthcode.services.accounts import create_staff
 from healthcode.services.checkpoint.institutions import issue_certificate, register_institution
 from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.codes.issuing import issue_code
@@ -165,3 +168,38 @@ def test_the_shared_device_signs_out__D2(browser: Browser, live_server: LiveServ
     page.wait_for_url("**/console/sign-in?next=/checkpoint")
     page.goto(f"{live_server.url}/checkpoint")
     page.wait_for_url("**/console/sign-in?next=/checkpoint")
+
+
+def test_a_community_clerk_issues_a_certificate_in_the_console_that_the_checkpoint_reads__S4(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    venues(live_server)
+    with live_server.runtime.unit_of_work(operator("system-admin")) as uow:
+        register_institution(uow, "beishan", "北山街道社区", InstitutionKind.COMMUNITY, "330106")
+    with live_server.runtime.unit_of_work(operator("security-admin")) as uow:
+        clerk = create_staff(
+            uow, "clerk", [Role.INSTITUTION_STAFF], password=PASSWORD, institution="beishan"
+        )
+    desk = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+    desk.goto(f"{live_server.url}/console/sign-in")
+    desk.fill("#username", "clerk")
+    desk.fill("#password", PASSWORD)
+    desk.fill("#otp", code_at(clerk.totp_secret, datetime.now(UTC)))
+    desk.click("button[type=submit]")
+    desk.wait_for_url(f"{live_server.url}/console")
+    desk.click("#nav-certificates")
+    expect(desk.locator("#institution-name")).to_have_text("北山街道社区")
+    desk.fill("#certificate-id-number", GRANDMA.id_number)  # 1
+    desk.click("#issue-certificate")  # 2
+    expect(desk.locator("#certificate-sheet")).to_be_visible()
+    expect(desk.locator("#certificate-institution")).to_have_text("北山街道社区")
+    expect(desk.locator("#certificate-id-number")).to_have_value("")
+    save_screenshot(desk, "console_certificate_issued")
+    source = desk.locator("#certificate-qr").get_attribute("src") or ""
+    printed = tmp_path / "printed.png"
+    printed.write_bytes(base64.b64decode(source.split(",", 1)[1]))
+
+    page = checkpoint(browser, live_server)
+    page.set_input_files("#picture", printed)
+    expect(page.locator("#answer")).to_have_attribute("data-decision", "allow")
+    expect(page.locator("#answer-why")).to_contain_text("北山街道社区开具的纸质证明")
