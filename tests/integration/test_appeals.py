@@ -103,6 +103,16 @@ def colour(runtime: Runtime, key: PersonKey) -> str:
     return found.state.colour
 
 
+def own_account(runtime: Runtime, who: Person, account: str, phone: str) -> AccountApplication:
+    """`who` signs up with the phone the register has for them and applies for themselves."""
+    with runtime.unit_of_work(operator("resident", "apply")) as uow:
+        ResidentStore(uow.connection, runtime.vault).add(account, phone, uow.now)
+        on_register(uow, who, phone=phone)
+        linked = apply_for_account(uow, account, who, member=None)
+    assert isinstance(linked, AccountApplication)
+    return linked
+
+
 def negative_test() -> AppealFact:
     return AppealFact(Test(TestKind.NUCLEIC_ACID, TestResult.NEGATIVE, march(20, 8)), march(20, 11))
 
@@ -255,11 +265,7 @@ def test_a_resident_appeals_from_the_code_page_and_reads_the_answer_there__S6(
     runtime: Runtime,
 ) -> None:
     who = replace(resident(1), name="王一")
-    with runtime.unit_of_work(operator("resident", "apply")) as uow:
-        ResidentStore(uow.connection, runtime.vault).add("acc-1", "13912340002", uow.now)
-        on_register(uow, who, phone="13912340002")
-        linked = apply_for_account(uow, "acc-1", who, member=None)
-    assert isinstance(linked, AccountApplication)
+    linked = own_account(runtime, who, "acc-1", "13912340002")
     yellow_for_symptoms(runtime, who)
     with runtime.unit_of_work(operator("resident", "appeal")) as uow:
         filed = file_appeal_from_code_page(
@@ -326,11 +332,7 @@ def test_repeat_calls_are_one_appeal_whose_answer_cites_every_number_given__S6(
     resident page lists one appeal with the three calls merged into it, and the one answer cites
     every number, so a caller told the third one finds it."""
     who = replace(resident(2), name="李二")
-    with runtime.unit_of_work(operator("resident", "apply")) as uow:
-        ResidentStore(uow.connection, runtime.vault).add("acc-3", "13912340003", uow.now)
-        on_register(uow, who, phone="13912340003")
-        linked = apply_for_account(uow, "acc-3", who, member=None)
-    assert isinstance(linked, AccountApplication)
+    linked = own_account(runtime, who, "acc-3", "13912340003")
     with runtime.unit_of_work(operator("resident", "appeal")) as uow:
         online = file_appeal_from_code_page(
             uow, "acc-3", linked.person_id, AppealCategory.WRONG_COLOUR, "颜色不对", Language.ZH
