@@ -14,11 +14,13 @@ from starlette.routing import compile_path
 
 from builders import on_register, operator
 from healthcode.db.sessions_store import OutboxStore
+from healthcode.domain.certificates import InstitutionKind
 from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType, normalise_id_number
 from healthcode.domain.roles import Role
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff, register_client
+from healthcode.services.checkpoint.institutions import register_institution
 from healthcode.services.runtime import Runtime
 
 Headers = dict[str, str]
@@ -41,11 +43,16 @@ class Callers:
             self._in_role[role] = caller_in_role(self, role)
         return self._in_role[role]
 
-    def staff(self, *roles: Role, region: str | None = None) -> Headers:
-        """A new staff account with `roles`, signed in with its password and TOTP."""
+    def staff(
+        self, *roles: Role, region: str | None = None, institution: str | None = None
+    ) -> Headers:
+        """A new staff account with `roles`, signed in with its password and TOTP. An
+        institution's staff belong to `institution`, by default one registered for them."""
         username = f"staff{next(_numbers)}"
+        if Role.INSTITUTION_STAFF in roles and institution is None:
+            institution = self.institution()
         with self.runtime.unit_of_work(operator("security-admin")) as uow:
-            new = create_staff(uow, username, roles, region)
+            new = create_staff(uow, username, roles, region, institution=institution)
         response = self.client.post(
             "/api/v1/auth/staff",
             json={
@@ -56,6 +63,15 @@ class Callers:
         )
         assert response.status_code == 200, response.text
         return _bearer(response.json()["access_token"])
+
+    def institution(
+        self, kind: InstitutionKind = InstitutionKind.COMMUNITY, name: str = "北山街道社区"
+    ) -> str:
+        """A registered community (or medical institution); its id."""
+        institution_id = f"{kind.value}-{next(_numbers)}"
+        with self.runtime.unit_of_work(operator("system-admin", "register")) as uow:
+            register_institution(uow, institution_id, name, kind, "330106")
+        return institution_id
 
     def resident(self, phone: str | None = None) -> Headers:
         """A resident signed in with the one-time code the outbox received."""

@@ -103,6 +103,16 @@ def colour(runtime: Runtime, key: PersonKey) -> str:
     return found.state.colour
 
 
+def own_account(runtime: Runtime, who: Person, account: str, phone: str) -> AccountApplication:
+    """`who` signs up with the phone the register has for them and applies for themselves."""
+    with runtime.unit_of_work(operator("resident", "apply")) as uow:
+        ResidentStore(uow.connection, runtime.vault).add(account, phone, uow.now)
+        on_register(uow, who, phone=phone)
+        linked = apply_for_account(uow, account, who, member=None)
+    assert isinstance(linked, AccountApplication)
+    return linked
+
+
 def negative_test() -> AppealFact:
     return AppealFact(Test(TestKind.NUCLEIC_ACID, TestResult.NEGATIVE, march(20, 8)), march(20, 11))
 
@@ -255,11 +265,7 @@ def test_a_resident_appeals_from_the_code_page_and_reads_the_answer_there__S6(
     runtime: Runtime,
 ) -> None:
     who = replace(resident(1), name="王一")
-    with runtime.unit_of_work(operator("resident", "apply")) as uow:
-        ResidentStore(uow.connection, runtime.vault).add("acc-1", "13912340002", uow.now)
-        on_register(uow, who, phone="13912340002")
-        linked = apply_for_account(uow, "acc-1", who, member=None)
-    assert isinstance(linked, AccountApplication)
+    linked = own_account(runtime, who, "acc-1", "13912340002")
     yellow_for_symptoms(runtime, who)
     with runtime.unit_of_work(operator("resident", "appeal")) as uow:
         filed = file_appeal_from_code_page(
@@ -317,3 +323,35 @@ def test_callback_phone_and_words_are_sealed__S6(runtime: Runtime, tmp_path: Pat
     for needle in (PHONE, words):
         for encoding in ("utf-8", "utf-16-le", "gb18030"):
             assert needle.encode(encoding) not in stored
+
+
+def test_repeat_calls_are_one_appeal_whose_answer_cites_every_number_given__S6(
+    runtime: Runtime,
+) -> None:
+    """A resident appeals online, then calls three times: each call is told its own number; the
+    resident page lists one appeal with the three calls merged into it, and the one answer cites
+    every number, so a caller told the third one finds it."""
+    who = replace(resident(2), name="李二")
+    linked = own_account(runtime, who, "acc-3", "13912340003")
+    with runtime.unit_of_work(operator("resident", "appeal")) as uow:
+        online = file_appeal_from_code_page(
+            uow, "acc-3", linked.person_id, AppealCategory.WRONG_COLOUR, "颜色不对", Language.ZH
+        )
+    assert isinstance(online, FiledAppeal)
+    calls = [call(runtime, who, text=f"第{n}次来电") for n in (1, 2, 3)]
+    assert {filed.primary_id for filed in calls} == {online.appeal_id}
+    with runtime.unit_of_work(HANDLING) as uow:
+        answer = answer_appeal(uow, handler("h1"), calls[2].appeal_id, OutboxSender(), "已核实。")
+    numbers = [filed.appeal_id for filed in calls]
+    assert f"编号 {online.appeal_id}，含合并的重复申诉 {'、'.join(map(str, numbers))}）" in (
+        answer.message.zh
+    )
+    assert f"no. {online.appeal_id} (with repeat appeals no. {', '.join(map(str, numbers))})" in (
+        answer.message.en
+    )
+    with runtime.unit_of_work(operator("resident", "appeal")) as uow:
+        shown = appeals_for_resident(uow, "acc-3", linked.person_id)
+    assert shown is not None
+    assert [(a.appeal_id, a.repeats, a.answer) for a in shown] == [
+        (online.appeal_id, tuple(numbers), answer.message)
+    ]

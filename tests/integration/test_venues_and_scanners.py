@@ -152,7 +152,7 @@ def test_green_is_free_except_monitoring_at_special_institutions__M5(runtime: Ru
 def test_low_risk_areas_check_only_the_listed_registered_places__S2(runtime: Runtime) -> None:
     venue(runtime, "park", Venue.PARK, RiskLevel.LOW)
     venue(runtime, "bus", Venue.LONG_DISTANCE_BUS_STATION, RiskLevel.LOW)
-    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2",))
+    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2", "M1"))
     assert decide(runtime, "bus", Colour.RED) == ("deny", ("M1",))
     assert decide(runtime, "bus", Colour.GREEN) == ("allow", ("M5",))
 
@@ -163,14 +163,14 @@ def test_a_risk_area_rating_over_the_venue_makes_it_check__S2_A6(
     venue(runtime, "park", Venue.PARK, RiskLevel.LOW, region="330106")
     with runtime.unit_of_work(operator()) as uow:
         record_risk_areas(uow, [risk_area("330100", "medium", march(21), march(25))])
-    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2",))
+    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2", "M1"))
     clock.instant = march(22)
     assert decide(runtime, "park", Colour.RED) == ("deny", ("M1",))
     with runtime.unit_of_work(ADMIN) as uow:
         shown = find_venue(uow, "park")
     assert (shown.registered_risk, shown.area_risk) == (RiskLevel.LOW, RiskLevel.MEDIUM)
     clock.instant = march(26)
-    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2",))
+    assert decide(runtime, "park", Colour.RED) == ("not_checked", ("S2", "M1"))
 
 
 def test_venue_registration_is_checked_and_audited__S2(runtime: Runtime) -> None:

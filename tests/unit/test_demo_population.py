@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from healthcode.demo.loading import person
+from healthcode.demo.places import venues
 from healthcode.demo.population import Population, generate
 from healthcode.demo.residents import FIXED_RESIDENTS, GREEN_RESIDENT, GREEN_RESIDENT_PARENT
 from healthcode.domain.applications import Relationship
@@ -17,6 +18,7 @@ from healthcode.domain.facts import EVENT_TYPES, PersonKey
 from healthcode.domain.identity import IdType, id_number_problem
 from healthcode.exchange import parse_fact, parse_risk_area, parse_severe_designation
 from healthcode.rulesets import default_ruleset
+from healthcode.services.checkpoint.venues import RegisteredVenue, checks_codes, default_venue
 
 SAMPLES_DAY = datetime.fromisoformat("2021-03-20T12:00:00+08:00")
 LATER = datetime.fromisoformat("2025-06-01T09:30:00+08:00")
@@ -106,3 +108,16 @@ def test_family_members_apply_on_behalf_and_the_fixed_parent_is_left_to_apply__S
     assert parent not in applied
     assert parent in colours(population)  # known through facts, so applying for her works
     assert "phone" not in GREEN_RESIDENT_PARENT.record
+
+
+def test_the_demos_checkpoint_starts_at_a_venue_that_checks_codes__S2() -> None:
+    """Listed by id, as the page lists them: the first is an airport in a low-risk area, where a
+    scan would say only "not checked"; the page starts at the first that checks."""
+    registered = [
+        RegisteredVenue(v.id, v.name, v.category, v.region, v.area_risk, v.area_risk)
+        for v in sorted(venues(), key=lambda planned: planned.id)
+    ]
+    assert not checks_codes(registered[0])
+    chosen = default_venue(registered)
+    assert chosen is not None
+    assert checks_codes(chosen)

@@ -77,7 +77,9 @@ def test_low_risk_areas_check_codes_only_at_listed_places__S2(venue: str, colour
     if venue in CHECKED_IN_LOW_RISK:
         assert verdict != Verdict.NOT_CHECKED
     else:
-        assert (verdict, clauses) == ("not_checked", ("S2",))
+        # Not checked, but a red code scanned anyway still reads red, with what to do (M1).
+        expected = ("S2", "M1") if colour == "red" else ("S2",)
+        assert (verdict, clauses) == ("not_checked", expected)
 
 
 def test_decision_json_has_the_spec_shape__S2() -> None:
@@ -126,3 +128,19 @@ def test_bad_policy_documents_are_located__M3(document: dict[str, object], where
     with pytest.raises(RulesetError) as raised:
         parse_venue_policy(document)
     assert raised.value.where == where
+
+
+def test_a_red_code_scanned_where_codes_are_not_checked_still_reads_red__S2_M1() -> None:
+    policy = default_venue_policy()
+    red = policy.check(Colour.RED, Venue.PARK, RiskLevel.LOW)
+    assert (red.verdict, red.clauses) == (Verdict.NOT_CHECKED, ("S2", "M1"))
+    for said in ("红码", "点对点", "12345"):
+        assert said in red.reason.zh
+    for said in ("RED", "point-to-point"):
+        assert said in red.reason.en
+    assert (
+        policy.check(Colour.GREEN, Venue.PARK, RiskLevel.LOW).reason == policy.not_checked().reason
+    )
+    assert not policy.checks_codes(Venue.PARK, RiskLevel.LOW)
+    assert policy.checks_codes(Venue.PARK, RiskLevel.MEDIUM)
+    assert policy.checks_codes(Venue.PRISON, RiskLevel.LOW)

@@ -26,6 +26,7 @@ class StaffAccount:
     region: str | None
     created_at: datetime
     disabled_at: datetime | None
+    institution: str | None = None  # an institution's staff: the one they issue for (S4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class StaffStore:
                 totp_sealed=self._vault.seal_text(totp_secret, _totp_context(account.id)),
                 roles=",".join(account.roles),
                 region=account.region,
+                institution=account.institution,
                 created_by=created_by,
                 created_at=account.created_at,
             )
@@ -269,6 +271,7 @@ def _staff(row: Row[tuple[object, ...]]) -> StaffAccount:
         region=row.region,
         created_at=row.created_at,
         disabled_at=row.disabled_at,
+        institution=row.institution,
     )
 
 

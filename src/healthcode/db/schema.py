@@ -309,6 +309,7 @@ staff_accounts = Table(
     Column("totp_sealed", LargeBinary, nullable=False),  # the second factor's secret
     Column("roles", String(256), nullable=False),  # comma-separated Role values
     Column("region", String(6)),  # the county, city or province a local handler answers for
+    Column("institution", String(64)),  # the institution its own staff issue certificates for
     Column("created_by", String(64), nullable=False),
     Column("created_at", Instant, nullable=False),
     Column("disabled_at", Instant),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from healthcode.demo.places import COMMUNITY, HOSPITAL
 from healthcode.domain.roles import Role
 from healthcode.security.totp import code_at
 from healthcode.services.accounts import create_staff
@@ -26,7 +27,11 @@ DEMO_STAFF: Final = (
     ("hotline", Role.HOTLINE_OPERATOR),
     ("handler", Role.LOCAL_HANDLER),
     ("checker", Role.CHECKPOINT),
+    ("community", Role.INSTITUTION_STAFF),
+    ("hospital", Role.INSTITUTION_STAFF),
 )
+# The institution each institution account issues certificates for (S4).
+INSTITUTION_OF: Final = {"community": COMMUNITY.id, "hospital": HOSPITAL.id}
 
 
 def create_demo_staff(uow: UnitOfWork) -> list[tuple[str, str, str | None]]:
@@ -38,7 +43,7 @@ def create_demo_staff(uow: UnitOfWork) -> list[tuple[str, str, str | None]]:
             created.append((login, role.value, None))
             continue
         region = HANDLER_REGION if role is Role.LOCAL_HANDLER else None
-        new = create_staff(uow, login, [role], region)
+        new = create_staff(uow, login, [role], region, institution=INSTITUTION_OF.get(login))
         created.append((login, role.value, new.password))
     return created
 

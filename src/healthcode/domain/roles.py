@@ -23,6 +23,7 @@ class Role(StrEnum):
     CHECKPOINT = "checkpoint-staff"
     # Verifies inbound travellers' foreign certificates and nothing else (issue #15, A8, S5).
     BORDER = "border-staff"
+    INSTITUTION_STAFF = "institution-staff"  # of one community or medical institution (S4)
     DEPARTMENT = "department-client"  # a department's system, not a person
     RESIDENT = "resident"
 
@@ -48,12 +49,15 @@ ROLE_NAMES: dict[Role, Bilingual] = {
     Role.LOCAL_HANDLER: Bilingual("属地处置人员", "Local handler"),
     Role.CHECKPOINT: Bilingual("查验人员", "Checkpoint staff"),
     Role.BORDER: Bilingual("口岸查验人员", "Border staff"),
+    Role.INSTITUTION_STAFF: Bilingual("社区或医疗机构工作人员", "Community or medical staff"),
     Role.DEPARTMENT: Bilingual("部门系统", "Department system"),
     Role.RESIDENT: Bilingual("居民", "Resident"),
 }
 
 
-def staff_roles_problem(roles: Iterable[Role], region: str | None) -> str | None:
+def staff_roles_problem(
+    roles: Iterable[Role], region: str | None, institution: str | None = None
+) -> str | None:
     """Why these roles cannot be given to one staff account, or None."""
     chosen = frozenset(roles)
     if not chosen:
@@ -66,4 +70,7 @@ def staff_roles_problem(roles: Iterable[Role], region: str | None) -> str | None
             return f"roles must be held by different people: {' and '.join(sorted(pair))}"
     if Role.LOCAL_HANDLER in chosen and not region:
         return "a local handler needs the region they answer for"
+    # A certificate speaks for one institution: its own staff issue it, for it alone (S4).
+    if (Role.INSTITUTION_STAFF in chosen) != bool(institution):
+        return "an institution's staff, and only they, belong to the institution they issue for"
     return None

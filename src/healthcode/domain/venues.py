@@ -114,6 +114,15 @@ class VenuePolicy:
     low_risk_checked: Entry
     deny: tuple[Entry, ...]
     allow: tuple[Entry, ...]
+    # Where codes are not checked, what a code scanned anyway still says (a red one: M1).
+    scanned_anyway: Entry | None = None
+
+    def checks_codes(self, venue: Venue, area_risk: RiskLevel) -> bool:
+        """Whether codes are checked at this kind of place at this risk level (S2)."""
+        return area_risk is not RiskLevel.LOW or venue in self.low_risk_checked.venues
+
+    def not_checked(self) -> VenueDecision:
+        return _decision(Verdict.NOT_CHECKED, self.low_risk_checked)
 
     def check(
         self,
@@ -123,8 +132,12 @@ class VenuePolicy:
         flags: frozenset[str] = frozenset(),
         purpose: Purpose | None = None,
     ) -> VenueDecision:
-        if area_risk is RiskLevel.LOW and venue not in self.low_risk_checked.venues:
-            return _decision(Verdict.NOT_CHECKED, self.low_risk_checked)
+        if not self.checks_codes(venue, area_risk):
+            anyway = self.scanned_anyway
+            if anyway is not None and anyway.matches(colour, venue, flags, purpose):
+                clauses = (self.low_risk_checked.clause, anyway.clause)
+                return VenueDecision(Verdict.NOT_CHECKED, clauses, anyway.reason, anyway.id)
+            return self.not_checked()
         for entry in self.deny:
             if entry.matches(colour, venue, flags, purpose):
                 return _decision(Verdict.DENY, entry)
@@ -149,12 +162,18 @@ def parse_venue_policy(document: Mapping[str, Any]) -> VenuePolicy:
     low = document.get("checked_in_low_risk_areas")
     if not isinstance(low, Mapping):
         raise RulesetError("checked_in_low_risk_areas", "must be a mapping")
+    anyway = low.get("red_scanned_anyway")
     return VenuePolicy(
         id=required_text(document, "id", "policy"),
         version=required_text(document, "version", "policy"),
         low_risk_checked=_entry({"id": "low-risk-not-checked", **low}, "checked_in_low_risk_areas"),
         deny=_entries(document.get("deny"), "deny"),
         allow=_entries(document.get("allow"), "allow"),
+        scanned_anyway=None
+        if anyway is None
+        else _entry(
+            {"id": "red-scanned-anyway", **anyway}, "checked_in_low_risk_areas.red_scanned_anyway"
+        ),
     )
 
 

@@ -57,12 +57,14 @@ def create_staff(
     roles: Iterable[Role],
     region: str | None = None,
     password: str | None = None,
+    institution: str | None = None,
 ) -> NewStaff:
     chosen = tuple(sorted(set(roles)))
     problem = (
         _identifier_problem(username, "username")
-        or staff_roles_problem(chosen, region)
+        or staff_roles_problem(chosen, region, institution)
         or (region and region_problem(region))
+        or (institution and uow.institutions.get(institution) is None and "unknown institution")
     )
     if problem:
         _refuse(uow, "staff.create", problem)
@@ -71,7 +73,14 @@ def create_staff(
         _refuse(uow, "staff.create", "username already taken")
     password = password or new_password()
     account = StaffAccount(
-        str(uuid.uuid4()), username, hash_password(password), chosen, region, uow.now, None
+        str(uuid.uuid4()),
+        username,
+        hash_password(password),
+        chosen,
+        region,
+        uow.now,
+        None,
+        institution,
     )
     totp_secret = new_secret()
     staff.add(account, totp_secret, uow.actor.name)

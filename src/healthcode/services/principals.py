@@ -22,6 +22,7 @@ class Principal:
     label: str  # how the audit log names them
     roles: frozenset[Role]
     region: str | None = None  # a local handler's area; None: the whole province
+    institution: str | None = None  # an institution's staff: the one they issue for (S4)
     categories: frozenset[str] = field(default_factory=frozenset)  # a client's event types (D1)
     purpose: str | None = None  # a client's registered purpose (D1)
 

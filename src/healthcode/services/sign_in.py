@@ -154,7 +154,9 @@ def sign_in_staff(
         _refuse_as_failed(uow, "staff", name, f"staff:{account.username}")
     attempt.release(uow)  # a success is not a failure: the holder's own tries are given back
     uow.audit("sign-in.staff", f"staff:{account.username}")
-    principal = staff_principal(account.id, account.username, account.roles, account.region)
+    principal = staff_principal(
+        account.id, account.username, account.roles, account.region, account.institution
+    )
     return _session(uow, PrincipalKind.STAFF, account.id, principal)
 
 
@@ -185,7 +187,9 @@ def session_principal(uow: UnitOfWork, token: str) -> Principal | None:
         account = uow.staff.by_id(session.subject)
         if account is None or account.disabled_at is not None:
             return None
-        return staff_principal(account.id, account.username, account.roles, account.region)
+        return staff_principal(
+            account.id, account.username, account.roles, account.region, account.institution
+        )
     client = uow.clients.get(session.subject)
     if client is None or client.disabled_at is not None:
         return None
@@ -204,7 +208,11 @@ def resident_principal(account_id: str) -> Principal:
 
 
 def staff_principal(
-    account_id: str, username: str, roles: tuple[str, ...], region: str | None
+    account_id: str,
+    username: str,
+    roles: tuple[str, ...],
+    region: str | None,
+    institution: str | None = None,
 ) -> Principal:
     return Principal(
         PrincipalKind.STAFF,
@@ -212,6 +220,7 @@ def staff_principal(
         f"staff:{username}",
         frozenset(Role(r) for r in roles),
         region,
+        institution=institution,
     )
 
 

@@ -175,4 +175,5 @@ def resident_appeal_json(appeal: ResidentAppeal) -> dict[str, Any]:
         "opened_at": display_instant(appeal.opened_at),
         "answered_at": display_instant(appeal.answered_at),
         "answer": None if appeal.answer is None else appeal.answer.as_dict(),
+        "repeats": list(appeal.repeats),
     }

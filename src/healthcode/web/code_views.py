@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from healthcode.domain.issuer_names import issuer_name
+from healthcode.domain.next_steps import next_steps, when_it_may_change
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
 from healthcode.services.explanations import Explanation, explanation_for
@@ -37,6 +39,7 @@ def person_json(linked: LinkedPerson) -> dict[str, Any]:
 
 def explanation_json(explanation: Explanation) -> dict[str, Any]:
     measure = explanation.measure
+    when = when_it_may_change(explanation.colour, explanation.next_review_at)
     return {
         "colour": explanation.colour.value,
         "since": display_instant(explanation.since),
@@ -46,6 +49,15 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
         else {"code": measure.value, "text": explanation.measure_text.as_dict()},
         "guidance": explanation.guidance.as_dict(),
         "next_review_at": display_instant(explanation.next_review_at),
+        "next_steps": [
+            step.as_json()
+            for step in next_steps(
+                explanation.colour,
+                [reason.rule for reason in explanation.reasons],
+                measured=measure is not None,
+            )
+        ],
+        "changes_when": None if when is None else when.as_dict(),
         "appeal": {"hotline": HOTLINE},
     }
 
@@ -76,4 +88,5 @@ def code_json(issued: IssuedCode, uow: UnitOfWork) -> dict[str, Any]:
         "issued_at": display_instant(uow.now.replace(microsecond=0)),
         "expires_at": display_instant(issued.expires_at),
         "issuer": uow.runtime.settings.issuer,
+        "issuer_name": issuer_name(uow.runtime.settings.issuer).as_dict(),
     }

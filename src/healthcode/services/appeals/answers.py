@@ -8,6 +8,7 @@ calls back. Answering again sends nothing: the first answer stands and is return
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -73,7 +74,8 @@ def answer_appeal(
         refuse(uow, action, REASON_REQUIRED, appeal.id, target)
     before = (store.snapshot(appeal.id) or {}).get("colour")
     after = colour_of(uow, appeal.person_id)
-    message = answer_text(appeal, before, after, text, _rejection(uow, appeal))
+    repeats = [filing.id for filing in store.merged(appeal.id)]
+    message = answer_text(appeal, before, after, text, _rejection(uow, appeal), repeats)
     phone = _phone(uow, appeal)
     try:
         if phone is not None:
@@ -121,10 +123,18 @@ def answer_text(
     after: str | None,
     text: str,
     rejection: str | None,
+    repeats: Sequence[int] = (),
 ) -> Bilingual:
-    """Chinese first, with English; the handler's own words go in the person's language."""
-    zh = [f"【健康码】您的申诉（编号 {appeal.id}）已办结。"]
-    en = [f"[HealthCode] Your appeal no. {appeal.id} has been answered."]
+    """Chinese first, with English; the handler's own words go in the person's language.
+
+    Every number the person was given is cited: the appeal's and each repeat filing merged into
+    it (a caller told the number of their third call finds it in the answer).
+    """
+    merged = sorted(repeats)
+    also_zh = f"，含合并的重复申诉 {'、'.join(map(str, merged))}" if merged else ""
+    also_en = f" (with repeat appeals no. {', '.join(map(str, merged))})" if merged else ""
+    zh = [f"【健康码】您的申诉（编号 {appeal.id}{also_zh}）已办结。"]
+    en = [f"[HealthCode] Your appeal no. {appeal.id}{also_en} has been answered."]
     if rejection is not None:
         zh.append("经核查，申诉未予支持。")
         en.append("After review, the appeal was not upheld.")

@@ -74,6 +74,8 @@ class ResidentAppeal:
     opened_at: datetime
     answered_at: datetime | None
     answer: Bilingual | None
+    # Repeat filings (calls) merged into this appeal: one appeal, one answer, under its number.
+    repeats: tuple[int, ...] = ()
 
 
 def appeals_for_handler(uow: UnitOfWork, principal: Principal) -> list[QueueItem]:
@@ -125,13 +127,23 @@ def find_by_person(
 def appeals_for_resident(
     uow: UnitOfWork, account_id: str, person_id: str
 ) -> list[ResidentAppeal] | None:
-    """The appeals about a person linked to the account, newest first; None if not linked."""
+    """The appeals about a person linked to the account, newest first; None if not linked.
+
+    Repeat filings merged into an appeal are not appeals of their own: they are listed with it.
+    """
     if person_for(uow, account_id, person_id) is None:
         return None
     store = uow.appeals
+    filings = store.of_person(person_id)
+    repeats: dict[int, list[int]] = {}
+    for filing in filings:
+        if filing.merged_into is not None:
+            repeats.setdefault(filing.merged_into, []).append(filing.id)
     shown = []
-    for appeal in store.of_person(person_id):
-        answer = store.answer(appeal.primary_id)
+    for appeal in filings:
+        if appeal.merged_into is not None:
+            continue  # shown with the appeal it joined, whose number the answer cites
+        answer = store.answer(appeal.id)
         text = None if answer is None else Bilingual(str(answer["zh"]), str(answer["en"]))
         shown.append(
             ResidentAppeal(
@@ -142,6 +154,7 @@ def appeals_for_resident(
                 appeal.opened_at,
                 appeal.answered_at,
                 text,
+                tuple(sorted(repeats.get(appeal.id, ()))),
             )
         )
     uow.audit("appeal.list", person_target(uow, person_id), detail=f"appeals={len(shown)}")

@@ -297,9 +297,9 @@ _NO_TEST = Bilingual(
     "未查到本人7日内核酸检测阴性结果", "No negative nucleic-acid test of the last 7 days on record"
 )
 _REGISTERED_NEW = Bilingual(
-    "凭有效身份证件登记；系统内无此人记录，无已知风险，按绿码处理（A4）",
+    "凭有效身份证件登记；系统内无此人记录，无已知风险，按绿码处理",
     "Registered with a valid identity document; no record on file, so no known risk: treated as "
-    "green (A4)",
+    "green",
 )
 _RISK_CARD = Bilingual(
     "通信行程卡显示到访中高风险地区：请按重点人群落实健康管理措施，不予通行",

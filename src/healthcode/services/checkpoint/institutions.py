@@ -18,11 +18,14 @@ from healthcode.domain.certificates import InstitutionKind, Statement, statement
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import id_number_problem
 from healthcode.domain.regions import region_problem
+from healthcode.domain.roles import Role
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.services.checkpoint.venues import RegistrationError, check_identifier, check_name
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.evaluation import reevaluate
 from healthcode.services.households.applications import default_version
+from healthcode.services.principals import Principal
+from healthcode.services.refusals import FORBIDDEN, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Medium
 from healthcode.tokens.base64url import b64url_encode
@@ -120,6 +123,28 @@ def issue_certificate(
         detail=f"institution={institution.id} statement={statement.value} kid={key.kid}",
     )
     return IssuedCertificate(text, institution, statement, claims.masked_name, claims.expires_at)
+
+
+def institution_of(uow: UnitOfWork, principal: Principal) -> StoredInstitution | None:
+    """The institution a staff member issues certificates for; None for anyone else."""
+    if Role.INSTITUTION_STAFF not in principal.roles or principal.institution is None:
+        return None
+    return uow.institutions.get(principal.institution)
+
+
+def issue_certificate_as_staff(
+    uow: UnitOfWork, principal: Principal, person_key: PersonKey, statement: Statement
+) -> IssuedCertificate:
+    """Issued from the console by the institution's own staff, in its name only (S4, D2).
+
+    The institution is the staff account's, never one the request names: a community's clerk
+    cannot vouch in a hospital's name.
+    """
+    institution = institution_of(uow, principal)
+    if institution is None:
+        uow.audit("certificate.issue", outcome="refused", detail="no institution of the caller")
+        raise Refused(FORBIDDEN)
+    return issue_certificate(uow, institution.id, person_key, statement)
 
 
 def _person_id(uow: UnitOfWork, key: PersonKey) -> str:

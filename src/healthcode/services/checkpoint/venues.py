@@ -99,6 +99,20 @@ def list_venues(uow: UnitOfWork) -> list[RegisteredVenue]:
     return [_registered(uow, store, stored, ratings) for stored in store.all_venues()]
 
 
+def checks_codes(venue: RegisteredVenue) -> bool:
+    """Whether codes are checked at the venue now, at its area's risk level (S2)."""
+    return default_venue_policy().checks_codes(venue.category, venue.area_risk)
+
+
+def default_venue(venues: list[RegisteredVenue]) -> RegisteredVenue | None:
+    """The venue a checkpoint page starts at: the first that checks codes, else the first.
+
+    A page that opened at a place where nothing is checked would answer "not checked" to every
+    code, and the person at the gate would learn nothing from a scan (S2).
+    """
+    return next((venue for venue in venues if checks_codes(venue)), venues[0] if venues else None)
+
+
 def venue_decision(
     uow: UnitOfWork,
     venue_id: str,

@@ -130,9 +130,9 @@ def _refused(
     now: datetime,
     policy: VenuePolicy,
 ) -> Verification:
-    unchecked = policy.check(Colour.RED, venue, area_risk)
     # Where codes are not checked (S2), a bad code changes nothing: no condition on top (D1).
-    decision = unchecked if unchecked.verdict is Verdict.NOT_CHECKED else _alternatives(rejection)
+    checked = policy.checks_codes(venue, area_risk)
+    decision = _alternatives(rejection) if checked else policy.not_checked()
     age = trust.list_age_seconds(None if token is None else token.issuer, now)
     return _verification(decision, token, rejection, age)
 
@@ -169,7 +169,7 @@ def _alternatives(rejection: Rejection) -> VenueDecision:
     reason = Bilingual(
         zh=f"健康码无效（{why.zh}）。可凭其他凭证通行：7日内核酸检测阴性证明、纸质健康码、"
         "有效身份证件登记、社区或医疗机构出具的纸质证明，通信行程卡可作辅助",
-        en=f"The code is not accepted: {why.en}. The person may still pass with other proof (S4): "
+        en=f"The code is not accepted: {why.en}. The person may still pass with other proof: "
         "a negative nucleic-acid test from the last 7 days, a paper code, registration with a "
         "valid identity document, or a paper certificate from their community or a medical "
         "institution; a telecom itinerary card helps as auxiliary proof",

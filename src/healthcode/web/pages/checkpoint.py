@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from healthcode.domain.labels import ID_TYPE_NAMES, VENUE_NAMES
 from healthcode.domain.roles import Role
 from healthcode.foreign.labels import labels_json
-from healthcode.services.checkpoint.venues import list_venues
+from healthcode.services.checkpoint.venues import checks_codes, default_venue, list_venues
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.codes.trust_lists import publish_trust_list
 from healthcode.tokens.jwk import public_jwk
@@ -31,7 +31,12 @@ Checkpoint = Annotated[Caller, Depends(allow(Role.CHECKPOINT, purpose="check cod
 @router.get("/checkpoint", response_class=HTMLResponse)
 def checkpoint_page(request: Request, caller: Checkpoint) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
-        venues = [venue.as_json() for venue in list_venues(uow)]
+        registered = list_venues(uow)
+        chosen = default_venue(registered)
+        venues = [
+            venue.as_json() | {"checks": checks_codes(venue), "chosen": venue == chosen}
+            for venue in registered
+        ]
         # The root key the page trusts lists under: delivered with the page from this instance,
         # as a provisioned device would have it pinned. The list itself is refreshed and cached.
         root = public_jwk(active_signing_key(uow, KeyPurpose.TRUST_LIST).public_key)

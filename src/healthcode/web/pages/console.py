@@ -18,6 +18,7 @@ from healthcode.web.pages import (
     console_appeals,
     console_areas,
     console_audit,
+    console_certificates,
     console_dashboard,
     console_rules,
     console_venues,
@@ -43,5 +44,6 @@ for _module in (
     console_admin,
     console_audit,
     console_appeals,
+    console_certificates,
 ):
     router.include_router(_module.router)

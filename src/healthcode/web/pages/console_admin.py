@@ -13,6 +13,7 @@ from healthcode.domain.facts import EVENT_TYPES
 from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
 from healthcode.domain.timezones import display_instant
 from healthcode.services.accounts import list_clients, list_staff
+from healthcode.services.checkpoint.institutions import list_institutions
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import ADMIN_ROLES, console_page
@@ -51,6 +52,7 @@ def clients_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
 def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
         accounts = list_staff(uow)
+        institutions = list_institutions(uow)
     roles = [(role.value, ROLE_NAMES[role]) for role in sorted(STAFF_ROLES)]  # those one may grant
     return console_page(
         request,
@@ -68,4 +70,5 @@ def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
             for account in accounts
         ],
         roles=roles,
+        institutions=institutions,
     )

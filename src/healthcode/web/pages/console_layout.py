@@ -29,6 +29,7 @@ AUDIT_ROLES: Final = (Role.AUDITOR,)
 APPEAL_DESK_ROLES: Final = (Role.HOTLINE_OPERATOR, Role.LOCAL_HANDLER)
 APPEAL_READER_ROLES: Final = tuple(sorted(APPEAL_READERS))
 APPEAL_OVERSIGHT_ROLES: Final = tuple(sorted(APPEAL_OVERSEERS))
+CERTIFICATE_ROLES: Final = (Role.INSTITUTION_STAFF,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,16 @@ PAGES: Final = (
             "Appeals by region and category: volumes, time to answer, escalations, overdue",
         ),
         frozenset(APPEAL_OVERSIGHT_ROLES),
+    ),
+    ConsolePage(
+        "certificates",
+        "/console/certificates",
+        Bilingual("开具纸质证明", "Paper certificates"),
+        Bilingual(
+            "为无智能手机的居民开具社区或医疗机构纸质证明",
+            "Issue a community or medical certificate to a person without a smartphone",
+        ),
+        frozenset(CERTIFICATE_ROLES),
     ),
     ConsolePage(
         "checkpoint",

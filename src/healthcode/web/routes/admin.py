@@ -69,6 +69,12 @@ class NewStaffRequest(BaseModel):
     region: str | None = Field(
         default=None, min_length=6, max_length=6, description="A local handler's county (D2)."
     )
+    institution: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The institution an institution's staff issue certificates for (S4).",
+    )
 
 
 class NewClientRequest(BaseModel):
@@ -90,7 +96,9 @@ def staff_accounts(request: Request, caller: SecurityAdmin) -> list[dict[str, An
 def new_staff(body: NewStaffRequest, request: Request, caller: SecurityAdmin) -> dict[str, Any]:
     """Create a staff account; its password and TOTP secret are in this answer and nowhere else."""
     with unit_of_work(request, caller) as uow:
-        created: NewStaff = create_staff(uow, body.username, body.roles, body.region)
+        created: NewStaff = create_staff(
+            uow, body.username, body.roles, body.region, institution=body.institution
+        )
     return {
         **_staff_json(created.account),
         "password": created.password,
@@ -201,6 +209,7 @@ def _staff_json(account: StaffAccount) -> dict[str, Any]:
         "username": account.username,
         "roles": list(account.roles),
         "region": account.region,
+        "institution": account.institution,
         "created_at": display_instant(account.created_at),
         "disabled_at": display_instant(account.disabled_at),
     }

@@ -45,7 +45,7 @@ export function refusal(reason) {
       `健康码无效（${why.zh}）。可凭其他凭证通行：7日内核酸检测阴性证明、纸质健康码、` +
       "有效身份证件登记、社区或医疗机构出具的纸质证明，通信行程卡可作辅助",
     en:
-      `The code is not accepted: ${why.en}. The person may still pass with other proof (S4): ` +
+      `The code is not accepted: ${why.en}. The person may still pass with other proof: ` +
       "a negative nucleic-acid test from the last 7 days, a paper code, registration with a " +
       "valid identity document, or a paper certificate from their community or a medical " +
       "institution; a telecom itinerary card helps as auxiliary proof",

@@ -39,6 +39,8 @@ if (staffForm) {
     const region = String(data.get("region") || "").trim();
     const body = { username: String(data.get("username") || "").trim(), roles: data.getAll("roles").map(String) };
     if (region) body.region = region;
+    const institution = String(data.get("institution") || "");
+    if (institution) body.institution = institution;
     try {
       const created = await api("POST", "/api/v1/admin/staff", body);
       show(status, say("已创建：", "Created: ") + created.username, "ok");

@@ -6,6 +6,10 @@ import { api } from "/static/js/api.js";
 const REFRESH_BEFORE_MS = 30_000;
 const RETRY_MS = 10_000;
 const MIN_WAIT_MS = 5_000;
+const CHANGED = "hc-colour-changed";
+// A live region reads out what changes in it, not what it held when the page was read: the
+// colours are written into it a moment after load.
+const ANNOUNCE_AFTER_MS = 500;
 
 function text(lang, zh, en) {
   return lang === "en" ? en : zh;
@@ -60,7 +64,9 @@ class LiveCard {
     try {
       const code = await api("GET", `/api/v1/codes/${encodeURIComponent(this.card.dataset.personId)}`);
       if (code.colour !== this.card.dataset.colour) {
-        location.reload(); // the reasons and the measure changed too: draw everything anew
+        // The reasons and the measure changed too: draw everything anew, and say so once drawn.
+        sessionStorage.setItem(CHANGED, "1");
+        location.reload();
         return;
       }
       this.show(code);
@@ -109,7 +115,19 @@ async function endBinding(button) {
   }
 }
 
+// Each person's colour, read out by screen readers on load and after a change (A1, S3).
+function announceColours(lang) {
+  const region = document.getElementById("colour-announcer");
+  if (!region) return;
+  const said = [...document.querySelectorAll(".code-card[data-announce]")].map((card) => card.dataset.announce);
+  const changed = sessionStorage.getItem(CHANGED);
+  sessionStorage.removeItem(CHANGED);
+  const prefix = changed ? text(lang, "健康码颜色已变化。", "A code's colour has changed. ") : "";
+  setTimeout(() => { region.textContent = prefix + said.join(text(lang, "；", "; ")); }, ANNOUNCE_AFTER_MS);
+}
+
 export function liveCodes({ lang }) {
+  announceColours(lang);
   const cards = [...document.querySelectorAll(".code-card[data-expires-at]")]
     .filter((card) => card.dataset.expiresAt)
     .map((card) => new LiveCard(card, lang));
@@ -127,6 +145,10 @@ export function liveCodes({ lang }) {
   for (const button of document.querySelectorAll("[data-end-binding]")) {
     button.addEventListener("click", () => endBinding(button));
   }
+  // Back on the page (the phone unlocked, the tab shown again): the colour is checked at once.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") for (const card of cards) card.refresh();
+  });
   document.getElementById("sign-out")?.addEventListener("click", async () => {
     await api("POST", "/api/v1/auth/sign-out").catch(() => null);
     location.assign("/sign-in");

@@ -122,8 +122,8 @@ export function appealForm({ lang }) {
     try {
       const result = await api("POST", `/api/v1/codes/${encodeURIComponent(form.dataset.personId)}/appeal`,
         { category: form.category.value, text: words, language: form.language.value });
-      // The page shows the filing number and the appeal in the list below the form.
-      location.assign(`${location.pathname}?filed=${result.appeal}#filed`);
+      // The page shows the appeal's number (a repeat filing: the one it joined) and the list.
+      location.assign(`${location.pathname}?filed=${result.primary}#filed`);
     } catch (error) {
       button.disabled = false;
       show(status, error.message);
