@@ -2,7 +2,7 @@
 staff issue paper certificates for from the console (S4).
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-01 16:05:00.000000
 
 A nullable column: added without rewriting the table on PostgreSQL, and every existing account
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
