@@ -2,6 +2,7 @@
 // and a fresh code fetched before the shown one expires. Times are measured from when the page
 // received each code, so a server clock that differs from the phone's does not matter.
 import { api } from "/static/js/api.js";
+import { drawCode, drawCodes } from "/static/resident/qr.js";
 
 const REFRESH_BEFORE_MS = 30_000;
 const RETRY_MS = 10_000;
@@ -75,8 +76,7 @@ class LiveCard {
 
   show(code) {
     const image = this.card.querySelector(".qr-image");
-    image.src = code.qr_png;
-    image.dataset.token = code.token;
+    if (image.dataset.token !== code.token) drawCode(image, code.token); // a refresh may reuse it
     this.card.dataset.issuedAt = code.issued_at;
     this.card.dataset.expiresAt = code.expires_at;
     const expires = this.card.querySelector("[data-expires]");
@@ -110,6 +110,7 @@ async function endBinding(button) {
 }
 
 export function liveCodes({ lang }) {
+  drawCodes();
   const cards = [...document.querySelectorAll(".code-card[data-expires-at]")]
     .filter((card) => card.dataset.expiresAt)
     .map((card) => new LiveCard(card, lang));
