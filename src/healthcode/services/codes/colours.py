@@ -10,6 +10,10 @@ old. A reader that sees the marker, finds nothing, or cannot open what it finds 
 a shared state that cannot be reached sends every read to the database; a database that cannot be
 reached then fails the request (503): a colour is never guessed (fail closed). A writer that cannot
 set the marker rolls its unit of work back, so no committed colour hides behind a stale entry.
+
+Colours are cached only in Redis: in one process's memory a colour saved by another process (a
+command-line import beside `make run`) would go unseen, so without Redis the database answers.
+Pseudonyms never change once issued, so they are kept in either.
 """
 
 from __future__ import annotations
@@ -44,9 +48,9 @@ class CurrentColour:
 
 def publish_states(uow: UnitOfWork, saves: Sequence[StateSave]) -> None:
     """Mark the persons' colours in flight now, and write the new ones once `uow` commits."""
-    if not saves:
-        return
     shared = uow.runtime.shared
+    if not saves or not shared.shared_across_processes:
+        return
     ids = [save.person_id for save in saves]
     # Raises SharedStateDownError: the caller's unit of work rolls back rather than commit a colour
     # the shared state would keep contradicting.
@@ -71,6 +75,8 @@ def publish_states(uow: UnitOfWork, saves: Sequence[StateSave]) -> None:
 def current_colour(uow: UnitOfWork, person_id: str) -> CurrentColour | None:
     """The person's colour now: the shared state's if it is settled, else the database's."""
     shared = uow.runtime.shared
+    if not shared.shared_across_processes:
+        return _stored_colour(uow, person_id)
     try:
         cached, in_flight = shared.get_many([_colour(person_id), _in_flight(person_id)])
     except SharedStateDownError:
