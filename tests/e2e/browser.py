@@ -148,7 +148,8 @@ def serve(mounts: Mapping[str, Path]) -> Iterator[str]:
 
 
 def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
-    """Width, height and one grey byte per pixel of a greyscale PNG (what segno writes)."""
+    """Width, height and one grey byte per pixel of a PNG: greyscale (what segno writes) or 8-bit
+    RGB / RGBA (what a browser's screenshot is), non-interlaced."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     chunks: dict[bytes, bytes] = {}
@@ -159,8 +160,22 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
         chunks[kind] = chunks.get(kind, b"") + png[offset + 8 : offset + 8 + length]
         offset += 12 + length
     width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    if colour_type in (2, 6) and depth == 8 and interlace == 0:
+        channels = 3 if colour_type == 2 else 4
+        rows = _unfiltered(zlib.decompress(chunks[b"IDAT"]), width * channels, height, channels)
+        # ITU-R BT.601 luma, as scanners see a colour picture; alpha is ignored (screenshots are
+        # opaque).
+        return (
+            width,
+            height,
+            bytes(
+                (299 * row[i] + 587 * row[i + 1] + 114 * row[i + 2]) // 1000
+                for row in rows
+                for i in range(0, width * channels, channels)
+            ),
+        )
     if colour_type != 0 or interlace != 0 or depth not in (1, 2, 4, 8):
-        raise ValueError("only non-interlaced greyscale PNGs are read")
+        raise ValueError("only non-interlaced greyscale or 8-bit RGB(A) PNGs are read")
     stride = (width * depth + 7) // 8
     rows = _unfiltered(zlib.decompress(chunks[b"IDAT"]), stride, height, max(1, depth // 8))
     top = (1 << depth) - 1

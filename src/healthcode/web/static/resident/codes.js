@@ -1,8 +1,8 @@
 // The code cards: a live clock (a screenshot shows when it was taken), the countdown to expiry,
 // and a fresh code fetched before the shown one expires. Times are measured from when the page
 // received each code, so a server clock that differs from the phone's does not matter.
-import { api } from "/static/js/api.js";
-import { drawCode, drawCodes } from "/static/resident/qr.js";
+import { api } from "../js/api.js";
+import { drawCode, drawCodes } from "./qr.js";
 
 const REFRESH_BEFORE_MS = 30_000;
 const RETRY_MS = 10_000;

@@ -2,7 +2,7 @@
 // renders, so a refresh costs the server no image. Same symbol parameters as the server's PNG
 // (tokens/qr.py): error correction Q, alphanumeric mode (Base45 is the QR alphanumeric set), a
 // quiet zone of 4 modules; drawn 4 px a module and scaled up with crisp edges by the stylesheet.
-import qrcode from "/static/vendor/qrcode-generator/qrcode.mjs";
+import qrcode from "../vendor/qrcode-generator/qrcode.mjs";
 
 const MODULE_PX = 4;
 const QUIET_ZONE_MODULES = 4;
