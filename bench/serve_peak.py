@@ -61,7 +61,8 @@ def main() -> None:
     print(f"wrk: 1 thread on CPU 1, {args.connections} connections, {args.seconds} s a run; "
           f"verifications rotate over {args.staff} checkpoint accounts\n")  # fmt: skip
     print("| database | processes | request | requests/s | × `/healthz` | p50 ms | p99 ms "
-          "| non-2xx | lock waits | rows updated / request |")  # fmt: skip
+          "| non-2xx | lock waits (busy backends; top wait events) "
+          "| rows updated / request |")  # fmt: skip
     print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|")
     for database in args.databases:
         with _installation(database) as env:
@@ -116,7 +117,12 @@ def _bench(env: dict[str, str], database: str, counts: list[int], args: argparse
                     sampler.start()
                 row = _wrk(base, target, args, _lua(target))
                 waits = sampler.stop() if sampler else None
-                updated = _updates(env) - before if before is not None else None
+                after = _updates(env) if before is not None else None
+                updated = (
+                    None
+                    if before is None or after is None
+                    else (after[0] - before[0], after[1] - before[1])
+                )
                 floor = floor or row["rps"]
                 _print(database, workers, name, row, floor, waits, updated)
 
@@ -224,13 +230,14 @@ class _LockSampler:
 
     def _run(self) -> None:
         query = (
-            "SELECT coalesce(wait_event_type, 'CPU') FROM pg_stat_activity "
+            "SELECT coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '') "
+            "FROM pg_stat_activity "
             "WHERE datname = %s AND state = 'active' AND pid <> pg_backend_pid()"
         )
         with psycopg.connect(self._url, autocommit=True) as connection:
             while not self._stop.wait(SAMPLE_SECONDS):
-                for (kind,) in connection.execute(query, (self._name,)):
-                    self._counts[kind] += 1
+                for kind, event in connection.execute(query, (self._name,)):
+                    self._counts[f"{kind}:{event}" if event else kind] += 1
 
     def stop(self) -> str:
         self._stop.set()
@@ -238,19 +245,24 @@ class _LockSampler:
         busy = sum(self._counts.values())
         if not busy:
             return "no active backend sampled"
-        locks = self._counts["Lock"] + self._counts["LWLock"]
-        return f"{100 * locks / busy:.1f} % of {busy}"
+        # Heavyweight locks (rows, tables, another transaction's id) are what "waiting on locks"
+        # means; LWLocks are PostgreSQL's internal latches (WAL buffers and the like), shown apart.
+        locks = sum(n for kind, n in self._counts.items() if kind.startswith("Lock:"))
+        top = ", ".join(f"{kind} {100 * n / busy:.0f} %" for kind, n in self._counts.most_common(3))
+        return f"{100 * locks / busy:.1f} % ({busy} samples; {top})"
 
 
-def _updates(env: dict[str, str]) -> int:
+def _updates(env: dict[str, str]) -> tuple[int, int]:
+    """Rows updated and inserted so far in the benchmark database's tables."""
     url = env["HEALTHCODE_DATABASE_URL"].replace("+psycopg", "")
     with psycopg.connect(url, autocommit=True) as connection:
-        # The statistics collector publishes at most every few hundred ms: wait for it.
-        time.sleep(1.0)
+        # Backends publish their counts about once a second once idle: wait for them.
+        time.sleep(2.0)
         row = connection.execute(
-            "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_user_tables"
+            "SELECT coalesce(sum(n_tup_upd), 0), coalesce(sum(n_tup_ins), 0) "
+            "FROM pg_stat_user_tables"
         ).fetchone()
-    return int(row[0]) if row else 0
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def _print(
@@ -260,9 +272,14 @@ def _print(
     row: dict[str, float],
     floor: float,
     waits: str | None,
-    updated: int | None,
+    updated: tuple[int, int] | None,
 ) -> None:
-    per_request = "–" if updated is None else f"{updated / max(row['requests'], 1):.3f}"
+    requests = max(row["requests"], 1)
+    per_request = (
+        "–"
+        if updated is None
+        else f"{updated[0] / requests:.3f} ({updated[1] / requests:.2f} inserted)"
+    )
     print(f"| {database} | {workers} | {name} | {row['rps']:,.0f} | {row['rps'] / floor:.2f} "
           f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['errors']:.0f} | {waits or '–'} "
           f"| {per_request} |", flush=True)  # fmt: skip
