@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := src/healthcode/web/static/vendor/zxing/.vendored
 
-.PHONY: install run test lint typecheck unit bench browser clean
+.PHONY: install run test lint typecheck unit bench bench-tools browser clean
 
 install: $(STAMP) $(VENDOR_STAMP)
 
@@ -54,6 +54,13 @@ typecheck: install
 # Every core: tests keep to their own databases, ports and folders; a module's tests share a worker.
 unit: install
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+# The HTTP benchmarks' load generator (bench/http_requests.py, bench/serve_peak.py): Debian's wrk,
+# installed only when missing.
+bench-tools:
+	@if command -v wrk >/dev/null; then echo "bench-tools: wrk is installed"; else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; \
+	fi
 
 bench: install
 	$(BIN)/python bench/assess_population.py

@@ -90,18 +90,23 @@ def _staff_token(base: str, env: dict[str, str], demo: dict[str, Any], login: st
     return str(_call(base, "POST", "/api/v1/auth/staff", body)["access_token"])
 
 
-def _wrk(base: str, target: dict[str, Any], args: argparse.Namespace) -> dict[str, float]:
+def _wrk(
+    base: str, target: dict[str, Any], args: argparse.Namespace, lua: str | None = None
+) -> dict[str, float]:
+    """One wrk run (its Lua script: `lua`, or one request as `target` says); the figures."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua(target))
+        script.write(lua or _lua(target))
     load = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
     command = ["taskset", "-c", "1", *load, "-s", script.name, base + target["path"]]
     output = _run(command, dict(os.environ))
     os.unlink(script.name)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
+        "requests": float(re.search(r"(\d+) requests in", output)[1]),  # type: ignore[index]
         "p50": _millis(re.search(r"50%\s+([\d.]+\w+)", output)[1]),  # type: ignore[index]
         "p99": _millis(re.search(r"99%\s+([\d.]+\w+)", output)[1]),  # type: ignore[index]
-        "errors": float("Non-2xx" in output),
+        "errors": float(non_2xx[1]) if non_2xx else 0.0,
     }
 
 

@@ -51,6 +51,10 @@ class Settings:
     # The prefix of every key the broker keeps, so installations (and tests) sharing one Redis
     # keep to their own queues.
     task_namespace: str = DEFAULT_TASK_NAMESPACE
+    # The state every server process must share (sessions, throttles, current colours, code
+    # pseudonyms; ADR 0019): a Redis URL; None: this process's memory (embedded, one process).
+    # The URL may carry a password: it is never logged or shown.
+    redis_url: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -92,6 +96,7 @@ class Settings:
             ),
             task_broker_url=_broker_url(env.get("HEALTHCODE_TASK_BROKER_URL")),
             task_namespace=_namespace(env.get("HEALTHCODE_TASK_NAMESPACE")),
+            redis_url=_redis_url(env.get("HEALTHCODE_REDIS_URL"), "HEALTHCODE_REDIS_URL"),
         )
 
 
@@ -124,13 +129,15 @@ def _instant(text: str | None, name: str) -> datetime | None:
 
 
 def _broker_url(text: str | None) -> str | None:
+    return _redis_url(text, "HEALTHCODE_TASK_BROKER_URL")
+
+
+def _redis_url(text: str | None, name: str) -> str | None:
     if not text:
         return None
     if not text.startswith(BROKER_SCHEMES):
         # Not the value itself: a URL may carry a password.
-        raise SettingsError(
-            f"HEALTHCODE_TASK_BROKER_URL: must start with {', '.join(BROKER_SCHEMES)} (Redis)"
-        )
+        raise SettingsError(f"{name}: must start with {', '.join(BROKER_SCHEMES)} (Redis)")
     return text
 
 

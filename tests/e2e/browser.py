@@ -148,7 +148,8 @@ def serve(mounts: Mapping[str, Path]) -> Iterator[str]:
 
 
 def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
-    """Width, height and one grey byte per pixel of a greyscale PNG (what segno writes)."""
+    """Width, height and one grey byte per pixel of a PNG: greyscale (what segno writes) or 8-bit
+    RGB / RGBA (what a browser's screenshot is), non-interlaced."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     chunks: dict[bytes, bytes] = {}
@@ -162,7 +163,7 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
     if colour_type in _COLOUR_CHANNELS and depth == 8 and interlace == 0:
         return width, height, _colour_as_grey(chunks[b"IDAT"], width, height, colour_type)
     if colour_type != 0 or interlace != 0 or depth not in (1, 2, 4, 8):
-        raise ValueError("only non-interlaced greyscale PNGs are read")
+        raise ValueError("only non-interlaced greyscale or 8-bit RGB(A) PNGs are read")
     stride = (width * depth + 7) // 8
     rows = _unfiltered(zlib.decompress(chunks[b"IDAT"]), stride, height, max(1, depth // 8))
     top = (1 << depth) - 1

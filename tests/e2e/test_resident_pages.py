@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import zxingcpp
 from playwright.sync_api import Browser, Page, expect
 
 from builders import on_register, operator
-from e2e.browser import save_screenshot
+from e2e.browser import png_grey_pixels, save_screenshot
 from e2e.conftest import LiveServer
 from e2e.test_web_pages import sign_in_staff
 from healthcode.domain.areas import RiskLevel
@@ -20,6 +21,16 @@ from healthcode.domain.venues import Venue
 from healthcode.services.checkpoint.venues import register_venue
 
 PHONE = "13800000001"
+
+
+def scanned(png: bytes) -> str:
+    """What a real decoder (zxing-cpp) reads in a screenshot: only QR codes are looked for."""
+    width, height, pixels = png_grey_pixels(png)
+    image = memoryview(pixels).cast("B", (height, width))
+    (found,) = zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
+    return str(found.text)
 
 
 def sign_in_resident(page: Page, server: LiveServer) -> None:
@@ -70,8 +81,10 @@ def test_a_resident_applies_for_his_mother_and_shows_both_codes__A1_S3(
     save_screenshot(page, "resident_codes")
 
     qr = page.locator("img.qr-image").first
+    expect(qr).to_have_attribute("data-drawn", "device")  # drawn by the phone, not sent as PNG
     picture = tmp_path / "shown.png"
     qr.screenshot(path=picture)  # the code as the phone shows it
+    assert scanned(picture.read_bytes()) == qr.get_attribute("data-token")
     with live_server.runtime.unit_of_work(operator("system-admin")) as uow:
         register_venue(uow, "mall-2", "湖滨银泰", Venue.MALL, "330106", RiskLevel.MEDIUM)
     checker = sign_in_staff(browser, live_server, Role.CHECKPOINT, "gate")

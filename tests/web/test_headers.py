@@ -3,11 +3,14 @@ cache, HTTPS is remembered once reached, and the metrics are for the platform's 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
 from healthcode.services.runtime import Runtime
 from healthcode.web import create_app
+from healthcode.web.static_files import fingerprint
 from web_builders import SCRAPER, Callers, on_register_as
 
 PRIVATE = (
@@ -48,6 +51,23 @@ def test_public_documents_keep_their_own_caching__D2(client: TestClient, path: s
     response = client.get(path)
     assert response.status_code == 200, path
     assert "no-store" not in response.headers.get("cache-control", "")
+
+
+def test_pages_take_assets_from_fingerprinted_names_kept_a_year(
+    client: TestClient, callers: Callers
+) -> None:
+    """The names change with any file's content, so a phone keeps them without asking again."""
+    page = client.get("/", headers=callers.resident())
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert assets
+    assert all(asset.startswith(f"/static/{fingerprint()}/") for asset in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = client.get("/static/css/app.css")  # the plain name is asked about again each time
+    assert plain.headers["cache-control"] == "no-cache"
+    assert plain.headers["etag"]
 
 
 def test_the_trust_list_says_how_long_it_may_be_cached__D2(client: TestClient) -> None:

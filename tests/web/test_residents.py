@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from builders import ManualClock, diagnosis, march, operator, resident_id
 from e2e.browser import png_grey_pixels as png_pixels
-from healthcode.db.schema import audit_log
+from healthcode.db.schema import audit_log, code_subjects
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.facts import Fact, Person
 from healthcode.domain.identity import IdType
@@ -213,7 +213,7 @@ def test_code_qr_scans_to_a_token_that_verifies__A1_S1(
     client: TestClient, callers: Callers, runtime: Runtime
 ) -> None:
     headers, own, _ = household(client, callers)
-    response = client.get(f"/api/v1/codes/{own}", headers=headers)
+    response = client.get(f"/api/v1/codes/{own}?qr=png", headers=headers)
     assert response.status_code == 200
     code = response.json()
     assert decoded(code["qr_png"]) == code["token"]
@@ -276,6 +276,39 @@ def test_a_report_names_a_symptom__A3(client: TestClient, callers: Callers) -> N
     headers, own, _ = household(client, callers)
     empty = client.post(f"/api/v1/codes/{own}/symptoms", json={"symptoms": []}, headers=headers)
     assert empty.status_code == 422
+
+
+def subjects_on_record(runtime: Runtime) -> int:
+    with runtime.engine.connect() as connection:
+        return len(connection.execute(select(code_subjects.c.subject)).all())
+
+
+def test_a_refresh_reuses_the_code_until_half_its_validity_or_a_new_colour__A1_D2(
+    client: TestClient, callers: Callers, runtime: Runtime, clock: ManualClock
+) -> None:
+    """Refreshing writes no pseudonym and signs nothing; the device draws the QR (no PNG sent)."""
+    headers, own, parent = household(client, callers)
+    first = client.get(f"/api/v1/codes/{own}", headers=headers).json()
+    assert "qr_png" not in first
+    pseudonyms = subjects_on_record(runtime)
+    clock.instant += timedelta(minutes=2)
+    again = client.get(f"/api/v1/codes/{own}", headers=headers).json()
+    assert (again["token"], again["issued_at"]) == (first["token"], first["issued_at"])
+    assert subjects_on_record(runtime) == pseudonyms
+    other = client.get(f"/api/v1/codes/{parent}", headers=headers).json()
+    assert other["token"] != first["token"]  # one code per person, never shared
+    clock.instant += timedelta(seconds=31)  # past half of the 5 minutes: a fresh pseudonym
+    later = client.get(f"/api/v1/codes/{own}", headers=headers).json()
+    assert later["token"] != first["token"]
+    assert subjects_on_record(runtime) == pseudonyms + 2
+    reported = client.post(
+        f"/api/v1/codes/{own}/symptoms", json={"symptoms": ["fever"]}, headers=headers
+    )
+    assert reported.status_code == 200
+    yellow = client.get(f"/api/v1/codes/{own}", headers=headers).json()
+    assert yellow["colour"] == "yellow"
+    assert yellow["token"] != later["token"]  # the colour changed: a new code at once
+    assert ("code.issue", "ok") in audit_actions(runtime)[-1:]  # every show is still audited
 
 
 def test_paper_code_is_valid_for_days__S4(client: TestClient, callers: Callers) -> None:

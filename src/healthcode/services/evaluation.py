@@ -19,6 +19,7 @@ from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.timezones import CHINA_TIME
 from healthcode.presenters import decision_fields
 from healthcode.rulesets import default_ruleset
+from healthcode.services.codes.colours import publish_states
 from healthcode.services.deciding import COLUMNAR_FROM, decide_stored
 from healthcode.services.runtime import UnitOfWork
 
@@ -74,6 +75,7 @@ def reevaluate(
                 moves[(person_id, move[0] or "", move[1])] += 1
     if saves:
         uow.states.save_many(saves)
+        publish_states(uow, saves)  # the shared colours checkpoints read (ADR 0019)
     if changes:
         uow.states.record_changes(changes)
     _tally(uow, moves)

@@ -3,12 +3,19 @@
 What is counted is named by a keyed hash (`limit:<name>:<subject>`), so a counter names no account,
 address or phone. A refusal past a limit is audited and raised as `Refused`; the unit of work
 commits on it, so the hit and the audit entry that refused it are both kept.
+
+Where the shared state is Redis (several processes, ADR 0019) the counters live there: one INCR,
+no row written by every request; a Redis that cannot be reached hands the count to the database
+counter (ADR 0008), so a limit always holds. Without Redis, the database counts.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from healthcode.db.shared_state import SharedStateDownError
 from healthcode.domain.limits import Limit
 from healthcode.domain.text import Bilingual
 from healthcode.rulesets import default_limits
@@ -20,12 +27,33 @@ from healthcode.services.runtime import UnitOfWork
 class Attempt:
     """The counters one attempt has hit, given back if the attempt turns out not to count."""
 
-    keys: list[bytes] = field(default_factory=list)
+    keys: list[tuple[bytes, bool]] = field(default_factory=list)  # (key, counted in Redis)
 
     def release(self, uow: UnitOfWork) -> None:
-        for key in self.keys:
-            uow.limits.release(key)
+        for key, shared in self.keys:
+            if not shared:
+                uow.limits.release(key)
+                continue
+            # Unreachable: the hit stays counted until its window ends (stricter, never looser).
+            with suppress(SharedStateDownError):
+                uow.runtime.shared.uncount(_shared_key(key))
         self.keys.clear()
+
+
+def count_hit(uow: UnitOfWork, key: bytes, window: timedelta) -> tuple[int, bool]:
+    """One more hit on the counter `key` (a keyed hash) within `window`: the count with it, and
+    whether Redis counted it (else the database did)."""
+    shared = uow.runtime.shared
+    if shared.shared_across_processes:
+        try:
+            return shared.count(_shared_key(key), window.total_seconds()), True
+        except SharedStateDownError:
+            pass  # the database counts instead: the limit holds, from a count of its own
+    return uow.limits.hit(key, uow.now, window), False
+
+
+def _shared_key(key: bytes) -> str:
+    return f"limit:{key.hex()}"
 
 
 def limit(name: str) -> Limit:
@@ -36,9 +64,9 @@ def hit(uow: UnitOfWork, name: str, subject: str, attempt: Attempt | None = None
     """Count one hit on `name` for `subject`; True while within the limit."""
     rule = limit(name)
     key = uow.runtime.vault.blind_index("limit", f"{name}:{subject}")
-    count = uow.limits.hit(key, uow.now, rule.window)
+    count, shared = count_hit(uow, key, rule.window)
     if attempt is not None:
-        attempt.keys.append(key)
+        attempt.keys.append((key, shared))
     return count <= rule.count
 
 

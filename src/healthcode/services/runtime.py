@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -28,6 +32,7 @@ from healthcode.db.people import PersonStore
 from healthcode.db.register_store import RegisterStore
 from healthcode.db.rulesets_store import RulesetStore
 from healthcode.db.sessions_store import OneTimeCodeStore, OutboxStore, SessionStore
+from healthcode.db.shared_state import LocalState, SharedState, shared_state_for
 from healthcode.db.signing_store import SigningKeyStore
 from healthcode.db.states import StateStore
 from healthcode.db.tallies_store import TallyStore
@@ -39,6 +44,33 @@ from healthcode.services.refusals import Refused
 from healthcode.settings import Settings
 
 AUDIT_CHAIN = "audit-chain"
+# How long a process reuses what it read of its keys (ADR 0019): a rotation or revocation takes
+# effect at once in the process that made it, and within this in the others.
+MEMO_SECONDS = 5.0
+_T = TypeVar("_T")
+
+
+class ProcessMemo:
+    """What this process may reuse for a few seconds instead of reading and parsing it again:
+    its signing key, the public keys it verifies with. Never personal data."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], _T], seconds: float = MEMO_SECONDS) -> _T:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and now - entry[0] < seconds:
+            return entry[1]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._entries[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +99,9 @@ class Runtime:
     vault: Vault
     clock: Clock
     audit_key: bytes
+    # Sessions, throttles and caches every process sees alike (Redis), or this process's memory.
+    shared: SharedState = field(default_factory=LocalState)
+    memo: ProcessMemo = field(default_factory=ProcessMemo)
 
     def unit_of_work(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(self, actor)
@@ -81,6 +116,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock=clock or clock_for(settings),
         # The chain's key is derived from the index key, so it too lives outside the database.
         audit_key=vault.blind_index(AUDIT_CHAIN, "chain key v1"),
+        shared=shared_state_for(settings.redis_url, settings.task_namespace),
     )
 
 
@@ -98,6 +134,7 @@ class UnitOfWork:
         self.actor = actor
         self.now: datetime = runtime.clock.now()
         self._transaction = runtime.engine.begin()
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.connection = self._transaction.__enter__()
@@ -112,8 +149,17 @@ class UnitOfWork:
         if isinstance(error, Refused):
             # A refusal is an answer, not a failure: its audit entry commits; the caller is told.
             self._transaction.__exit__(None, None, None)
-            return
-        self._transaction.__exit__(kind, error, trace)
+        else:
+            self._transaction.__exit__(kind, error, trace)
+            if error is not None:
+                return
+        for action in self._after_commit:
+            action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this unit of work has committed (never if it rolls back): how what
+        lives beside the database (the shared caches, ADR 0019) learns of a write."""
+        self._after_commit.append(action)
 
     def audit(
         self, action: str, target: str | None = None, outcome: str = "ok", detail: str | None = None

@@ -6,6 +6,7 @@ arrays (translate, zip, struct) rather than character by character.
 """
 
 import struct
+from operator import add
 from typing import Final
 
 from healthcode.tokens.errors import Rejection, TokenError
@@ -41,8 +42,13 @@ def b45decode(text: str) -> bytes:
     digits = text.encode("ascii").translate(_DIGITS)
     if _NOT_BASE45 in digits:
         raise _invalid(f"{text[digits.index(_NOT_BASE45)]!r} is not a Base45 character")
-    whole = iter(digits[: len(digits) - len(digits) % 3])
-    pairs = [c + d * _BASE + e * _BASE_SQUARED for c, d, e in zip(whole, whole, whole, strict=True)]
+    # Each triple's digits as three strided slices, combined by C-level maps: no Python-level loop
+    # over the ~90 triples of a token (a quarter of reading one, before this).
+    whole = len(digits) - len(digits) % 3
+    low, middle, high = digits[0:whole:3], digits[1:whole:3], digits[2:whole:3]
+    pairs = list(
+        map(add, map(add, low, map(_BASE.__mul__, middle)), map(_BASE_SQUARED.__mul__, high))
+    )
     if pairs and max(pairs) > 0xFFFF:
         raise _invalid(f"{max(pairs)} does not fit two bytes")
     decoded = struct.pack(f">{len(pairs)}H", *pairs)

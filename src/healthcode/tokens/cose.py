@@ -9,6 +9,7 @@ by the signature.
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import cbor2
@@ -147,6 +148,9 @@ def decode_cbor(data: bytes, *, allow_indefinite: bool = False) -> object:
     return item
 
 
+# Every code of one key has the same protected header: a checkpoint parses each one once. Only
+# headers that parse are kept (an exception is never cached), at most a few hundred.
+@lru_cache(maxsize=256)
 def _algorithm_and_kid(protected_bytes: bytes) -> tuple[int, bytes]:
     header = decode_cbor(protected_bytes) if protected_bytes else {}
     if not isinstance(header, Mapping):

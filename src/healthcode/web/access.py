@@ -7,24 +7,27 @@ every audit entry the call makes (D1). Objects are checked by the use cases agai
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from threading import Lock
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Request
 
+from healthcode.db.shared_state import SharedStateDownError
 from healthcode.domain.roles import Role
-from healthcode.services.principals import Principal
+from healthcode.services.principals import Principal, PrincipalKind
 from healthcode.services.refusals import FORBIDDEN, Refused
 from healthcode.services.runtime import Actor, Runtime
 from healthcode.services.sign_in import session_principal
 from healthcode.web.errors import NotSignedInError
 
 SESSION_COOKIE: Final = "hc_session"
-# A resolved session is trusted this long in one process; sign-out clears it here at once and in
-# other processes within this time (a disabled account stops working within it too).
+# A resolved session is trusted this long; sign-out and disabling clear it at once in the process
+# that did them, and in every process when the shared state is Redis (else within this time).
 SESSION_CACHE_SECONDS: Final = 10.0
 _SYSTEM = Actor("system:sessions", "system", "authenticate callers")
 
@@ -106,34 +109,121 @@ def current_principal(request: Request) -> Principal | None:
 
 
 class SessionCache:
+    """Resolved sessions: in this process (the embedded default), or in the shared state when it
+    is Redis, so sign-out and disabling take effect on the next request in every process.
+
+    In Redis an entry is the principal sealed under a keyed hash of the token (a copy of Redis
+    signs no one in), and each subject keeps the set of its entries for disabling. A Redis that
+    cannot be reached sends every look-up to the database, where sessions live (ADR 0019).
+    """
+
     def __init__(self, seconds: float = SESSION_CACHE_SECONDS) -> None:
         self._seconds = seconds
         self._entries: dict[str, tuple[float, Principal | None]] = {}
         self._lock = Lock()
 
     def principal(self, runtime: Runtime, token: str) -> Principal | None:
+        if runtime.shared.shared_across_processes:
+            return self._shared_principal(runtime, token)
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(token)
         if entry is not None and now - entry[0] < self._seconds:
             return entry[1]
-        with runtime.unit_of_work(_SYSTEM) as uow:
-            principal = session_principal(uow, token)
+        principal = _resolved(runtime, token)
         with self._lock:
             if len(self._entries) > 100_000:  # bounded: a flood of bad tokens cannot grow it
                 self._entries.clear()
             self._entries[token] = (now, principal)
         return principal
 
-    def forget(self, token: str) -> None:
+    def _shared_principal(self, runtime: Runtime, token: str) -> Principal | None:
+        key = _shared_key(runtime, token)
+        try:
+            (sealed,) = runtime.shared.get_many([key])
+        except SharedStateDownError:
+            return _resolved(runtime, token)
+        if sealed is not None:
+            held = _opened_principal(runtime, key, sealed)
+            if held is not _UNREADABLE:
+                return held  # type: ignore[return-value]
+        principal = _resolved(runtime, token)
+        with suppress(SharedStateDownError):
+            runtime.shared.put(key, _sealed_principal(runtime, key, principal), self._seconds)
+            if principal is not None:
+                runtime.shared.remember(_subject_group(principal.subject), key, self._seconds)
+        return principal
+
+    def forget(self, runtime: Runtime, token: str) -> None:
         with self._lock:
             self._entries.pop(token, None)
+        if runtime.shared.shared_across_processes:
+            # Unreachable: every process reads the database then, where the session is revoked.
+            with suppress(SharedStateDownError):
+                runtime.shared.delete(_shared_key(runtime, token))
 
-    def forget_subject(self, subject: str) -> None:
-        """A disabled account stops working in this process at once, not after the cache time."""
+    def forget_subject(self, runtime: Runtime, subject: str) -> None:
+        """A disabled account stops working at once: here, and in every process with Redis."""
         with self._lock:
             self._entries = {
                 token: entry
                 for token, entry in self._entries.items()
                 if entry[1] is None or entry[1].subject != subject
             }
+        if runtime.shared.shared_across_processes:
+            with suppress(SharedStateDownError):
+                keys = runtime.shared.forget_group(_subject_group(subject))
+                runtime.shared.delete(*keys)
+
+
+_UNREADABLE: Final = object()
+
+
+def _resolved(runtime: Runtime, token: str) -> Principal | None:
+    with runtime.unit_of_work(_SYSTEM) as uow:
+        return session_principal(uow, token)
+
+
+def _shared_key(runtime: Runtime, token: str) -> str:
+    return f"session:{runtime.vault.blind_index('session cache', token).hex()}"
+
+
+def _subject_group(subject: str) -> str:
+    return f"sessions-of:{subject}"
+
+
+def _sealed_principal(runtime: Runtime, key: str, principal: Principal | None) -> bytes:
+    held = None if principal is None else principal_json(principal)
+    return runtime.vault.seal(json.dumps(held).encode(), key)
+
+
+def _opened_principal(runtime: Runtime, key: str, sealed: bytes) -> Principal | object | None:
+    try:
+        held = json.loads(runtime.vault.open(sealed, key))
+        return None if held is None else principal_from_json(held)
+    except (ValueError, TypeError, KeyError):
+        return _UNREADABLE  # not what this installation sealed: the database decides
+
+
+def principal_json(principal: Principal) -> dict[str, object]:
+    return {
+        "kind": principal.kind.value,
+        "subject": principal.subject,
+        "label": principal.label,
+        "roles": sorted(role.value for role in principal.roles),
+        "region": principal.region,
+        "categories": sorted(principal.categories),
+        "purpose": principal.purpose,
+    }
+
+
+def principal_from_json(held: dict[str, Any]) -> Principal:
+    return Principal(
+        PrincipalKind(held["kind"]),
+        str(held["subject"]),
+        str(held["label"]),
+        frozenset(Role(role) for role in held["roles"]),
+        held["region"],
+        frozenset(str(category) for category in held["categories"]),
+        held["purpose"],
+    )

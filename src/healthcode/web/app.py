@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from healthcode.services.foreign import ForeignTrust
 from healthcode.services.households.register import RECORDED, PopulationRegister
@@ -39,8 +36,13 @@ from healthcode.web.routes import (
     verification,
 )
 from healthcode.web.security_headers import SecurityHeadersMiddleware
-
-STATIC = Path(__file__).parent / "static"
+from healthcode.web.static_files import (
+    FINGERPRINTED,
+    REVALIDATED,
+    STATIC,
+    CachedStaticFiles,
+    static_root,
+)
 
 
 def create_app(
@@ -90,7 +92,15 @@ def create_app(
     pages = (dashboard, sign_in, resident, console, checkpoint)
     for module in (*api, *pages):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The fingerprinted names first: `/static/<fingerprint>/…` would otherwise be a plain name.
+    app.mount(
+        static_root(),
+        CachedStaticFiles(directory=STATIC, cache_control=FINGERPRINTED),
+        name="static-fingerprinted",
+    )
+    app.mount(
+        "/static", CachedStaticFiles(directory=STATIC, cache_control=REVALIDATED), name="static"
+    )
     # Innermost first: the body bound's own 413 still gets the security headers and is counted.
     app.add_middleware(BodyLimitMiddleware, larger=dict.fromkeys(BATCH_PATHS, MAX_BATCH_BYTES))
     app.add_middleware(SecurityHeadersMiddleware)

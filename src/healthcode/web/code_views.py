@@ -63,30 +63,39 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
 
 
 def issued_json(
-    uow: UnitOfWork, linked: LinkedPerson, *, paper: bool = False
+    uow: UnitOfWork, linked: LinkedPerson, *, paper: bool = False, png: bool = False
 ) -> dict[str, Any] | None:
-    """A fresh code for a linked person; None if none can be issued (the refusal is audited)."""
+    """A code for a linked person; None if none can be issued (the refusal is audited).
+
+    The PNG is drawn only for paper codes and callers that ask (`png`): a phone draws the QR
+    from the token text itself, so the server spends nothing on images at the peak.
+    """
     try:
         issued = issue_code(uow, key_for(uow, linked), paper=paper)
     except CodeIssueError:
         return None
     explanation = explanation_for(uow, linked.person_id)
     explained = {} if explanation is None else explanation_json(explanation)
-    return person_json(linked) | explained | code_json(issued, uow)
+    return person_json(linked) | explained | code_json(issued, uow, png=png or paper)
 
 
-def code_json(issued: IssuedCode, uow: UnitOfWork) -> dict[str, Any]:
-    png = base64.b64encode(qr_png(issued.text, scale=QR_SCALE)).decode("ascii")
+def code_json(issued: IssuedCode, uow: UnitOfWork, *, png: bool = False) -> dict[str, Any]:
+    drawn = {"qr_png": qr_data_url(issued.text)} if png else {}
     return {
         "colour": issued.colour.value,
         "name": issued.masked_name,
         "version": issued.version.value,
         "medium": issued.medium.value,
         "token": issued.text,
-        "qr_png": f"data:image/png;base64,{png}",
+        **drawn,
         # NumericDate is whole seconds: the instant the token says it was issued.
-        "issued_at": display_instant(uow.now.replace(microsecond=0)),
+        "issued_at": display_instant(issued.issued_at),
         "expires_at": display_instant(issued.expires_at),
         "issuer": uow.runtime.settings.issuer,
         "issuer_name": issuer_name(uow.runtime.settings.issuer).as_dict(),
     }
+
+
+def qr_data_url(text: str) -> str:
+    png = base64.b64encode(qr_png(text, scale=QR_SCALE)).decode("ascii")
+    return f"data:image/png;base64,{png}"

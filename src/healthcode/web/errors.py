@@ -4,7 +4,9 @@ A refusal (`services/refusals.py`), raised by a use case or a route, is answered
 the others answer what FastAPI itself refuses (validation, unknown routes) and what went wrong.
 
 A message never echoes input (it may be personal), a stack trace or SQL. Unexpected failures are
-logged with the route and the exception's type only, and answered with a reference-free 500.
+logged with the route and the exception's type only, and answered with a reference-free 500. A
+database or shared state that cannot be reached is a 503 with Retry-After: nothing was decided
+(a verification then fails closed, never guessing a colour), and the next request tries again.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from healthcode.db.shared_state import SharedStateDownError
 from healthcode.domain.text import Bilingual
 from healthcode.services.refusals import FORBIDDEN, INVALID_INPUT, NOT_FOUND, Refused
 from healthcode.web.i18n import language
@@ -30,6 +34,11 @@ class NotSignedInError(Exception):
 
 
 NOT_SIGNED_IN = Bilingual("请先登录。", "Please sign in first.")
+UNAVAILABLE = Bilingual(
+    "服务暂时不可用，请稍后再试；核验可凭其他凭证通行。",
+    "The service is unavailable for a moment; try again shortly (checkpoints: use other proof).",
+)
+RETRY_AFTER_SECONDS = "5"
 INTERNAL = Bilingual("系统繁忙，请稍后再试。", "Something went wrong on our side; try again later.")
 BODY_TOO_LARGE_CODE = "body_too_large"
 BODY_TOO_LARGE = Bilingual(
@@ -52,6 +61,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedInError, _not_signed_in)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for unreachable in (OperationalError, InterfaceError, SharedStateDownError):
+        app.add_exception_handler(unreachable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -101,6 +112,16 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 413:  # the body bound (web/body_limit.py)
         return _respond(request, 413, BODY_TOO_LARGE_CODE, BODY_TOO_LARGE)
     return _respond(request, error.status_code, "http_error", INVALID_INPUT)
+
+
+async def _unavailable(request: Request, error: Exception) -> Response:
+    route = getattr(request.scope.get("route"), "path", "?")
+    log.warning(
+        "dependency unavailable", extra={"route": route, "error_type": type(error).__name__}
+    )
+    response = _respond(request, 503, "service_unavailable", UNAVAILABLE)
+    response.headers["retry-after"] = RETRY_AFTER_SECONDS
+    return response
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:

@@ -11,12 +11,16 @@ from fastapi.templating import Jinja2Templates
 
 from healthcode.domain.text import Bilingual
 from healthcode.web.i18n import COOKIE, language
+from healthcode.web.static_files import static_root
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=TEMPLATES)
+    pages = Jinja2Templates(directory=TEMPLATES)
+    # `{{ static }}/css/app.css`: assets under the fingerprinted names (web/static_files.py).
+    pages.env.globals["static"] = static_root()
+    return pages
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -23,7 +23,7 @@ from typing import Final
 
 from healthcode.db.venues_store import StoredDevice, VenueStore
 from healthcode.domain.text import Bilingual
-from healthcode.services.limits import purge_counters
+from healthcode.services.limits import count_hit, purge_counters
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens.jwk import public_key_from_jwk
 from healthcode.tokens.scan_reports import (
@@ -132,7 +132,7 @@ def _harvesting(
 ) -> Bilingual | None:
     limit = uow.runtime.settings.scans_per_minute_limit
     key = uow.runtime.vault.blind_index("limit", f"scans_per_device_minute:{device.id}")
-    if uow.limits.hit(key, uow.now, RATE_WINDOW) > limit:
+    if count_hit(uow, key, RATE_WINDOW)[0] > limit:
         return Bilingual(f"每分钟扫码超过{limit}次", f"more than {limit} scans in a minute")
     earlier = store.recent_decisions(device.id, uow.now - PROBE_WINDOW, PROBE_SAMPLE - 1)
     recent = [request.decision.value, *earlier]

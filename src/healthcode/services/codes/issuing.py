@@ -3,21 +3,29 @@
 Each code gets a new random subject, so two codes of one person cannot be linked by anyone who
 lacks this database; `code_subjects` is the only link back. Holders of passports and permits get
 the international version (A8), residents the domestic one.
+
+A phone code is reused while it is in the first half of its validity and still says what would be
+signed now (colour, flags, version, masked name, key): a resident refreshing the page gets the
+same code without a signature or a database write (ADR 0019); after that, a fresh pseudonym.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from healthcode.db.code_subjects_store import CodeSubject
 from healthcode.db.people import StoredPerson
+from healthcode.db.shared_state import SharedStateDownError
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType
 from healthcode.domain.rules import Colour
 from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.codes.colours import remember_subject
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import CodeClaims, CodeVersion, Medium, issue_token
@@ -41,6 +49,7 @@ class IssuedCode:
     version: CodeVersion
     medium: Medium
     kid: str
+    issued_at: datetime
 
 
 def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> IssuedCode:
@@ -54,24 +63,24 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
     claims = _claims(
         uow, signing_key.issuer, person, state, Medium.PAPER if paper else Medium.PHONE
     )
+    reused = None if paper else _reusable(uow, person.id, claims, signing_key.kid)
+    detail = f"kid={signing_key.kid} medium={claims.medium} version={claims.version}"
+    if reused is not None:
+        uow.audit("code.issue", target, detail=f"{detail} reused")
+        return reused
     text = issue_token(claims, signing_key.kid_bytes, signing_key.private_key)
-    uow.code_subjects.add(
-        CodeSubject(
-            claims.subject,
-            person.id,
-            signing_key.kid,
-            claims.medium.value,
-            claims.version.value,
-            claims.issued_at,
-            claims.expires_at,
-        )
+    subject = CodeSubject(
+        claims.subject,
+        person.id,
+        signing_key.kid,
+        claims.medium.value,
+        claims.version.value,
+        claims.issued_at,
+        claims.expires_at,
     )
-    uow.audit(
-        "code.issue",
-        target,
-        detail=f"kid={signing_key.kid} medium={claims.medium} version={claims.version}",
-    )
-    return IssuedCode(
+    uow.code_subjects.add(subject)
+    uow.audit("code.issue", target, detail=detail)
+    issued = IssuedCode(
         text,
         claims.expires_at,
         claims.masked_name,
@@ -79,7 +88,76 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
         claims.version,
         claims.medium,
         signing_key.kid,
+        claims.issued_at,
     )
+    if not paper:
+        uow.after_commit(lambda: _remember(uow, person.id, issued, subject, claims.flags))
+    return issued
+
+
+def _reusable(uow: UnitOfWork, person_id: str, claims: CodeClaims, kid: str) -> IssuedCode | None:
+    """The phone code issued to the person earlier in its window, if it says what `claims` do."""
+    try:
+        (sealed,) = uow.runtime.shared.get_many([_shown_key(person_id)])
+    except SharedStateDownError:
+        return None
+    if sealed is None:
+        return None
+    try:
+        held = json.loads(uow.runtime.vault.open(sealed, _shown_context(person_id)))
+        issued_at = datetime.fromisoformat(held["issued_at"])
+        expires_at = datetime.fromisoformat(held["expires_at"])
+        said = (held["colour"], tuple(held["flags"]), held["version"], held["name"], held["kid"])
+        text = str(held["text"])
+    except (ValueError, TypeError, KeyError):
+        return None  # not what this installation sealed: a fresh code
+    wanted = (claims.colour.value, claims.flags, claims.version.value, claims.masked_name, kid)
+    half_way = issued_at + (expires_at - issued_at) / 2
+    if said != wanted or not issued_at <= uow.now < half_way:
+        return None
+    return IssuedCode(
+        text,
+        expires_at,
+        claims.masked_name,
+        claims.colour,
+        claims.version,
+        claims.medium,
+        kid,
+        issued_at,
+    )
+
+
+def _remember(
+    uow: UnitOfWork,
+    person_id: str,
+    issued: IssuedCode,
+    subject: CodeSubject,
+    flags: tuple[str, ...],
+) -> None:
+    """After the commit: the code for the person's next refreshes, its pseudonym for checkpoints."""
+    remember_subject(uow, subject)
+    held = {
+        "text": issued.text,
+        "issued_at": issued.issued_at.isoformat(),
+        "expires_at": issued.expires_at.isoformat(),
+        "colour": issued.colour.value,
+        "flags": list(flags),
+        "version": issued.version.value,
+        "name": issued.masked_name,
+        "kid": issued.kid,
+    }
+    sealed = uow.runtime.vault.seal(json.dumps(held).encode(), _shown_context(person_id))
+    seconds = (issued.expires_at - issued.issued_at).total_seconds() / 2
+    with suppress(SharedStateDownError):  # the next refresh then issues a fresh code
+        uow.runtime.shared.put(_shown_key(person_id), sealed, seconds)
+
+
+def _shown_key(person_id: str) -> str:
+    return f"shown:{person_id}"
+
+
+def _shown_context(person_id: str) -> str:
+    return f"shown_code:{person_id}"
 
 
 def _person_and_state(

@@ -28,10 +28,18 @@ def active_signing_key(uow: UnitOfWork, purpose: str = KeyPurpose.CODE) -> Signi
     """The key this issuer signs `purpose` with now; the first one is created on demand."""
     wanted = KeyPurpose(purpose)
     store = uow.signing_keys
-    active = store.active(uow.runtime.settings.issuer, wanted.value)
-    if not active:
+    issuer = uow.runtime.settings.issuer
+
+    def opened() -> SigningKey | None:
+        active = store.active(issuer, wanted.value)
+        return _open(uow, store, active[0]) if active else None
+
+    # Opening the sealed key and parsing it costs more than the signature: reused a few seconds.
+    key = uow.runtime.memo.get(("signing", issuer, wanted.value), opened)
+    if key is None:
+        uow.runtime.memo.clear()
         return _create(uow, store, wanted)
-    return _open(uow, store, active[0])
+    return key
 
 
 def rotate_signing_key(uow: UnitOfWork) -> SigningKey:
@@ -41,6 +49,7 @@ def rotate_signing_key(uow: UnitOfWork) -> SigningKey:
     for old in retired:
         store.retire(old.kid, uow.now)
     new = _create(uow, store, KeyPurpose.CODE)
+    uow.runtime.memo.clear()
     uow.audit(
         "signing_key.rotate",
         f"signing_key:{new.kid}",
@@ -65,6 +74,7 @@ def revoke_signing_key(uow: UnitOfWork, kid: str, reason: str) -> TrustedKey:
     if stored.revoked_at is not None:
         raise SigningKeyError(f"signing key {kid} is already revoked")
     store.revoke(kid, uow.now)
+    uow.runtime.memo.clear()
     uow.audit("signing_key.revoke", f"signing_key:{kid}", detail=f"reason={reason}")
     return own_key(uow, replace(stored, revoked_at=uow.now))
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from healthcode.domain.rules import Colour
+from healthcode.services.codes.colours import current_colour, holder_of
 from healthcode.services.codes.signing import own_key
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import Rejection
@@ -152,10 +153,18 @@ class DatabaseTrust:
         return _code_key(listed, kid)
 
     def _own_key(self, kid: str) -> TrustedKey | Rejection:
-        stored = self._uow.signing_keys.get(kid)
-        if stored is None or stored.issuer != self.home_issuer or stored.purpose != KeyPurpose.CODE:
-            return Rejection.UNKNOWN_KEY
-        return own_key(self._uow, stored)
+        def found() -> TrustedKey | Rejection:
+            stored = self._uow.signing_keys.get(kid)
+            if (
+                stored is None
+                or stored.issuer != self.home_issuer
+                or stored.purpose != KeyPurpose.CODE
+            ):
+                return Rejection.UNKNOWN_KEY
+            return own_key(self._uow, stored)
+
+        # Reused a few seconds in this process (ADR 0019): parsing costs more than the check.
+        return self._uow.runtime.memo.get(("own", kid), found)
 
     def list_age_seconds(self, issuer: str | None, now: datetime) -> int | None:
         listed = None if issuer is None else self._held_list(issuer)
@@ -164,15 +173,15 @@ class DatabaseTrust:
     def current_state(self, issuer: str, subject: str) -> CurrentState | None:
         if issuer != self.home_issuer or not _SUBJECT.fullmatch(subject):
             return None
-        code = self._uow.code_subjects.find(subject)
-        if code is None:
+        person_id = holder_of(self._uow, subject)
+        if person_id is None:
             return None
-        state = self._uow.states.get_many([code.person_id]).get(code.person_id)
+        current = current_colour(self._uow, person_id)
         # Reading a person's colour is a read of personal data: audited with the declared purpose.
         self._uow.audit("code.read", f"code_subject:{subject}", detail="online verification")
-        if state is None:
+        if current is None:
             return None
-        return CurrentState(Colour(state.colour), tuple(state.decision.get("flags") or ()))
+        return CurrentState(current.colour, current.flags)
 
     def _held_list(self, issuer: str) -> TrustList | None:
         if issuer_problem(issuer) is not None:

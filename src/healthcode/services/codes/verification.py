@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from healthcode.domain.areas import RiskLevel
@@ -110,10 +111,16 @@ def _rejection(token: UnverifiedToken, trust: TrustSource, now: datetime) -> Rej
     # A name no issuer can have is refused before it reaches a look-up (or a database).
     if issuer_problem(token.issuer) is not None:
         return Rejection.ISSUER_NOT_TRUSTED
-    found = trust.find_key(token.issuer, b64url_encode(token.kid))
+    found = trust.find_key(token.issuer, _kid_text(token.kid))
     if isinstance(found, Rejection):
         return found
     return check_token(token, found.public_key, now) or found.rejection_at(now, DEFAULT_LEEWAY)
+
+
+@lru_cache(maxsize=256)
+def _kid_text(kid: bytes) -> str:
+    """A key id as trust sources name it; a checkpoint sees a handful of keys, over and over."""
+    return b64url_encode(kid)
 
 
 def _recognised(token: UnverifiedToken, trust: TrustSource) -> bool:

@@ -42,7 +42,7 @@ from healthcode.services.audit_log import (
 from healthcode.services.audit_seal import seal_public_jwk
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.web.access import Caller, SessionCache, allow
-from healthcode.web.deps import MAX_ROW_ID, unit_of_work
+from healthcode.web.deps import MAX_ROW_ID, runtime_of, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -116,7 +116,7 @@ def disable_staff_account(staff_id: str, request: Request, caller: SecurityAdmin
         disabled = disable_staff(uow, staff_id)
     if disabled is None:
         raise Refused(NOT_FOUND)
-    _sessions(request).forget_subject(staff_id)
+    _sessions(request).forget_subject(runtime_of(request), staff_id)
     return _staff_json(disabled)
 
 
@@ -146,7 +146,7 @@ def disable_department_client(
         disabled = disable_client(uow, client_id)
     if disabled is None:
         raise Refused(NOT_FOUND)
-    _sessions(request).forget_subject(client_id)
+    _sessions(request).forget_subject(runtime_of(request), client_id)
     return _client_json(disabled)
 
 

@@ -104,7 +104,7 @@ def leave(
     if token is not None:
         with _runtime(request).unit_of_work(caller.actor) as uow:
             sign_out(uow, token)
-        request.app.state.sessions.forget(token)
+        request.app.state.sessions.forget(_runtime(request), token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from healthcode.domain.appeals import TEXT_LIMIT, AppealCategory, Language
@@ -181,9 +181,19 @@ def unbind_member(person_id: PersonId, request: Request, caller: Unbinding) -> R
 
 
 @router.get("/codes/{person_id}")
-def show_code(person_id: PersonId, request: Request, caller: Showing) -> dict[str, Any]:
-    """A fresh code for a linked person, with why it has its colour and what turns it green."""
-    return _issued(request, caller, person_id, paper=False)
+def show_code(
+    person_id: PersonId,
+    request: Request,
+    caller: Showing,
+    qr: Annotated[Literal["png"] | None, Query(description="`png`: the QR drawn too")] = None,
+) -> dict[str, Any]:
+    """A code for a linked person, with why it has its colour and what turns it green.
+
+    The same code comes back on a refresh in the first half of its validity while its colour is
+    unchanged. The QR is drawn by the device from `token`; `?qr=png` adds it as a PNG data URL
+    (`qr_png`) for clients that cannot draw.
+    """
+    return _issued(request, caller, person_id, paper=False, png=qr == "png")
 
 
 @router.post("/codes/{person_id}/paper")
@@ -247,10 +257,12 @@ def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explan
     return explanation_for(uow, linked.person_id)
 
 
-def _issued(request: Request, caller: Caller, person_id: str, *, paper: bool) -> dict[str, Any]:
+def _issued(
+    request: Request, caller: Caller, person_id: str, *, paper: bool, png: bool = False
+) -> dict[str, Any]:
     with unit_of_work(request, caller) as uow:
         linked = person_for(uow, caller.signed_in.subject, person_id)
-        shown = None if linked is None else issued_json(uow, linked, paper=paper)
+        shown = None if linked is None else issued_json(uow, linked, paper=paper, png=png)
     if linked is None:
         raise Refused(NOT_FOUND)
     if shown is None:  # the refusal was audited and committed with the unit of work

@@ -1,5 +1,5 @@
 // Staff accounts and department clients: create (the secret is shown once, here only) and disable.
-import { api, show, say } from "/static/console/console.js";
+import { api, show, say } from "./console.js";
 
 function reveal(boxId, values) {
   for (const [id, text] of Object.entries(values)) document.getElementById(id).textContent = text;

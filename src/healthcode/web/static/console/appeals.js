@@ -1,6 +1,6 @@
 // The 12345 desk: record a call, and look up a caller's appeals when they call back.
 // Server data is only ever set as text (never parsed as HTML).
-import { api, show, say, fields, table } from "/static/console/console.js";
+import { api, show, say, fields, table } from "./console.js";
 
 const names = JSON.parse(document.getElementById("appeal-names")?.textContent || "{}");
 const named = (group, key) => {

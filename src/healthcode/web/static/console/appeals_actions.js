@@ -1,6 +1,6 @@
 // One appeal's steps: add or retract a fact, reject, ask for and approve an override, answer.
 // Each posts to /api/v1/appeals/{primary}/…; the page reloads to show the new timeline.
-import { api, show, say, fields } from "/static/console/console.js";
+import { api, show, say, fields } from "./console.js";
 
 const section = document.getElementById("appeal-actions");
 const status = document.getElementById("action-status");

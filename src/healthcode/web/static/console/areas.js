@@ -1,5 +1,5 @@
 // Risk areas and severe designations: one record each, sent as the feeds' batch (a JSON array).
-import { api, show, say, fields } from "/static/console/console.js";
+import { api, show, say, fields } from "./console.js";
 
 // A datetime-local value is China time (the notice's time zone).
 const instant = (value) => (value ? (value.length === 16 ? value + ":00" : value) + "+08:00" : undefined);

@@ -1,6 +1,6 @@
 // A paper certificate issued by the institution's own staff (S4): the form posts the document and
 // the statement; the sheet shows the QR to print, and is cleared for the next person.
-import { api, say, show } from "/static/console/console.js";
+import { api, say, show } from "./console.js";
 
 const form = document.getElementById("certificate-form");
 const status = document.getElementById("certificate-status");

@@ -1,5 +1,5 @@
 // Shared by every console page: signing out, and small helpers for the pages' forms.
-import { api, show } from "/static/js/api.js";
+import { api, show } from "../js/api.js";
 
 export const english = () => document.documentElement.lang === "en";
 export const say = (zh, en) => (english() ? en : zh);

@@ -1,5 +1,5 @@
 // Rules: the draft editor (dry run, save draft) and the approval button on a draft's review page.
-import { api, show, say, table } from "/static/console/console.js";
+import { api, show, say, table } from "./console.js";
 
 const COLOURS = { green: ["绿码", "Green"], yellow: ["黄码", "Yellow"], red: ["红码", "Red"] };
 const colourName = (colour) => (colour ? say(...COLOURS[colour]) : say("尚未赋码", "No code yet"));

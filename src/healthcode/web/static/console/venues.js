@@ -1,5 +1,5 @@
 // Venues and devices: register them, and clear a device's flag after review.
-import { api, show, say, fields } from "/static/console/console.js";
+import { api, show, say, fields } from "./console.js";
 
 function onSubmit(formId, statusId, send) {
   const form = document.getElementById(formId);

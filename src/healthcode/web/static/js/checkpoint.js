@@ -1,9 +1,9 @@
 // The checkpoint page: read a code, verify it here (offline-capable), then ask the server for the
 // venue's decision, which it makes again from the code (a page is never trusted).
-import { hideVerdict, isForeign, showVerdict } from "/static/checkpoint/foreign.js";
-import { ListTrust, TrustListError, verifyToken } from "/static/checkpoint/hz1.js";
-import { decodeFrame, startCamera, startScanner, stopCamera } from "/static/checkpoint/scanner.js";
-import { api } from "/static/js/api.js";
+import { hideVerdict, isForeign, showVerdict } from "../checkpoint/foreign.js";
+import { ListTrust, TrustListError, verifyToken } from "../checkpoint/hz1.js";
+import { decodeFrame, startCamera, startScanner, stopCamera } from "../checkpoint/scanner.js";
+import { api } from "./api.js";
 
 const english = document.documentElement.lang === "en";
 const say = (text) => (text ? (english ? text.en : text.zh) : "");

@@ -1,4 +1,4 @@
-import { api, show } from "/static/js/api.js";
+import { api, show } from "./api.js";
 
 function safeNext(next, fallback) {
   // Only a path on this site: a sign-in link cannot send anyone elsewhere.

@@ -1,7 +1,8 @@
 // The code cards: a live clock (a screenshot shows when it was taken), the countdown to expiry,
 // and a fresh code fetched before the shown one expires. Times are measured from when the page
 // received each code, so a server clock that differs from the phone's does not matter.
-import { api } from "/static/js/api.js";
+import { api } from "../js/api.js";
+import { drawCode, drawCodes } from "./qr.js";
 
 const REFRESH_BEFORE_MS = 30_000;
 const RETRY_MS = 10_000;
@@ -81,8 +82,7 @@ class LiveCard {
 
   show(code) {
     const image = this.card.querySelector(".qr-image");
-    image.src = code.qr_png;
-    image.dataset.token = code.token;
+    if (image.dataset.token !== code.token) drawCode(image, code.token); // a refresh may reuse it
     this.card.dataset.issuedAt = code.issued_at;
     this.card.dataset.expiresAt = code.expires_at;
     const expires = this.card.querySelector("[data-expires]");
@@ -127,6 +127,7 @@ function announceColours(lang) {
 }
 
 export function liveCodes({ lang }) {
+  drawCodes();
   announceColours(lang);
   const cards = [...document.querySelectorAll(".code-card[data-expires-at]")]
     .filter((card) => card.dataset.expiresAt)

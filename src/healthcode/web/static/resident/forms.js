@@ -1,5 +1,5 @@
 // The resident's forms: apply (self or family), report symptoms, appeal a code.
-import { api, show } from "/static/js/api.js";
+import { api, show } from "../js/api.js";
 
 function text(lang, zh, en) {
   return lang === "en" ? en : zh;

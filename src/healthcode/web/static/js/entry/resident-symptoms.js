@@ -1,7 +1,7 @@
 // A page's entry: its options come from the page as JSON, so no script is written inline
 // (the Content-Security-Policy admits scripts from this origin only).
-import { options } from "/static/js/entry/options.js";
+import { options } from "./options.js";
 
-import { symptomsForm } from "/static/resident/forms.js";
+import { symptomsForm } from "../../resident/forms.js";
 
 symptomsForm(options());

@@ -1,7 +1,7 @@
 // A page's entry: its options come from the page as JSON, so no script is written inline
 // (the Content-Security-Policy admits scripts from this origin only).
-import { options } from "/static/js/entry/options.js";
+import { options } from "./options.js";
 
-import { signIn } from "/static/js/sign-in.js";
+import { signIn } from "../sign-in.js";
 
 signIn(options());
