@@ -57,6 +57,13 @@ DEFAULT_FILE = Path(__file__).parents[2] / "src/healthcode/rulesets/zhejiang-202
 AUTHOR = Actor("alice", "rule_author", "ruleset_draft")
 
 
+_EXAMPLES = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 class _DiscardedError(Exception):
     """Raised at the end of an example: nothing it stored outlives it."""
 
@@ -149,11 +156,7 @@ def _store(
     return {pid: f"ref-{index}" if index % 2 else None for index, pid in enumerate(ids)}
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_EXAMPLES
 @given(
     facts=populations(),
     areas=risk_areas(),
@@ -181,11 +184,7 @@ def test_both_paths_store_the_same_codes_history_and_tallies__A5(
         assert per_person[0].evaluated == len(causes)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_EXAMPLES
 @given(
     facts_=populations(),
     areas=risk_areas(),
