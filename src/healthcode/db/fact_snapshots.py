@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Connection, Row, case, delete, func, select
+from sqlalchemy import Connection, Row, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from healthcode.db.buckets import bucket_of
@@ -152,9 +152,6 @@ class FactSnapshotStore:
         if shards is not None:
             statement = statement.where(fact_snapshots.c.shard.in_(sorted(shards)))
         return self._connection.execute(statement).rowcount
-
-    def count(self) -> int:
-        return int(self._connection.scalar(select(func.count()).select_from(fact_snapshots)) or 0)
 
     def _frames(self, marks: Sequence[Watermark]) -> list[pl.DataFrame]:
         """The snapshots' frames: those this process has opened, the others read in one query."""
