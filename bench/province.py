@@ -26,8 +26,8 @@ reported with its time:
    of issue #12 the same round runs them). `--reevaluate-command` replaces the worker command
    (split like a shell line; the leading `healthcode` is this checkout's command);
 6. **one partition**: `reevaluate` (services/evaluation.py) page by page, one transaction a page,
-   over 1/`--partitions` of the persons (those whose random id sorts first: a uniform sample),
-   which is what a partition job does; extrapolated linearly in persons to the whole population
+   over the persons of the first 1/`--partitions` of the buckets (a uniform sample), which is
+   what a partition job does; extrapolated linearly in persons to the whole population
    and to 65 M persons (4.3 facts a person, as here);
 7. an **area change**: `healthcode import areas` rating as many Hangzhou districts medium risk as
    it takes for their trips to reach `--touched` persons (bench/import_population.py's choice),
@@ -56,13 +56,15 @@ from datetime import datetime
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text, tuple_
 from sqlalchemy.engine import make_url
 
 import healthcode.rulesets
 import population
 from assess_population import AT, Files, cpu_model, healthcode_command, kept
 from columnar import floor
+from healthcode.db.buckets import BUCKETS
+from healthcode.db.schema import persons as persons_table
 from healthcode.domain.assessment import group_by_person
 from healthcode.domain.columnar.frames import areas_frame, population_frame
 from healthcode.exchange import read_facts, read_risk_areas, read_severe_designations
@@ -184,29 +186,40 @@ def polars_floor_child(folder: Path, repeat: int = 2) -> None:
 def partition_child(partitions: int, page: int = 1000) -> None:
     """Re-evaluate 1/`partitions` of the persons page by page; print what was done.
 
-    Persons ids are random UUIDs, so the ids below the 1/`partitions` quantile of the id space are
-    a uniform sample. One transaction a page, `reevaluate` under the ruleset in force: the work a
-    partition job does (services/population_jobs.py runs `reevaluate` a page at a time too).
+    The persons of the first 1/`partitions` of the buckets (db/buckets.py: a stable hash of the
+    random id, so a uniform sample), in (bucket, id) pages, one transaction a page, `reevaluate`
+    under the ruleset in force keeping the shards' fact snapshots current: the work of one
+    partition of a population job (services/population_jobs.py `_page`), without its lease and
+    cursor writes.
     """
-    bound = f"{math.ceil(256 / partitions):02x}"  # 1/64 → ids before "04"
-    share = int(bound, 16) / 256
+    width = BUCKETS // partitions
+    share = width / BUCKETS
     runtime = open_runtime(Settings.from_environment())
     evaluated = changed = 0
-    after: str | None = None
+    after: tuple[int, str] | None = None
     started = time.perf_counter()
     while True:
         with runtime.unit_of_work(system_actor("ruleset_activation")) as uow:
-            ids = [i for i in uow.people.person_ids(after, page) if i < bound]
-            if not ids:
+            query = (
+                select(persons_table.c.bucket, persons_table.c.id)
+                .where(persons_table.c.bucket < width)
+                .order_by(persons_table.c.bucket, persons_table.c.id)
+                .limit(page)
+            )
+            if after is not None:
+                query = query.where(
+                    tuple_(persons_table.c.bucket, persons_table.c.id) > tuple_(*after)
+                )
+            rows = [(row.bucket, row.id) for row in uow.connection.execute(query)]
+            if not rows:
                 break
             rules = active_ruleset(uow)
-            result = reevaluate(
-                uow, dict.fromkeys(ids, rules.label), cause="ruleset", ruleset=rules
-            )
+            causes: dict[str, str | None] = dict.fromkeys((pid for _, pid in rows), rules.label)
+            result = reevaluate(uow, causes, cause="ruleset", ruleset=rules, refresh_snapshots=True)
             evaluated += result.evaluated
             changed += result.changed
-            after = ids[-1]
-            if len(ids) < page:
+            after = rows[-1]
+            if len(rows) < page:
                 break
     elapsed = time.perf_counter() - started
     print(

@@ -29,7 +29,8 @@ LAYERS: Final[tuple[frozenset[str], ...]] = (
     frozenset({"db", "presenters", "rulesets", "clock", "foreign"}),
     frozenset({"exchange", "tokens"}),  # wire formats: department files, signed documents
     frozenset({"domain"}),  # the pure core: facts, features, rules, decisions
-    frozenset({"certlogic", "security", "settings"}),  # rule evaluation, cryptography, config
+    # rule evaluation, cryptography, config, a small cache of recently used values
+    frozenset({"certlogic", "security", "settings", "recent"}),
 )
 # Stores are built by the unit of work only; everything else reaches them as `uow.<store>`.
 STORE_BUILDERS: Final = ("db", "services/runtime.py")

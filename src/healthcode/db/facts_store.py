@@ -155,3 +155,9 @@ _KNOWN_PAIRS = text(
 
 def _context(source: str | Source, event_id: str) -> str:
     return f"fact:{Source(source).value}:{event_id}"
+
+
+def fact_context(source: str, event_id: str) -> str:
+    """Where a fact's payload is sealed: what reading facts elsewhere (db/fact_snapshots.py)
+    opens them with."""
+    return _context(source, event_id)

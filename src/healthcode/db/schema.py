@@ -76,6 +76,21 @@ facts = Table(
     UniqueConstraint("source", "event_id", name="uq_facts_source_event_id"),
 )
 
+# A derived, sealed copy of the facts of one shard (a bucket, db/buckets.py) in columns, for the
+# population engine (ADR 0013): the facts with id <= through_fact_id as one Arrow IPC stream,
+# sealed with one AES-GCM operation. The facts stay the record; a snapshot can be dropped at any
+# time and is rebuilt by the next population job that reads the shard.
+fact_snapshots = Table(
+    "fact_snapshots",
+    metadata,
+    Column("shard", SmallInteger, primary_key=True),
+    Column("through_fact_id", BigInteger, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("token", String(32), nullable=False),  # random per build: what a process caches by
+    Column("payload_sealed", LargeBinary, nullable=False),
+    Column("built_at", Instant, nullable=False),
+)
+
 # Which persons have stayed in which regions, by keyed index of every covering prefix: a changed
 # risk area finds exactly the persons it can touch without any region being stored in clear.
 trip_regions = Table(
@@ -123,6 +138,9 @@ code_states = Table(
     Column("ruleset", String(96), nullable=False),
     Column("evaluated_at", Instant, nullable=False),
     Column("next_review_at", Instant, index=True),
+    # A keyed digest of the decision fields and the person (db/states.py `code_digest`): a
+    # re-evaluation finds the codes that did not change by comparing it, without opening them.
+    Column("code_digest", LargeBinary(32)),
 )
 
 code_history = Table(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
+from healthcode.db.lookups import any_of
 from healthcode.db.schema import code_history, code_states
 from healthcode.db.writes import chunks, insert_rows, update_rows
 from healthcode.security.vault import Sealer, Vault
+
+CODE_DIGEST: Final = "code-state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,15 @@ class StateSave:
     person_id: str
     state: StoredState
     existed: bool  # a code_states row exists already (UPDATE), else INSERT
+
+
+@dataclass(frozen=True, slots=True)
+class StateSummary:
+    """What a re-evaluation compares without opening a stored code."""
+
+    code_digest: bytes | None  # null for a code written before digests were kept
+    since: datetime
+    next_review_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,53 @@ class StateStore:
                 )
         return states
 
+    def code_digest(self, person_id: str, decision: Mapping[str, Any]) -> bytes:
+        """Keyed over the person and the decision fields: equal for the same code of the same
+        person, and unlike for two persons' equal codes, so a digest tells nothing about anyone's
+        colour and no two rows can be seen to hold the same one."""
+        # The fields are strings, lists of strings and None (presenters.decision_fields), whose
+        # repr is canonical; json.dumps cost ten times as much a code.
+        canonical = repr(sorted(decision.items()))
+        return self._vault.blind_index(CODE_DIGEST, f"{person_id}\n{canonical}")
+
+    def summaries(self, person_ids: Sequence[str]) -> dict[str, StateSummary]:
+        """The stored codes' digests and instants, none of them opened."""
+        c = code_states.c
+        found: dict[str, StateSummary] = {}
+        for condition in any_of(self._connection, c.person_id, list(person_ids)):
+            rows = self._connection.execute(
+                select(c.person_id, c.code_digest, c.since, c.next_review_at).where(condition)
+            ).all()
+            for person_id, digest, since, review in rows:
+                found[person_id] = StateSummary(digest, since, review)
+        return found
+
+    def touch(self, person_ids: Sequence[str], ruleset: str, evaluated_at: datetime) -> None:
+        """Record that these codes were decided again, unchanged, under `ruleset` at
+        `evaluated_at`: one set-based UPDATE, nothing sealed."""
+        c = code_states.c
+        for condition in any_of(self._connection, c.person_id, list(person_ids)):
+            self._connection.execute(
+                update(code_states)
+                .where(condition)
+                .values(ruleset=ruleset, evaluated_at=evaluated_at)
+            )
+
+    def set_reviews(
+        self, reviews: Sequence[tuple[str, datetime | None]], ruleset: str, evaluated_at: datetime
+    ) -> None:
+        """Unchanged codes whose next review moved: that instant, and what `touch` records."""
+        rows = [
+            {
+                "person_id": person_id,
+                "next_review_at": review,
+                "ruleset": ruleset,
+                "evaluated_at": evaluated_at,
+            }
+            for person_id, review in reviews
+        ]
+        update_rows(self._connection, code_states, "person_id", rows)
+
     def save_many(self, saves: Sequence[StateSave]) -> None:
         """Write the current states: one UPDATE executemany for the rows that exist, one COPY
         (PostgreSQL) or INSERT executemany for the new ones; decisions sealed in one batch.
@@ -74,7 +133,9 @@ class StateStore:
         updates: list[dict[str, object]] = []
         inserts: list[dict[str, object]] = []
         for save in saves:
-            (updates if save.existed else inserts).append(_state_row(sealer, save))
+            row = _state_row(sealer, save)
+            row["code_digest"] = self.code_digest(save.person_id, save.state.decision)
+            (updates if save.existed else inserts).append(row)
         update_rows(self._connection, code_states, "person_id", updates)
         insert_rows(self._connection, code_states, inserts)
 

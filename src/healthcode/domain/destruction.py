@@ -37,6 +37,7 @@ DELETED: Final[tuple[tuple[str, str], ...]] = (
     ("code_history", "how each person's colour moved, and why"),
     ("code_states", "each person's colour now"),
     ("trip_regions", "keyed indexes of the regions each person stayed in"),
+    ("fact_snapshots", "the facts of each shard in columns, sealed (derived from facts)"),
     ("facts", "health data and trips, sealed"),
     ("persons", "name, ID number, phone, nationality (sealed), masked forms, county"),
     ("code_tallies", "exact counts by county and colour: kept in the report, small cells hidden"),

@@ -9,12 +9,10 @@ per-person path decides. Explanations always use the per-person path (domain.dec
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Generic, TypeVar
+from typing import Final
 
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.columnar.boundaries import BOUNDARY, PENDING, review_instants
@@ -24,7 +22,6 @@ from healthcode.domain.columnar.frames import (
     Areas,
     Population,
     areas_frame,
-    population_frame_of_records,
 )
 from healthcode.domain.columnar.rulesets import CompiledRuleset, compile_ruleset
 from healthcode.domain.decisions import Decision, decide
@@ -33,6 +30,7 @@ from healthcode.domain.exposure import AreaIndex
 from healthcode.domain.facts import Fact
 from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset
+from healthcode.recent import Recent
 from healthcode.services.runtime import UnitOfWork
 
 # From this many persons a call decides columnar. Measured (bench/reevaluate_stored.py, one call
@@ -40,9 +38,6 @@ from healthcode.services.runtime import UnitOfWork
 # to about 100 persons and slower from 300 on. A fact recording touches one person; an area change
 # or a page of a population pass, hundreds to thousands.
 COLUMNAR_FROM: Final = 100
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +54,20 @@ def decide_stored(
     rules: Ruleset,
     *,
     columnar_from: int = COLUMNAR_FROM,
+    refresh_snapshots: bool = False,
 ) -> list[Decided]:
-    """Decide each person (in order) on their stored facts and the stored areas at `uow.now`."""
+    """Decide each person (in order) on their stored facts and the stored areas at `uow.now`.
+
+    Columnar, the facts are read through the shards' snapshots (db/fact_snapshots.py);
+    `refresh_snapshots` (population jobs) builds the missing and stale ones on the way.
+    """
     areas = _area_lists(uow)
     compiled = compiled_ruleset(rules) if len(person_ids) >= columnar_from else None
     # A stored ruleset the compiler refuses (one approved before drafts were checked for a
     # columnar form) is still in force: its persons are decided one by one, as before.
     if isinstance(compiled, CompiledRuleset):
-        return _columnar(_population(uow, person_ids), areas.frame, compiled, uow.now)
+        population = uow.fact_snapshots.population(person_ids, uow.now, refresh=refresh_snapshots)
+        return _columnar(population, areas.frame, compiled, uow.now)
     stored = uow.facts.of_persons(person_ids)
     return [_one(stored.get(pid, []), areas.index, rules, uow.now) for pid in person_ids]
 
@@ -75,16 +76,9 @@ def columnar_decisions(
     uow: UnitOfWork, person_ids: Sequence[str], compiled: CompiledRuleset
 ) -> list[Decision]:
     """The decisions alone (no review instants), columnar whatever the number of persons."""
-    population = _population(uow, person_ids)
+    population = uow.fact_snapshots.population(person_ids, uow.now)
     features = population_features(population, _area_lists(uow).frame, uow.now)
     return decisions_of(decide_frame(features, compiled, uow.now), compiled)
-
-
-def _population(uow: UnitOfWork, person_ids: Sequence[str]) -> Population:
-    # Framed from the opened records: parsing them into facts first (`of_persons`) cost as much
-    # as deciding them (bench/README.md, "Stored codes re-evaluated").
-    records = uow.facts.records_of(person_ids)
-    return population_frame_of_records({pid: records.get(pid, []) for pid in person_ids})
 
 
 def _columnar(
@@ -119,32 +113,9 @@ def _earliest(*instants: datetime | None) -> datetime | None:
     return min((instant for instant in instants if instant is not None), default=None)
 
 
-class _Recent(Generic[K, V]):
-    """A few recently used values by key, shared by the threads of one process."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
 # Label → (the ruleset, compiled or why not). A label names one document once approved, but a
 # dry run may try a candidate under a stored label: the ruleset itself is compared on a hit.
-_COMPILED: _Recent[str, tuple[Ruleset, CompiledRuleset | RulesetError]] = _Recent(8)
+_COMPILED: Recent[str, tuple[Ruleset, CompiledRuleset | RulesetError]] = Recent(8)
 
 
 def compiled_ruleset(rules: Ruleset) -> CompiledRuleset | RulesetError:
@@ -167,7 +138,7 @@ class _AreaLists:
 
 
 AreaKey = tuple[tuple[RiskArea, ...], tuple[SevereDesignation, ...]]
-_AREAS: _Recent[AreaKey, _AreaLists] = _Recent(4)
+_AREAS: Recent[AreaKey, _AreaLists] = Recent(4)
 
 
 def _area_lists(uow: UnitOfWork) -> _AreaLists:

@@ -235,7 +235,8 @@ def _page(uow: UnitOfWork, job: StoredJob, part: StoredPartition, size: int) -> 
     """Re-evaluate the partition's next page; whether it was the last."""
     if job.scope == EVERYONE:
         page = uow.jobs.everyone_page(part, size)
-        result = reevaluate(uow, dict.fromkeys((p for _, p in page), job.label), cause=job.kind)
+        everyone: dict[str, str | None] = dict.fromkeys((p for _, p in page), job.label)
+        result = reevaluate(uow, everyone, cause=job.kind, refresh_snapshots=True)
         uow.jobs.advance(part, result.evaluated, result.changed, page[-1] if page else None, None)
         return len(page) < size
     queued = uow.jobs.queue_page(part, size)
@@ -244,7 +245,7 @@ def _page(uow: UnitOfWork, job: StoredJob, part: StoredPartition, size: int) -> 
         by_cause.setdefault(row.cause, {})[row.person_id] = row.cause_ref
     total = Reevaluation()
     for cause, causes in by_cause.items():
-        result = reevaluate(uow, causes, cause=cause)
+        result = reevaluate(uow, causes, cause=cause, refresh_snapshots=True)
         total.evaluated += result.evaluated
         total.changed += result.changed
     # In the same transaction as the re-evaluation: a crash keeps both the rows and the old codes.

@@ -23,6 +23,7 @@ from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.areas_store import AreaStore
 from healthcode.db.code_subjects_store import CodeSubjectStore
 from healthcode.db.engine import connect
+from healthcode.db.fact_snapshots import FactSnapshotStore
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
 from healthcode.db.jobs_store import JobStore
@@ -178,6 +179,9 @@ class UnitOfWork:
     # The stores, each made on first use and bound to this transaction's connection.
     people = cached_property(lambda self: PersonStore(self.connection, self.runtime.vault))
     facts = cached_property(lambda self: FactStore(self.connection, self.runtime.vault))
+    fact_snapshots = cached_property(
+        lambda self: FactSnapshotStore(self.connection, self.runtime.vault)
+    )
     states = cached_property(lambda self: StateStore(self.connection, self.runtime.vault))
     areas = cached_property(lambda self: AreaStore(self.connection))
     rulesets = cached_property(lambda self: RulesetStore(self.connection))

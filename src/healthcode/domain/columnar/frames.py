@@ -163,22 +163,68 @@ def population_frame_of_records(
             numbers, of_type = by_type.setdefault(str(record["type"]), ([], []))
             numbers.append(number)
             of_type.append(record)
-    frames = [_frame_of_records(kind, *rows) for kind, rows in by_type.items()]
+    frames = [
+        _frame_of_records(kind, {"person": numbers}, records)
+        for kind, (numbers, records) in by_type.items()
+    ]
     empty = pl.DataFrame(schema=FACT_SCHEMA)
     return Population(pl.concat([empty, *frames], how="diagonal"), tuple(by_person))
 
 
+KEYED_SCHEMA: dict[str, Any] = {
+    "person_id": pl.String,
+    "fact_id": pl.Int64,
+    **{name: dtype for name, dtype in FACT_SCHEMA.items() if name != "person"},
+}
+"""A fact frame keyed by stored person id and fact id instead of a person number: what a shard's
+snapshot holds (db/fact_snapshots.py), whoever a page of it is later decided for."""
+
+
+def keyed_frame_of_records(rows: Iterable[tuple[str, int, Mapping[str, Any]]]) -> pl.DataFrame:
+    """Stored records as `population_frame_of_records` frames them, each row keyed by its
+    (person id, fact id) instead of a person number."""
+    by_type: dict[str, tuple[list[str], list[int], list[Mapping[str, Any]]]] = {}
+    for person_id, fact_id, record in rows:
+        person_ids, fact_ids, of_type = by_type.setdefault(str(record["type"]), ([], [], []))
+        person_ids.append(person_id)
+        fact_ids.append(fact_id)
+        of_type.append(record)
+    frames = [
+        _frame_of_records(kind, {"person_id": person_ids, "fact_id": fact_ids}, records)
+        for kind, (person_ids, fact_ids, records) in by_type.items()
+    ]
+    return pl.concat([pl.DataFrame(schema=KEYED_SCHEMA), *frames], how="diagonal")
+
+
+def population_of_keyed(keyed: pl.DataFrame, person_ids: Sequence[str]) -> Population:
+    """The facts of `person_ids` (numbered in that order) out of keyed frames, in fact order.
+
+    Rows of other persons are left out, so a whole shard's frame can be given for a page of it.
+    """
+    numbers = pl.DataFrame(
+        {"person_id": list(person_ids), "person": range(len(person_ids))},
+        schema={"person_id": pl.String, "person": pl.UInt32},
+    )
+    facts = (
+        keyed.join(numbers, on="person_id", how="inner")
+        .sort("person", "fact_id")
+        .select(list(FACT_SCHEMA))
+    )
+    return Population(facts, tuple(person_ids))
+
+
 def _frame_of_records(
-    kind: str, numbers: list[int], records: list[Mapping[str, Any]]
+    kind: str, keys: Mapping[str, list[Any]], records: list[Mapping[str, Any]]
 ) -> pl.DataFrame:
     names = ("occurred_at", "source", "event_id", "type", *_RECORD_COLUMNS.get(kind, ()))
-    columns: dict[str, list[Any]] = {"person": numbers}
+    columns: dict[str, list[Any]] = dict(keys)
     for name in names:
         values = [record.get(name) for record in records]
         if name in _INSTANT_FIELDS:
             values = [None if value is None else datetime.fromisoformat(value) for value in values]
         columns[name] = values
-    return pl.DataFrame(columns, schema={name: FACT_SCHEMA[name] for name in columns})
+    schema = FACT_SCHEMA | KEYED_SCHEMA
+    return pl.DataFrame(columns, schema={name: schema[name] for name in columns})
 
 
 @dataclass(frozen=True, slots=True)

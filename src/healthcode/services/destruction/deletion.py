@@ -3,9 +3,10 @@
 Which tables go and which stay, and why, is decided table by table in `domain/destruction.py`.
 In short, deleted: appeal_events, appeal_overrides, appeals, household_links, resident_accounts,
 one_time_codes, sessions, outbox_messages, scans, code_subjects, applications, code_history,
-code_states, trip_regions, facts, persons, and the exact tallies (code_tallies, code_moves). Kept:
-the audit log and its signed heads, staff accounts, department clients, rulesets, risk areas, severe
-designations, institutions, venues, scanner devices, signing keys, trusted issuers.
+code_states, trip_regions, fact_snapshots, facts, persons, and the exact tallies (code_tallies,
+code_moves). Kept: the audit log and its signed heads, staff accounts, department clients,
+rulesets, risk areas, severe designations, institutions, venues, scanner devices, signing keys,
+trusted issuers.
 
 The order, and why it is the only safe one:
 1. Start (one transaction, after sealing the audit log): verify the audit log (its MAC key goes

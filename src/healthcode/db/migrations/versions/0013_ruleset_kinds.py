@@ -2,7 +2,7 @@
 certificates share one lifecycle (draft, second-person approval, valid-from) and one table.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 16:00:00.000000
 
 Every version stored before is a colour ruleset: the column is added NOT NULL with that default,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
