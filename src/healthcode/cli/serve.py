@@ -23,6 +23,7 @@ def serve(
     from healthcode.web import create_app  # noqa: PLC0415
     from healthcode.web.logs import LOG_CONFIG  # noqa: PLC0415
     from healthcode.web.scheduler import Scheduler  # noqa: PLC0415
+    from healthcode.web.server import CleanStopServer  # noqa: PLC0415
 
     runtime = context.runtime()
     app = create_app(runtime.settings, runtime)
@@ -31,8 +32,11 @@ def serve(
         scheduler.start()
     try:
         # Uvicorn's own access log prints full URLs; ours (the metrics middleware) does not.
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG)
+        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG)
+        server = CleanStopServer(config)
+        server.run()
     finally:
         if scheduler is not None:
             scheduler.stop()
-    return 0
+    # Not started (the port taken, say): uvicorn has logged why; Ctrl-C or SIGTERM is a clean 0.
+    return 0 if server.started else 1

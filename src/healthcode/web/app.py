@@ -17,7 +17,7 @@ from healthcode.web.batches import MAX_BODY_BYTES as MAX_BATCH_BYTES
 from healthcode.web.body_limit import BodyLimitMiddleware
 from healthcode.web.errors import install_error_handlers
 from healthcode.web.metrics import Metrics, MetricsMiddleware
-from healthcode.web.pages import checkpoint, console, resident, sign_in
+from healthcode.web.pages import api_docs, checkpoint, console, resident, sign_in
 from healthcode.web.rendering import templates
 from healthcode.web.routes import (
     admin,
@@ -54,7 +54,7 @@ def create_app(
         title="HealthCode 健康码",
         version="1",
         description="省疫情防控办〔2021〕36号: codes from shared facts, verified at checkpoints.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages/api_docs.py from our own files (no CDN)
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -79,7 +79,7 @@ def create_app(
         verification,
         admin,
     )
-    pages = (dashboard, sign_in, resident, console, checkpoint)
+    pages = (dashboard, sign_in, resident, console, checkpoint, api_docs)
     for module in (*api, *pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
