@@ -69,7 +69,10 @@ async def _refused(request: Request, error: Exception) -> Response:
         return _forbidden_page(request)
     if refusal.code == NOT_FOUND.code and _wants_page(request):
         return _not_found_page(request)
-    return _respond(request, refusal.status, refusal.code, refusal.text, refusal.field)
+    response = _respond(request, refusal.status, refusal.code, refusal.text, refusal.field)
+    if refusal.retry_after is not None:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _forbidden_page(request: Request) -> Response:
