@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+import zxingcpp
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -147,8 +148,12 @@ def serve(mounts: Mapping[str, Path]) -> Iterator[str]:
         thread.join()
 
 
+_CHANNELS: Final = {2: 3, 6: 4}  # PNG colour types RGB and RGBA: bytes a pixel
+
+
 def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
-    """Width, height and one grey byte per pixel of a greyscale PNG (what segno writes)."""
+    """Width, height and one grey byte per pixel of a PNG: greyscale (what segno writes), or
+    8-bit RGB/RGBA (what a browser's screenshot is), turned to its luma."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     chunks: dict[bytes, bytes] = {}
@@ -159,8 +164,16 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
         chunks[kind] = chunks.get(kind, b"") + png[offset + 8 : offset + 8 + length]
         offset += 12 + length
     width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    if colour_type in _CHANNELS and depth == 8 and interlace == 0:
+        channels = _CHANNELS[colour_type]
+        rows = _unfiltered(zlib.decompress(chunks[b"IDAT"]), width * channels, height, channels)
+        luma = bytearray()
+        for row in rows:
+            for at in range(0, len(row), channels):  # ITU-R BT.601 weights; alpha ignored
+                luma.append((299 * row[at] + 587 * row[at + 1] + 114 * row[at + 2]) // 1000)
+        return width, height, bytes(luma)
     if colour_type != 0 or interlace != 0 or depth not in (1, 2, 4, 8):
-        raise ValueError("only non-interlaced greyscale PNGs are read")
+        raise ValueError("only non-interlaced greyscale or 8-bit RGB(A) PNGs are read")
     stride = (width * depth + 7) // 8
     rows = _unfiltered(zlib.decompress(chunks[b"IDAT"]), stride, height, max(1, depth // 8))
     top = (1 << depth) - 1
@@ -172,6 +185,14 @@ def png_grey_pixels(png: bytes) -> tuple[int, int, bytes]:
             value = (bits >> (total - (column + 1) * depth)) & top
             pixels.append(value * 255 // top)
     return width, height, bytes(pixels)
+
+
+def read_qr(png: bytes) -> list[str]:
+    """The texts of the QR codes zxing-cpp reads in a PNG (a screenshot, a rasterised page)."""
+    width, height, pixels = png_grey_pixels(png)
+    image = memoryview(pixels).cast("B", (height, width))
+    only_qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    return [str(found.text) for found in zxingcpp.read_barcodes(image, formats=only_qr)]
 
 
 def _unfiltered(data: bytes, stride: int, height: int, pixel_bytes: int) -> list[bytes]:

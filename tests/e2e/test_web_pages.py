@@ -33,11 +33,23 @@ from web.test_policy_api import candidate
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
 
 
-def sign_in_staff(browser: Browser, server: LiveServer, role: Role, login: str) -> Page:
-    """A new browser context in which `login` (created with `role`) has signed in."""
+def sign_in_staff(
+    browser: Browser,
+    server: LiveServer,
+    role: Role,
+    login: str,
+    region: str | None = None,
+    *,
+    bypass_csp: bool = False,
+) -> Page:
+    """A new browser context in which `login` (created with `role`) has signed in; with
+    `bypass_csp`, one that lets a test inject axe-core (e2e/accessibility.py)."""
     with server.runtime.unit_of_work(operator("security-admin")) as uow:
-        new = create_staff(uow, login, [role], password=PASSWORD)
-    page = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+        new = create_staff(uow, login, [role], region, password=PASSWORD)
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp
+    )
+    page = context.new_page()
     page.goto(f"{server.url}/console/sign-in")
     page.fill("#username", login)
     page.fill("#password", PASSWORD)
