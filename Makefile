@@ -34,14 +34,15 @@ run: install
 test: lint typecheck browser unit
 
 # The browser tests drive Debian's chromium (never a browser download); fonts-noto-cjk makes Chinese
-# legible in their screenshots. Installed only when missing, so a second run does nothing.
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+# legible in their screenshots; poppler-utils' pdftoppm rasterises a printed paper code. Installed
+# only when missing, so a second run does nothing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk poppler-utils
 browser:
 	@missing=$$(for package in $(BROWSER_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; \
 	done); \
 	if [ -x /usr/bin/chromium ] && [ -z "$$missing" ]; then \
-		echo "browser: chromium and fonts-noto-cjk are installed"; \
+		echo "browser: $(BROWSER_PACKAGES) are installed"; \
 	else \
 		echo "browser: installing $$missing from Debian (apt-get update, then apt-get install)"; \
 		apt-get update && \
