@@ -55,7 +55,7 @@ def seconds_until_free(uow: UnitOfWork, name: str, subject: str) -> int:
 
 
 def wait_text(seconds: int) -> Bilingual:
-    """ "请 45 秒后再试" / "try again in 45 seconds": whole minutes past two of them."""
+    """The wait in words (请 45 秒后再试, try again in 45 seconds); whole minutes past two."""
     if seconds < 120:
         return Bilingual(f"请 {seconds} 秒后再试", f"try again in {seconds} seconds")
     minutes = math.ceil(seconds / 60)
