@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR_STAMP := src/healthcode/web/static/vendor/zxing/.vendored
+VENDOR_STAMP := src/healthcode/web/static/vendor/.vendored
 
 .PHONY: install run test lint typecheck unit bench bench-tools browser clean
 
@@ -16,28 +16,33 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The checkpoint page's QR reader (zxing-wasm, pinned in package-lock.json) copied into the static
-# files; its own stamp sits in the generated folder, so deleting the folder brings it back.
+# The browser assets pinned in package-lock.json (the checkpoint's QR reader, the API explorer, the
+# tests' accessibility checker) copied where they are used; the stamp sits in the generated
+# folder, so deleting the folder brings them back.
 $(VENDOR_STAMP): package.json package-lock.json scripts/vendor_browser_assets.sh
 	bash scripts/vendor_browser_assets.sh
 
 # The demo population (idempotent), then the web application on http://127.0.0.1:8000. Texts to
 # residents (sign-in codes) go to the development outbox page, /dev/outbox: never in production.
+# `exec`: the server replaces the recipe's shell, so the process make waits for is the server,
+# whose stop on Ctrl-C or SIGTERM is clean (status 0): no "make: *** [run] Interrupt" or
+# "Error 143" after it.
 run: install
 	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode demo
-	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode serve --host 127.0.0.1 --port 8000
+	HEALTHCODE_MESSAGE_SENDER=outbox exec $(BIN)/healthcode serve --host 127.0.0.1 --port 8000
 
 test: lint typecheck browser unit
 
 # The browser tests drive Debian's chromium (never a browser download); fonts-noto-cjk makes Chinese
-# legible in their screenshots. Installed only when missing, so a second run does nothing.
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+# legible in their screenshots; poppler-utils' pdftoppm rasterises a printed paper code. Installed
+# only when missing, so a second run does nothing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk poppler-utils
 browser:
 	@missing=$$(for package in $(BROWSER_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; \
 	done); \
 	if [ -x /usr/bin/chromium ] && [ -z "$$missing" ]; then \
-		echo "browser: chromium and fonts-noto-cjk are installed"; \
+		echo "browser: $(BROWSER_PACKAGES) are installed"; \
 	else \
 		echo "browser: installing $$missing from Debian (apt-get update, then apt-get install)"; \
 		apt-get update && \

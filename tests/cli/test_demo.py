@@ -21,6 +21,8 @@ from healthcode.demo.residents import (
     RED_RESIDENT,
     YELLOW_RESIDENT,
 )
+from healthcode.demo.staff import PASSWORDS_FILE
+from healthcode.security.passwords import password_matches
 from healthcode.services.households.binding import apply_for_account
 from healthcode.services.households.links import AccountApplication, FamilyMember
 from healthcode.services.households.pending import PendingBinding
@@ -155,3 +157,31 @@ def test_the_son_binds_his_mother_at_once_and_a_stranger_waits__S3_D2(
     assert isinstance(bound, AccountApplication)
     assert bound.application.colour == "green"
     assert isinstance(waits, PendingBinding)
+
+
+def test_staff_passwords_are_shown_on_every_run_and_replaced_when_lost__S5(
+    loaded: Loaded,
+) -> None:
+    """A newcomer who missed the first run's output finds the passwords on the next one."""
+    data_dir, first = loaded
+    passwords = {account["login"]: account["password"] for account in first["staff_accounts"]}
+    kept = data_dir / PASSWORDS_FILE
+    again = {account["login"]: account["password"] for account in demo(data_dir)["staff_accounts"]}
+    assert all(passwords.values())
+    assert again == passwords
+    assert kept.stat().st_mode & 0o777 == 0o600  # like the keyring: its owner's only
+    kept.unlink()  # lost: the demo gives its accounts new passwords rather than none
+    renewed = {
+        account["login"]: account["password"] for account in demo(data_dir)["staff_accounts"]
+    }
+    assert set(renewed) == set(passwords)
+    assert all(renewed[login] != passwords[login] for login in passwords)
+    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'healthcode.db'}")
+    runtime = open_runtime(settings)
+    with runtime.unit_of_work(Actor("test", "security_admin", "check demo passwords")) as uow:
+        for login, password in renewed.items():
+            account = uow.staff.by_username(login)
+            assert account is not None
+            assert password_matches(account.password_hash, password)
+            assert not password_matches(account.password_hash, passwords[login])
+    runtime.engine.dispose()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+import zxingcpp
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -192,6 +193,14 @@ def _colour_as_grey(data: bytes, width: int, height: int, colour_type: int) -> b
             luma = (299 * red + 587 * green + 114 * blue) // 1000
             grey.append((luma * alpha + 255 * (255 - alpha)) // 255)
     return bytes(grey)
+
+
+def read_qr(png: bytes) -> list[str]:
+    """The texts of the QR codes zxing-cpp reads in a PNG (a screenshot, a rasterised page)."""
+    width, height, pixels = png_grey_pixels(png)
+    image = memoryview(pixels).cast("B", (height, width))
+    only_qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    return [str(found.text) for found in zxingcpp.read_barcodes(image, formats=only_qr)]
 
 
 def _unfiltered(data: bytes, stride: int, height: int, pixel_bytes: int) -> list[bytes]:

@@ -63,10 +63,11 @@ def record_the_call(browser: Browser, server: LiveServer) -> tuple[Page, int]:
     desk.fill("#intake-phone", PHONE)
     desk.select_option("#intake-category", "missing_test_result")
     desk.fill("#intake-text", "昨天做了核酸，结果阴性，但健康码还是黄码。")
+    desk.select_option("#intake-region", XIHU)  # picked by name: 杭州市西湖区
     desk.click("#intake-submit")
     status = desk.locator("#intake-status")
     expect(status).to_contain_text("已受理")
-    expect(status).to_contain_text(XIHU)
+    expect(status).to_contain_text("承办：县（市、区） 杭州市西湖区")  # confirmed by name
     save_screenshot(desk, "appeals_intake")
     return desk, int(status.get_attribute("data-appeal") or 0)
 

@@ -33,11 +33,23 @@ from web.test_policy_api import candidate
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
 
 
-def sign_in_staff(browser: Browser, server: LiveServer, role: Role, login: str) -> Page:
-    """A new browser context in which `login` (created with `role`) has signed in."""
+def sign_in_staff(
+    browser: Browser,
+    server: LiveServer,
+    role: Role,
+    login: str,
+    region: str | None = None,
+    *,
+    bypass_csp: bool = False,
+) -> Page:
+    """A new browser context in which `login` (created with `role`) has signed in; with
+    `bypass_csp`, one that lets a test inject axe-core (e2e/accessibility.py)."""
     with server.runtime.unit_of_work(operator("security-admin")) as uow:
-        new = create_staff(uow, login, [role], password=PASSWORD)
-    page = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+        new = create_staff(uow, login, [role], region, password=PASSWORD)
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp
+    )
+    page = context.new_page()
     page.goto(f"{server.url}/console/sign-in")
     page.fill("#username", login)
     page.fill("#password", PASSWORD)
@@ -107,6 +119,9 @@ def test_a_rule_drafted_by_one_and_approved_by_another_changes_a_code__M1(
 
     author = sign_in_staff(browser, live_server, Role.RULE_AUTHOR, "author")
     author.goto(f"{live_server.url}/console/rules")
+    author.click("#dry-run")  # the ruleset in force, unchanged: nobody moves, and it says so
+    expect(author.locator("#impact-none")).to_have_text("没有人会改变颜色。")
+    expect(author.locator("#impact-table")).to_have_count(0)
     author.fill("#ruleset-document", json.dumps(document, ensure_ascii=False, indent=2))
     author.click("#dry-run")
     expect(author.locator("#impact-table")).to_contain_text("1")
@@ -115,12 +130,19 @@ def test_a_rule_drafted_by_one_and_approved_by_another_changes_a_code__M1(
     author.wait_for_url("**/console/rules/zhejiang-2021-36/1.2.0")
 
     approver = sign_in_staff(browser, live_server, Role.RULE_APPROVER, "approver")
+    approver.set_viewport_size({"width": 1280, "height": 900})
     approver.goto(f"{live_server.url}/console/rules/zhejiang-2021-36/1.2.0")
     approver.click("#approve")
     # The activation job runs in the background; the page follows it until it has finished.
     expect(approver.locator("#approval-status")).to_contain_text(
         "改变颜色的人数：1", timeout=30_000
     )
+    # No longer a draft: the badge says so and the approve button is gone (issue #14 item 6).
+    expect(approver.locator("h1 .status")).to_have_text("生效中")
+    expect(approver.locator("h1")).not_to_contain_text("草稿")
+    expect(approver.locator("#approve")).to_be_hidden()
+    expect(approver.locator("#ruleset-approver")).to_have_text("staff:approver")
+    assert approver.evaluate("document.documentElement.scrollWidth") <= 1280
     save_screenshot(approver, "console_rules_approved")
     assert colour_of(live_server, monitored.person) == "yellow"
     approver.goto(f"{live_server.url}/console/dashboard")

@@ -47,6 +47,32 @@ def test_codes_are_throttled_per_phone__D2(client: TestClient) -> None:
     assert again.json()["error"]["code"] == "too_many_codes"
 
 
+def test_a_second_code_too_soon_says_how_long_to_wait__D2(
+    client: TestClient, clock: ManualClock
+) -> None:
+    client.post("/api/v1/auth/sign-in-code", json={"phone": "13900000013"})
+    clock.instant += timedelta(seconds=15)
+    again = client.post("/api/v1/auth/sign-in-code", json={"phone": "13900000013"})
+    english = client.post("/api/v1/auth/sign-in-code?lang=en", json={"phone": "13900000013"})
+    clock.instant += timedelta(seconds=46)
+    later = client.post("/api/v1/auth/sign-in-code", json={"phone": "13900000013"})
+
+    assert again.status_code == 429
+    assert again.headers["Retry-After"] == "45"  # the minute's rest, from the first code
+    assert again.json()["error"]["message"] == "验证码已发送，请 45 秒后再试。"
+    assert english.json()["error"]["message"] == "A code was sent already; try again in 45 seconds."
+    assert later.status_code == 202
+
+
+def test_an_empty_phone_is_asked_for_by_name__D2(client: TestClient) -> None:
+    answer = client.post("/api/v1/auth/sign-in-code", json={"phone": "  "})
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": {"code": "phone_missing", "message": "请输入手机号码。", "field": "phone"}
+    }
+
+
 def test_an_expired_code_is_refused__D2(
     client: TestClient, callers: Callers, clock: ManualClock
 ) -> None:

@@ -31,7 +31,14 @@ from healthcode.demo.manifest import Manifest, ManifestError, read_manifest, wri
 from healthcode.demo.places import COMMUNITY
 from healthcode.demo.population import DEFAULT_PERSONS, Population, generate
 from healthcode.demo.residents import FIXED_RESIDENTS
-from healthcode.demo.staff import CREATED_BY, create_demo_staff, demo_one_time_password
+from healthcode.demo.staff import (
+    CREATED_BY,
+    PASSWORDS_FILE,
+    create_demo_staff,
+    demo_one_time_password,
+    read_demo_passwords,
+    write_demo_passwords,
+)
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.timezones import display_instant
 from healthcode.security.keyring import KEYRING_FILE, KeyringError, init_keyring
@@ -71,10 +78,11 @@ def demo(
     population = generate(manifest.seed, manifest.at, manifest.persons)
     with Console(stderr=True).status("loading the demo") as status:
         report = load_population(loader, population, lambda step: status.update(f"loading {step}"))
-    staff = _staff_accounts(runtime)
+    staff = _staff_accounts(runtime, settings.data_dir)
     with runtime.unit_of_work(Actor(CREATED_BY, "resident", "demo resident accounts")) as uow:
         open_demo_accounts(uow)
     summary = _summary(population, report, colours(loader, population), staff)
+    summary["staff_passwords_file"] = str(settings.data_dir / PASSWORDS_FILE)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -82,11 +90,16 @@ def demo(
     return 0
 
 
-def _staff_accounts(runtime: Runtime) -> list[tuple[str, str, str | None]]:
-    """The demo's staff accounts, one per role: (login, role, password when just created)."""
+def _staff_accounts(runtime: Runtime, data_dir: Path) -> list[tuple[str, str, str | None]]:
+    """The demo's staff accounts, one per role: (login, role, password), kept for the next run."""
+    known = read_demo_passwords(data_dir)
     # Created in the demo's name: that mark is what lets `demo-totp` help with these accounts only.
     with runtime.unit_of_work(Actor(CREATED_BY, "security_admin", "demo staff accounts")) as uow:
-        return create_demo_staff(uow)
+        accounts = create_demo_staff(uow, known)
+    kept = {login: password for login, _, password in accounts if password is not None}
+    if kept != known:
+        write_demo_passwords(data_dir, kept)
+    return accounts
 
 
 def demo_totp(
@@ -209,12 +222,15 @@ def _show(console: Console, summary: dict[str, Any], seconds: float) -> None:
                           shown["colour"] or "no code", shown["applied_via"] or "not yet",
                           style=COLOUR_STYLES.get(shown["colour"]))  # fmt: skip
     console.print(residents)
-    accounts = Table("staff login", "role", "password (shown once)")
+    accounts = Table("staff login", "role", "password (demo only)")
     for account in summary["staff_accounts"]:
-        password = account["password"] or "(set when first created)"
+        password = account["password"] or "(not a demo account: not shown)"
         accounts.add_row(account["login"], account["role"], password)
     console.print(accounts)
-    console.print("one-time password for a demo login: healthcode demo-totp LOGIN")
+    console.print(
+        f"staff passwords are kept in {summary['staff_passwords_file']} (shown on every run); "
+        "one-time password for a demo login: healthcode demo-totp LOGIN"
+    )
     if summary["conflicts"] or summary["refused"]:
         console.print(
             f"{summary['conflicts']} facts differ from those stored earlier and were left as "

@@ -44,6 +44,7 @@ def serve(
     from healthcode.web import create_app  # noqa: PLC0415
     from healthcode.web.logs import LOG_CONFIG  # noqa: PLC0415
     from healthcode.web.scheduler import Scheduler  # noqa: PLC0415
+    from healthcode.web.server import CleanStopServer  # noqa: PLC0415
 
     runtime = context.runtime()
     if workers > 1 and runtime.settings.redis_url is None:
@@ -67,7 +68,10 @@ def serve(
     }
     try:
         if workers == 1:
-            uvicorn.run(create_app(runtime.settings, runtime), **options)  # type: ignore[arg-type]
+            app = create_app(runtime.settings, runtime)
+            server = CleanStopServer(uvicorn.Config(app, **options))  # type: ignore[arg-type]
+            server.run()
+            started = server.started
         else:
             uvicorn.run(
                 "healthcode.web.server:app_from_environment",
@@ -76,7 +80,9 @@ def serve(
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 **options,  # type: ignore[arg-type]
             )
+            started = True  # the supervisor returns once its workers have stopped
     finally:
         if scheduler is not None:
             scheduler.stop()
-    return 0
+    # Not started (the port taken, say): uvicorn has logged why; Ctrl-C or SIGTERM is a clean 0.
+    return 0 if started else 1

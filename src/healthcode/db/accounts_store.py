@@ -99,6 +99,13 @@ class StaffStore:
         ).scalar_one()
         return self._vault.open_text(sealed, _totp_context(account_id))
 
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        self._connection.execute(
+            update(staff_accounts)
+            .where(staff_accounts.c.id == account_id)
+            .values(password_hash=password_hash)
+        )
+
     def disable(self, account_id: str, now: datetime) -> bool:
         result = self._connection.execute(
             update(staff_accounts)

@@ -130,13 +130,21 @@ class AuditQuery:
     limit: int = 50
 
 
+def actor_names(name: str) -> tuple[str, ...]:
+    """Who a filter by `name` finds: an auditor types the login (hotline), the log names the
+    principal's kind with it (staff:hotline), as services/sign_in.py labels principals."""
+    if ":" in name:
+        return (name,)
+    return (name, *(f"{kind}:{name}" for kind in ("staff", "client", "resident")))
+
+
 def read(connection: Connection, query: AuditQuery) -> list[LoggedEntry]:
     """Entries newest first; the next page starts before the last one returned."""
     conditions: list[ColumnElement[bool]] = []
     if query.action is not None:
         conditions.append(audit_log.c.action == query.action)
     if query.actor is not None:
-        conditions.append(audit_log.c.actor == query.actor)
+        conditions.append(audit_log.c.actor.in_(actor_names(query.actor)))
     if query.since is not None:
         conditions.append(audit_log.c.at >= query.since)
     if query.until is not None:

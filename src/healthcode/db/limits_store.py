@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, literal, update
+from sqlalchemy import Connection, Table, case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from healthcode.db.schema import Instant, limit_counters, scan_nonces
@@ -41,6 +41,12 @@ class LimitCounterStore:
         )
         count: int = self._connection.execute(statement).scalar_one()
         return count
+
+    def window_start(self, key: bytes) -> datetime | None:
+        """When the counter's current window began (None: never hit)."""
+        statement = select(limit_counters.c.window_start).where(limit_counters.c.key == key)
+        start: datetime | None = self._connection.execute(statement).scalar_one_or_none()
+        return start
 
     def release(self, key: bytes) -> None:
         """Give back one hit: an attempt that succeeded is not a failure."""

@@ -1,9 +1,12 @@
-"""What people call the system's categories, Chinese first: document types and venue categories."""
+"""What people call the system's categories, Chinese first: document types, venue categories,
+risk levels, and the departments and kinds of the facts they share."""
 
 from __future__ import annotations
 
 from typing import Final
 
+from healthcode.domain.areas import RiskLevel
+from healthcode.domain.facts import Source
 from healthcode.domain.identity import IdType
 from healthcode.domain.text import Bilingual
 from healthcode.domain.venues import Venue
@@ -49,4 +52,38 @@ VENUE_NAMES: Final = {
     Venue.RESIDENTIAL_COMMUNITY: Bilingual("居住小区", "Residential community"),
     Venue.PARK: Bilingual("公园", "Park"),
     Venue.OTHER_PUBLIC_PLACE: Bilingual("其他公共场所", "Other public place"),
+}
+
+RISK_NAMES: Final = {
+    RiskLevel.HIGH: Bilingual("高风险", "High risk"),
+    RiskLevel.MEDIUM: Bilingual("中风险", "Medium risk"),
+    RiskLevel.LOW: Bilingual("低风险", "Low risk"),
+}
+
+SOURCE_NAMES: Final = {
+    Source.HEALTH: Bilingual("卫生健康部门", "Health authority"),
+    Source.POLICE: Bilingual("公安部门", "Police"),
+    Source.TRANSPORT: Bilingual("交通运输部门", "Transport authority"),
+    Source.BORDER: Bilingual("边检部门", "Border control"),
+    Source.CUSTOMS: Bilingual("海关", "Customs"),
+    Source.TELECOM: Bilingual("通信运营商", "Telecom operator"),
+    Source.AVIATION: Bilingual("民航部门", "Civil aviation"),
+    Source.RAIL: Bilingual("铁路部门", "Railway"),
+    Source.RESIDENT: Bilingual("本人申报", "Reported by the person"),
+    Source.HOTLINE: Bilingual("12345 热线", "12345 hotline"),
+    Source.ADMIN: Bilingual("疫情防控办", "Epidemic prevention office"),
+}
+FACT_TYPE_NAMES: Final = {
+    "diagnosis": Bilingual("诊断", "Diagnosis"),
+    "isolation": Bilingual("集中隔离", "Centralized isolation"),
+    "home_observation": Bilingual("居家观察", "Home observation"),
+    "health_monitoring": Bilingual("健康监测", "Health monitoring"),
+    "fever_clinic": Bilingual("发热门诊", "Fever clinic"),
+    "symptoms": Bilingual("症状", "Symptoms"),
+    "test": Bilingual("核酸检测", "Nucleic-acid test"),
+    "vaccination": Bilingual("疫苗接种", "Vaccination"),
+    "trip": Bilingual("行程", "Trip"),
+    "entry": Bilingual("入境", "Border entry"),
+    "designation": Bilingual("认定", "Designation"),
+    "retraction": Bilingual("撤销", "Retraction"),
 }

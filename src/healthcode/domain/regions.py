@@ -82,6 +82,26 @@ def division(code6: str) -> Division | None:
     return _divisions().get(code6)
 
 
+def current_prefectures(province: str) -> list[Division]:
+    """The current prefecture-level divisions of a 2-digit province, in code order."""
+    return [
+        found
+        for code, found in _divisions().items()
+        if code.startswith(province) and code.endswith("00") and not code.endswith("0000")
+        and found.current
+    ]  # fmt: skip
+
+
+def current_counties(prefecture: Division) -> list[Division]:
+    """The current county-level divisions of a prefecture, without its placeholder (市辖区)."""
+    return [
+        found
+        for code, found in _divisions().items()
+        if code.startswith(prefecture.code[:4]) and not code.endswith("00") and found.current
+        and found.name != "市辖区"
+    ]  # fmt: skip
+
+
 @cache
 def _divisions() -> dict[str, Division]:
     table = resources.files("healthcode") / "data" / "gb2260.csv"

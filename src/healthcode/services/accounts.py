@@ -88,6 +88,14 @@ def create_staff(
     return NewStaff(account, password, totp_secret)
 
 
+def reset_staff_password(uow: UnitOfWork, account: StaffAccount) -> str:
+    """A new random password for `account`, handed over once; the old one stops working."""
+    password = new_password()
+    uow.staff.set_password_hash(account.id, hash_password(password))
+    uow.audit("staff.password-reset", f"staff:{account.username}")
+    return password
+
+
 def register_client(
     uow: UnitOfWork,
     client_id: str,

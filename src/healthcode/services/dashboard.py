@@ -14,6 +14,7 @@ colour is hidden, the total is given as the range it lies in (`"12–15"`) inste
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,6 +108,10 @@ def region_name(code: str) -> Bilingual:
     """A province, prefecture or county by its Chinese name (with the code in English)."""
     if not code:
         return UNKNOWN_REGION
+    written = code
+    # 330100 is the city 3301, not a county of it; what is no code is named by its digits.
+    with contextlib.suppress(ValueError):
+        code = normalise(code)
     name = _place(code[:2] + "0000", code[:2])
     if len(code) > 2:
         name = _place(code[:4] + "00", name)
@@ -114,7 +119,7 @@ def region_name(code: str) -> Bilingual:
         county = division(code[:6])
         known = county is not None and county.name not in _PLACEHOLDERS
         name = f"{name}{county.name}" if county is not None and known else f"{name} {code[:6]}"
-    return Bilingual(name, f"{name} ({code})")
+    return Bilingual(name, f"{name} ({written})")
 
 
 def _place(code6: str, fallback: str) -> str:

@@ -11,8 +11,9 @@ counter (ADR 0008), so a limit always holds. Without Redis, the database counts.
 
 from __future__ import annotations
 
+import math
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from healthcode.db.shared_state import SharedStateDownError
@@ -70,11 +71,31 @@ def hit(uow: UnitOfWork, name: str, subject: str, attempt: Attempt | None = None
     return count <= rule.count
 
 
+def seconds_until_free(uow: UnitOfWork, name: str, subject: str) -> int:
+    """How long until `subject` may hit `name` again: the rest of the current window (≥ 1 s)."""
+    rule = limit(name)
+    key = uow.runtime.vault.blind_index("limit", f"{name}:{subject}")
+    start = uow.limits.window_start(key)
+    if start is None:
+        return 1
+    left = (start + rule.window - uow.now).total_seconds()
+    return max(1, math.ceil(left))
+
+
+def wait_text(seconds: int) -> Bilingual:
+    """The wait in words (请 45 秒后再试, try again in 45 seconds); whole minutes past two."""
+    if seconds < 120:
+        return Bilingual(f"请 {seconds} 秒后再试", f"try again in {seconds} seconds")
+    minutes = math.ceil(seconds / 60)
+    return Bilingual(f"请 {minutes} 分钟后再试", f"try again in {minutes} minutes")
+
+
 def hold(uow: UnitOfWork, name: str, subject: str, action: str, target: str | None) -> None:
     """Count one hit and refuse (429, audited under `action`) past the limit."""
     if not hit(uow, name, subject):
         uow.audit(action, target, "throttled", f"limit={name}")
-        raise Refused(rate_limited(limit(name)))
+        wait = seconds_until_free(uow, name, subject)
+        raise Refused(replace(rate_limited(limit(name)), retry_after=wait))
 
 
 def hold_staff(uow: UnitOfWork, what: str, action: str, target: str | None) -> None:

@@ -24,6 +24,7 @@ class Refusal:
     code: str
     text: Bilingual
     field: str | None = None
+    retry_after: int | None = None  # seconds until the same request may succeed (a 429)
 
 
 class Refused(Exception):  # noqa: N818 - it is raised as a verb: `raise Refused(NOT_FOUND)`

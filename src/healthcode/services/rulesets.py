@@ -21,6 +21,7 @@ from healthcode.domain.regions import prefecture_of
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.domain.text import Bilingual
 from healthcode.foreign.acceptance import parse_acceptance
+from healthcode.services.dashboard import region_name
 from healthcode.services.deciding import columnar_decisions, compiled_ruleset
 from healthcode.services.evaluation import active_ruleset
 from healthcode.services.population_jobs import JobKind, JobProgress, job_progress, start_everyone
@@ -201,6 +202,11 @@ class DryRun:
             "changes": moves_json(self.changes),
             "by_region": {region: moves_json(self.by_region[region]) for region in self.by_region},
         }
+
+
+def prefecture_name(region: str) -> Bilingual:
+    """A dry run's prefecture by its name; persons with no known registration under one heading."""
+    return region_name("" if region == UNKNOWN_REGION else region)
 
 
 def moves_json(moves: Counter[Move]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Final, NoReturn
 
@@ -26,7 +26,7 @@ from healthcode.domain.text import Bilingual
 from healthcode.security.passwords import decoy_hash, password_matches
 from healthcode.security.pseudonyms import audit_pseudonym
 from healthcode.security.totp import code_matches
-from healthcode.services.limits import Attempt, hit
+from healthcode.services.limits import Attempt, hit, seconds_until_free, wait_text
 from healthcode.services.messages import MessageSender, SenderUnavailableError
 from healthcode.services.principals import Principal, PrincipalKind
 from healthcode.services.refusals import Refusal, Refused
@@ -65,10 +65,8 @@ SLOWED: Final = Refusal(
         "Too many recent attempts at this account; try again in a minute.",
     ),
 )
-TOO_MANY_CODES: Final = Refusal(
-    429,
-    "too_many_codes",
-    Bilingual("验证码发送过于频繁，请稍后再试。", "Too many codes asked for; try again later."),
+MISSING_PHONE: Final = Refusal(
+    400, "phone_missing", Bilingual("请输入手机号码。", "Enter your mobile number."), "phone"
 )
 INVALID_PHONE: Final = Refusal(
     400,
@@ -102,7 +100,7 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Non
     for name in ("sign_in_code_spacing", "sign_in_codes_hourly"):
         if not hit(uow, name, index.hex(), budget):
             uow.audit("sign-in.code", target, "throttled", f"limit={name}")
-            raise Refused(TOO_MANY_CODES)
+            raise Refused(too_many_codes(seconds_until_free(uow, name, index.hex())))
     code = f"{secrets.randbelow(10**6):06d}"
     try:
         # Sent before it is stored: a code the sender could not take is never kept (nor counted).
@@ -112,6 +110,17 @@ def send_sign_in_code(uow: UnitOfWork, sender: MessageSender, phone: str) -> Non
         raise Refused(SENDER_UNAVAILABLE) from None
     codes.add(index, _code_index(uow, index, code), uow.now, uow.now + CODE_VALIDITY)
     uow.audit("sign-in.code", target)
+
+
+def too_many_codes(seconds: int) -> Refusal:
+    """A code asked for again too soon: how long to wait, in the text and in Retry-After."""
+    wait = wait_text(seconds)
+    return Refusal(
+        429,
+        "too_many_codes",
+        Bilingual(f"验证码已发送，{wait.zh}。", f"A code was sent already; {wait.en}."),
+        retry_after=seconds,
+    )
 
 
 def sign_in_resident(uow: UnitOfWork, phone: str, code: str) -> SignedIn:
@@ -249,14 +258,16 @@ def _admit(uow: UnitOfWork, kind: str, name: str, source: str) -> Attempt:
                                 ("sign_in_source", source)):  # fmt: skip
         if not hit(uow, limit_name, subject, attempt):
             uow.audit(f"sign-in.{kind}", target, "throttled", f"limit={limit_name}")
-            raise Refused(TOO_MANY_ATTEMPTS)
+            wait = seconds_until_free(uow, limit_name, subject)
+            raise Refused(replace(TOO_MANY_ATTEMPTS, retry_after=wait))
     # Past the account's ceiling, from anywhere, one attempt a minute is still checked: a spray
     # from many addresses is slowed to that, and the holder is delayed, never locked out.
     if not hit(uow, "sign_in_account", account, attempt) and not hit(
         uow, "sign_in_account_slowed", account, attempt
     ):
         uow.audit(f"sign-in.{kind}", target, "throttled", "limit=sign_in_account_slowed")
-        raise Refused(SLOWED)
+        wait = seconds_until_free(uow, "sign_in_account_slowed", account)
+        raise Refused(replace(SLOWED, retry_after=wait))
     return attempt
 
 
@@ -275,6 +286,8 @@ def _session(uow: UnitOfWork, kind: PrincipalKind, subject: str, principal: Prin
 
 def _canonical(phone: str) -> str:
     """One number, one account: every spelling of it (+86, spaces) is indexed in one form."""
+    if not phone.strip():
+        raise Refused(MISSING_PHONE)
     canonical = normalise_phone(phone)
     if canonical is None:
         raise Refused(INVALID_PHONE)

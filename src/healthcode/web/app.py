@@ -15,7 +15,7 @@ from healthcode.web.batches import MAX_BODY_BYTES as MAX_BATCH_BYTES
 from healthcode.web.body_limit import BodyLimitMiddleware
 from healthcode.web.errors import install_error_handlers
 from healthcode.web.metrics import Metrics, MetricsMiddleware
-from healthcode.web.pages import checkpoint, console, resident, sign_in
+from healthcode.web.pages import api_docs, checkpoint, console, resident, sign_in
 from healthcode.web.rendering import templates
 from healthcode.web.routes import (
     admin,
@@ -60,7 +60,7 @@ def create_app(
         title="HealthCode 健康码",
         version="1",
         description="省疫情防控办〔2021〕36号: codes from shared facts, verified at checkpoints.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages/api_docs.py from our own files (no CDN)
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -89,7 +89,7 @@ def create_app(
         foreign_facts,
         admin,
     )
-    pages = (dashboard, sign_in, resident, console, checkpoint)
+    pages = (dashboard, sign_in, resident, console, checkpoint, api_docs)
     for module in (*api, *pages):
         app.include_router(module.router)
     # The fingerprinted names first: `/static/<fingerprint>/…` would otherwise be a plain name.

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from healthcode.db.shared_state import SharedStateDownError
 from healthcode.domain.text import Bilingual
 from healthcode.services.refusals import FORBIDDEN, INVALID_INPUT, NOT_FOUND, Refused
-from healthcode.web.i18n import language
+from healthcode.web.i18n import LANGUAGES, language
 from healthcode.web.rendering import render
 
 log = logging.getLogger("healthcode.web")
@@ -78,18 +78,32 @@ async def _refused(request: Request, error: Exception) -> Response:
     refusal = error.refusal
     if refusal.code == FORBIDDEN.code and _wants_page(request):
         return _forbidden_page(request)
-    return _respond(request, refusal.status, refusal.code, refusal.text, refusal.field)
+    if refusal.code == NOT_FOUND.code and _wants_page(request):
+        return _not_found_page(request)
+    response = _respond(request, refusal.status, refusal.code, refusal.text, refusal.field)
+    if refusal.retry_after is not None:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _forbidden_page(request: Request) -> Response:
     """A person who follows a link their roles do not open reads why, in a page, not JSON."""
-    home = "/console" if request.url.path.startswith("/console") else "/"
-    return render(request, "console/forbidden.html", status=403, home=home)
+    return render(request, "console/forbidden.html", status=403, home=_home(request))
+
+
+def _not_found_page(request: Request) -> Response:
+    """A browser that opens an unknown address gets a page in the reader's language; an API
+    client (no text/html in Accept, or a path under /api/) still gets SPEC §4's JSON."""
+    return render(request, "not_found.html", status=404, home=_home(request))
+
+
+def _home(request: Request) -> str:
+    return "/console" if request.url.path.startswith("/console") else "/"
 
 
 async def _not_signed_in(request: Request, _error: Exception) -> Response:
     if _wants_page(request):
-        return RedirectResponse(f"{sign_in_page(request.url.path)}?next={request.url.path}", 303)
+        return RedirectResponse(_sign_in_location(request), 303)
     return _respond(request, 401, "not_signed_in", NOT_SIGNED_IN)
 
 
@@ -105,6 +119,8 @@ async def _invalid(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)  # noqa: S101
     if error.status_code == 404:
+        if _wants_page(request):
+            return _not_found_page(request)
         return _respond(request, 404, NOT_FOUND.code, NOT_FOUND.text)
     if error.status_code == 405:
         text = Bilingual("不支持该请求方法。", "Method not allowed.")
@@ -128,6 +144,15 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     route = getattr(request.scope.get("route"), "path", "?")
     log.error("unhandled error", extra={"route": route, "error_type": type(error).__name__})
     return _respond(request, 500, "internal_error", INTERNAL)
+
+
+def _sign_in_location(request: Request) -> str:
+    """The sign-in page, back to where the person was going, in the language they asked for:
+    `/console?lang=en` leads to an English sign-in page (which keeps the choice in its cookie)."""
+    path = request.url.path
+    location = f"{sign_in_page(path)}?next={path}"
+    chosen = request.query_params.get("lang")
+    return f"{location}&lang={chosen}" if chosen in LANGUAGES else location
 
 
 def sign_in_page(path: str) -> str:

@@ -11,11 +11,12 @@ from healthcode.domain.text import Bilingual
 
 Language = Literal["zh", "en"]
 COOKIE: Final = "lang"
+LANGUAGES: Final = frozenset({"zh", "en"})
 
 
 def language(request: Request) -> Language:
     chosen = request.query_params.get("lang") or request.cookies.get(COOKIE)
-    if chosen in {"zh", "en"}:
+    if chosen in LANGUAGES:
         return "en" if chosen == "en" else "zh"
     accepted = request.headers.get("accept-language", "").lower()
     first = accepted.split(",")[0].strip()

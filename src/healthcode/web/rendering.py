@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from healthcode.domain.text import Bilingual
-from healthcode.web.i18n import COOKIE, language
+from healthcode.web.i18n import COOKIE, LANGUAGES, language
 from healthcode.web.static_files import static_root
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,10 +39,15 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         return t(text.get("zh", ""), text.get("en", ""))
 
     page: Jinja2Templates = request.app.state.templates
-    response = page.TemplateResponse(
-        request, name, {"lang": lang, "t": t, "tb": tb, **context}, status_code=status
-    )
-    if request.query_params.get("lang") in {"zh", "en"}:
+    values = {"lang": lang, "t": t, "tb": tb, "switch_language": _switch(request, lang), **context}
+    response = page.TemplateResponse(request, name, values, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
         # The choice made with the switch sticks for the next pages.
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _switch(request: Request, lang: str) -> str:
+    """The language switch's link: this page's query (a sign-in's `next`) kept, `lang` flipped."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", "zh" if lang == "en" else "en")])

@@ -11,8 +11,8 @@ either because uvicorn terminated TLS or because it trusted the proxy's `X-Forwa
 Over plain HTTP it is not sent: browsers ignore it there, and the demo is served so.
 
 `'wasm-unsafe-eval'` lets the checkpoint page compile the QR reader's WebAssembly (served from this
-origin too); nothing may run inline, so pages hand options to their scripts as JSON. FastAPI's
-API explorer at /api/docs loads Swagger UI from a CDN and is left without the policy.
+origin too); nothing may run inline, so pages hand options to their scripts as JSON. The API
+explorer at /api/docs is one of these pages: Swagger UI is served from our own static files.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ HEADERS: Final = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
-EXEMPT: Final = ("/api/docs",)
 NO_STORE: Final = (b"cache-control", b"no-store")
 # A year: long enough that a person who once reached the site over HTTPS is never downgraded.
 HSTS: Final = (b"strict-transport-security", b"max-age=31536000")
@@ -72,7 +71,7 @@ class SecurityHeadersMiddleware:
 
 def _headers_for(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
     path: str = scope["path"]
-    added: tuple[tuple[bytes, bytes], ...] = () if path.startswith(EXEMPT) else HEADERS
+    added: tuple[tuple[bytes, bytes], ...] = HEADERS
     if not path.startswith(PUBLIC):
         added = (*added, NO_STORE)
     if scope.get("scheme") == "https":

@@ -14,6 +14,7 @@ from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
 from healthcode.domain.timezones import display_instant
 from healthcode.services.accounts import list_clients, list_staff
 from healthcode.services.checkpoint.institutions import list_institutions
+from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import ADMIN_ROLES, console_page
@@ -64,6 +65,7 @@ def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
                 "username": account.username,
                 "roles": [ROLE_NAMES[Role(role)] for role in account.roles],
                 "region": account.region,
+                "region_name": None if account.region is None else region_name(account.region),
                 "created_at": display_instant(account.created_at),
                 "disabled_at": display_instant(account.disabled_at),
             }

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cache
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from healthcode.domain.appeals import AppealCategory, Language
+from healthcode.domain.appeals import ZHEJIANG, AppealCategory, Language
 from healthcode.domain.facts import DesignatedColour
 from healthcode.domain.identity import IdType
 from healthcode.domain.labels import ID_TYPE_NAMES
+from healthcode.domain.regions import current_counties, current_prefectures
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.common import colour_of, time_limits
 from healthcode.services.appeals.reading import appeal_for, appeals_for_handler
+from healthcode.services.dashboard import region_name
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.web.access import Caller, allow
 from healthcode.web.appeal_views import STATUS_NAMES
@@ -78,17 +81,40 @@ def appeals_page(request: Request, caller: Desk) -> HTMLResponse:
         intake_categories=list(AppealCategory),
         intake_languages=list(Language),
         default_id_type=IdType.RESIDENT_ID,
+        region_choices=region_choices(),
         names=NAMES,
         names_json=names_json(),
     )
 
 
 def names_json() -> dict[str, dict[str, dict[str, str]]]:
-    """The names the look-up script shows, both languages (it picks the reader's)."""
-    return {
+    """The names the look-up script shows, both languages (it picks the reader's): with every
+    place an appeal of the province can be routed to (county, city, province) by its name."""
+    named = {
         group: {str(key): name.as_dict() for key, name in names.items()}
         for group, names in NAMES.items()
     }
+    places = [ZHEJIANG, *(code for _, counties in region_choices() for code, _ in counties)]
+    places += [code[:4] for code in places if code.endswith("00")]  # a city's tier: 4 digits
+    return named | {"regions": {code: region_name(code).as_dict() for code in places}}
+
+
+def _whole(city: Bilingual) -> Bilingual:
+    return Bilingual(f"{city.zh}（全市）", f"{city.en}, anywhere in the city")
+
+
+@cache
+def region_choices() -> list[tuple[Bilingual, list[tuple[str, Bilingual]]]]:
+    """The hotline form's places, from the GB/T 2260 table: each prefecture of the province
+    (itself first, for "somewhere in the city") with its counties, by name."""
+    return [
+        (
+            region_name(prefecture.code),
+            [(prefecture.code, _whole(region_name(prefecture.code)))]
+            + [(county.code, region_name(county.code)) for county in current_counties(prefecture)],
+        )
+        for prefecture in current_prefectures(ZHEJIANG)
+    ]
 
 
 @router.get("/console/appeals/{appeal_id}", response_class=HTMLResponse)

@@ -6,6 +6,8 @@ The callback number stays masked too: the answer is sent by the system, not dial
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,14 +15,18 @@ from typing import Any
 from healthcode.db.appeal_events_store import Override
 from healthcode.db.appeals_store import StoredAppeal
 from healthcode.db.people import StoredPerson
-from healthcode.domain.appeals import AppealStatus
+from healthcode.domain.appeals import AppealChannel, AppealEventKind, AppealStatus, Tier
+from healthcode.domain.labels import FACT_TYPE_NAMES, SOURCE_NAMES
 from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.services.appeals.answers import ANSWERERS
 from healthcode.services.appeals.handling import APPROVERS
 from healthcode.services.appeals.reading import AppealView, QueueItem
 from healthcode.services.dashboard import region_name
 from healthcode.services.principals import Principal
+from healthcode.web.pages.console_appeals_names import CHANNEL_NAMES, TIER_NAMES
+from healthcode.web.pages.console_charts import COLOUR_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,12 @@ def detail(view: AppealView, colour_now: str | None) -> dict[str, Any]:
         "colour_now": colour_now,
         "answer": view.answer,
         "timeline": [
-            {"at": when(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail or ""}
+            {
+                "at": when(e.at),
+                "kind": e.kind,
+                "actor": e.actor,
+                "detail": event_detail(e.kind, e.detail or ""),
+            }
             for e in view.events
         ],
         "overrides": [_override(o) for o in view.overrides],
@@ -110,14 +121,61 @@ def detail(view: AppealView, colour_now: str | None) -> dict[str, Any]:
     }
 
 
+_CORRECTION = re.compile(r"(?P<event>.+): (?P<before>\w+|-) → (?P<after>\w+|-)")
+_ROUTE = re.compile(r"(?P<tier>county|city|province) (?P<region>[0-9]+)")
+
+
+def event_detail(kind: str, detail: str) -> Bilingual:
+    """A timeline entry's note, with names for what it stores as codes (services/appeals write
+    `appeal-1-fact-1: yellow → green`, `county 330106 → city 3301`, `channel=hotline`)."""
+    if kind in {AppealEventKind.FACT_ADDED, AppealEventKind.FACT_RETRACTED}:
+        found = _CORRECTION.fullmatch(detail)
+        if found:
+            before, after = _colour(found["before"]), _colour(found["after"])
+            return Bilingual(
+                f"{found['event']}：{before.zh} → {after.zh}",
+                f"{found['event']}: {before.en} → {after.en}",
+            )
+    if kind in {AppealEventKind.ROUTED, AppealEventKind.ESCALATED}:
+        places = [_ROUTE.fullmatch(part) for part in detail.split(" → ")]
+        if places and all(places):
+            named = [_route(found) for found in places if found]
+            return Bilingual(" → ".join(n.zh for n in named), " → ".join(n.en for n in named))
+    if kind == AppealEventKind.FILED and detail.startswith("channel="):
+        channel = detail.removeprefix("channel=")
+        if channel in set(AppealChannel):
+            name = CHANNEL_NAMES[AppealChannel(channel)]
+            return Bilingual(f"渠道：{name.zh}", f"Channel: {name.en}")
+    return Bilingual(detail, detail)
+
+
+def _colour(stored: str) -> Bilingual:
+    return COLOUR_NAMES.get(stored) or Bilingual("尚未赋码", "No code yet")
+
+
+def _route(found: re.Match[str]) -> Bilingual:
+    tier, place = TIER_NAMES[Tier(found["tier"])], region_name(found["region"])
+    return Bilingual(f"{tier.zh} {place.zh}", f"{tier.en} {place.en}")
+
+
 def _snapshot(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     if snapshot is None:
         return None
     facts = [
-        {**fact, "occurred_at": _iso_shown(fact.get("occurred_at"))}
+        {
+            **fact,
+            "occurred_at": _iso_shown(fact.get("occurred_at")),
+            "source_name": _named(SOURCE_NAMES, fact.get("source")),
+            "type_name": _named(FACT_TYPE_NAMES, fact.get("type")),
+        }
         for fact in snapshot.get("facts") or ()
     ]
     return {**snapshot, "evaluated_at": _iso_shown(snapshot.get("evaluated_at")), "facts": facts}
+
+
+def _named(names: Mapping[Any, Bilingual], stored: object) -> Bilingual:
+    text = str(stored or "")
+    return names.get(text) or Bilingual(text, text)
 
 
 def _iso_shown(text: object) -> str:

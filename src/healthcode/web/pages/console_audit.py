@@ -17,6 +17,12 @@ from healthcode.services.audit_log import audit_entry_json, read_audit_log, veri
 from healthcode.services.refusals import Refused, invalid_input
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import RowIdQuery, unit_of_work
+from healthcode.web.pages.console_audit_names import (
+    ACTOR_ROLE_NAMES,
+    OUTCOME_NAMES,
+    PURPOSE_NAMES,
+    named,
+)
 from healthcode.web.pages.console_layout import AUDIT_ROLES, console_page
 
 router = APIRouter(include_in_schema=False)
@@ -47,11 +53,20 @@ def audit_page(
         request,
         caller,
         "console/audit.html",
-        entries=[audit_entry_json(logged) for logged in entries],
+        entries=[_named(audit_entry_json(logged)) for logged in entries],
         filters=filters,
         older=_older(filters, entries[-1].seq) if len(entries) == PAGE else None,
         report=report,
     )
+
+
+def _named(entry: dict[str, Any]) -> dict[str, Any]:
+    """The stored entry, with the reader's names beside its role, purpose and outcome."""
+    return entry | {
+        "role_name": named(ACTOR_ROLE_NAMES, entry["role"]),
+        "purpose_name": named(PURPOSE_NAMES, entry["purpose"]),
+        "outcome_name": named(OUTCOME_NAMES, entry["outcome"]),
+    }
 
 
 def _day(text: str | None, field: str) -> date | None:

@@ -13,6 +13,7 @@ from healthcode.domain.roles import ROLE_NAMES, STAFF_ROLES, Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.common import READERS as APPEAL_READERS
 from healthcode.services.appeals.oversight import OVERSEERS as APPEAL_OVERSEERS
+from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller
 from healthcode.web.rendering import render
 from healthcode.web.routes.dashboard import DASHBOARD_ROLES
@@ -170,6 +171,6 @@ def console_page(request: Request, caller: Caller, template: str, **context: Any
         current=request.url.path,
         staff_label=principal.label,
         staff_roles=[ROLE_NAMES[role] for role in sorted(principal.roles)],
-        staff_region=principal.region,
+        staff_region=None if principal.region is None else region_name(principal.region),
         **context,
     )

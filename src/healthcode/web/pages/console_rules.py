@@ -16,18 +16,16 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.roles import Role
-from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
 from healthcode.rulesets import bundled_document as bundled_document_of
-from healthcode.services.dashboard import region_name
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import (
-    UNKNOWN_REGION,
     DryRun,
     activation_progress,
     dry_run,
     moves_json,
+    prefecture_name,
 )
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
@@ -129,11 +127,7 @@ def _impact(uow: UnitOfWork, stored: StoredRuleset) -> dict[str, Any] | None:
         "evaluated": report.evaluated,
         "changes": moves_json(report.changes),
         "by_region": [
-            {"name": _prefecture(region), "changes": moves_json(moves)}
+            {"name": prefecture_name(region), "changes": moves_json(moves)}
             for region, moves in report.by_region.items()
         ],
     }
-
-
-def _prefecture(region: str) -> Bilingual:
-    return region_name("" if region == UNKNOWN_REGION else region)

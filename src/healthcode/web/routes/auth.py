@@ -27,7 +27,8 @@ Anyone = Annotated[Caller, Depends(public("sign in"))]
 
 
 class CodeRequest(BaseModel):
-    phone: str = Field(min_length=5, max_length=20)
+    # No lower bound here: an empty number gets its own answer ("enter your mobile number").
+    phone: str = Field(max_length=20)
 
 
 class ResidentSignIn(BaseModel):

@@ -27,6 +27,7 @@ from healthcode.services.rulesets import (
     approve_ruleset,
     draft_ruleset,
     dry_run,
+    prefecture_name,
 )
 from healthcode.services.runtime import Runtime
 from healthcode.services.scheduled_round import activate_rulesets
@@ -109,7 +110,9 @@ def dry_run_document(document: Document, request: Request, caller: Assessor) -> 
     prefecture, if it were in force now. Nothing is stored."""
     with unit_of_work(request, caller) as uow:
         report = dry_run(uow, document)
-    return report.as_json() | {"turned": report.turned()}
+    # The names beside the codes: a page shows 杭州市, not 330100.
+    region_names = {region: prefecture_name(region).as_dict() for region in report.by_region}
+    return report.as_json() | {"turned": report.turned(), "region_names": region_names}
 
 
 @router.post("/{ruleset_id}/{version}/approval")

@@ -27,7 +27,7 @@ function intake() {
     try {
       const filed = await api("POST", "/api/v1/appeals", fields(form));
       const merged = filed.merged ? say("，已并入未办结的申诉 #", "; merged into open appeal #") + filed.primary : "";
-      const unit = named("tiers", filed.tier) + " " + filed.region;
+      const unit = named("tiers", filed.tier) + " " + named("regions", filed.region);
       show(status, say("已受理，编号 #", "Filed as no. ") + filed.appeal + merged + say("。承办：", ". Handled by: ") + unit + say("，时限 ", ", due ") + shortTime(filed.due_at), "ok");
       status.dataset.appeal = filed.appeal;
       const open = document.getElementById("intake-open");
@@ -52,7 +52,7 @@ function appealBlock(appeal) {
   heading.append(" · " + named("categories", appeal.category) + " · ");
   heading.appendChild(element("span", named("statuses", appeal.status), { class: "status status-" + appeal.status, "data-status": appeal.status }));
   block.appendChild(heading);
-  const facts = say("受理 ", "Filed ") + shortTime(appeal.opened_at) + say(" · 承办 ", " · handled by ") + named("tiers", appeal.tier) + " " + appeal.region;
+  const facts = say("受理 ", "Filed ") + shortTime(appeal.opened_at) + say(" · 承办 ", " · handled by ") + named("tiers", appeal.tier) + " " + named("regions", appeal.region);
   block.appendChild(element("p", facts, { class: "muted" }));
   if (appeal.answer) {
     block.appendChild(element("p", say("答复：", "Answer: ") + say(appeal.answer.zh, appeal.answer.en), { class: "message ok lookup-answer" }));

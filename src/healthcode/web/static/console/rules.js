@@ -2,6 +2,11 @@
 import { api, show, say, table } from "./console.js";
 
 const COLOURS = { green: ["绿码", "Green"], yellow: ["黄码", "Yellow"], red: ["红码", "Red"] };
+// As console/status.html names them.
+const STATUS_NAMES = {
+  approved: ["已审批（待生效）", "Approved (not yet in force)"],
+  active: ["生效中", "In force"],
+};
 const colourName = (colour) => (colour ? say(...COLOURS[colour]) : say("尚未赋码", "No code yet"));
 
 function documentFrom(textarea, status) {
@@ -19,14 +24,24 @@ function showImpact(container, report) {
   const heading = document.createElement("h3");
   heading.textContent = say("试算结果：", "Dry run: ") + report.ruleset + " · " + say("试算人数 ", "people evaluated ") + report.evaluated;
   container.appendChild(heading);
+  if (!(report.changes || []).length) {
+    // An empty table reads as "something failed": say plainly that nobody would change.
+    const none = document.createElement("p");
+    none.id = "impact-none";
+    none.textContent = say("没有人会改变颜色。", "No one would change colour.");
+    container.appendChild(none);
+    return;
+  }
   const moves = (list) => list.map((m) => [colourName(m.from), colourName(m.to), m.count]);
-  const overall = table([say("原颜色", "From"), say("新颜色", "To"), say("人数", "People")], moves(report.changes || []));
+  const overall = table([say("原颜色", "From"), say("新颜色", "To"), say("人数", "People")], moves(report.changes));
   overall.id = "impact-table";
   container.appendChild(overall);
   const regions = Object.entries(report.by_region || {});
   if (regions.length) {
-    const rows = regions.flatMap(([region, list]) => moves(list).map((row) => [region, ...row]));
-    const byRegion = table([say("地区代码", "Region code"), say("原颜色", "From"), say("新颜色", "To"), say("人数", "People")], rows);
+    const names = report.region_names || {};
+    const named = (region) => (names[region] ? say(names[region].zh, names[region].en) : region);
+    const rows = regions.flatMap(([region, list]) => moves(list).map((row) => [named(region), ...row]));
+    const byRegion = table([say("地区", "Region"), say("原颜色", "From"), say("新颜色", "To"), say("人数", "People")], rows);
     byRegion.id = "impact-regions-table";
     container.appendChild(byRegion);
   }
@@ -76,7 +91,14 @@ function approval() {
       show(status, say("已审批", "Approved"), "ok");
       button.hidden = true;
       const badge = document.querySelector("h1 .status");
-      if (badge) badge.dataset.status = result.status;
+      if (badge) {
+        // The badge says what the version is now: no longer a draft.
+        badge.dataset.status = result.status;
+        badge.className = "status status-" + result.status;
+        badge.textContent = STATUS_NAMES[result.status] ? say(...STATUS_NAMES[result.status]) : result.status;
+      }
+      const approver = document.getElementById("ruleset-approver");
+      if (approver && result.approved_by) approver.textContent = result.approved_by;
       if (result.activation) followActivation(status, result.activation);
     } catch (error) {
       button.disabled = false;

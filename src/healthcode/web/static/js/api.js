@@ -13,6 +13,8 @@ export async function api(method, path, body) {
     error.code = data && data.error ? data.error.code : "http_" + response.status;
     error.field = data && data.error ? data.error.field : undefined;
     error.status = response.status;
+    // A 429's Retry-After: how many seconds until the same request may succeed.
+    error.retryAfter = Number(response.headers.get("Retry-After")) || undefined;
     throw error;
   }
   return data;
