@@ -212,6 +212,7 @@ def principal_json(principal: Principal) -> dict[str, object]:
         "label": principal.label,
         "roles": sorted(role.value for role in principal.roles),
         "region": principal.region,
+        "institution": principal.institution,
         "categories": sorted(principal.categories),
         "purpose": principal.purpose,
     }
@@ -223,7 +224,8 @@ def principal_from_json(held: dict[str, Any]) -> Principal:
         str(held["subject"]),
         str(held["label"]),
         frozenset(Role(role) for role in held["roles"]),
-        held["region"],
-        frozenset(str(category) for category in held["categories"]),
-        held["purpose"],
+        region=held["region"],
+        institution=held.get("institution"),
+        categories=frozenset(str(category) for category in held["categories"]),
+        purpose=held["purpose"],
     )
