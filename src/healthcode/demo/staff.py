@@ -26,6 +26,7 @@ DEMO_STAFF: Final = (
     ("hotline", Role.HOTLINE_OPERATOR),
     ("handler", Role.LOCAL_HANDLER),
     ("checker", Role.CHECKPOINT),
+    ("border", Role.BORDER),  # the foreign verification API only (ADR 0015)
 )
 
 
