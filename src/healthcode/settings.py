@@ -62,7 +62,8 @@ class Settings:
 
     @property
     def foreign_trust_dir(self) -> Path:
-        """Trust material for foreign certificates (DSCs, trust lists, JWKS, DID documents)."""
+        """Trust material for foreign certificates (DSCs, trust lists, JWKS, DID documents,
+        SHC revocation lists)."""
         return self.data_dir / "foreign-trust"
 
     @property

@@ -7,10 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from healthcode.db.accounts_store import ResidentStore
 from healthcode.demo.loading import person
@@ -23,6 +26,8 @@ from healthcode.demo.residents import (
 )
 from healthcode.demo.staff import PASSWORDS_FILE
 from healthcode.security.passwords import password_matches
+from healthcode.foreign.trust import load_trust_dir
+from healthcode.foreign.verify import verify_foreign
 from healthcode.services.households.binding import apply_for_account
 from healthcode.services.households.links import AccountApplication, FamilyMember
 from healthcode.services.households.pending import PendingBinding
@@ -30,6 +35,9 @@ from healthcode.services.runtime import Actor, open_runtime
 from healthcode.settings import Settings
 
 CLOCK = "2021-03-20T12:00:00+08:00"
+# A day `make run` may be run on: the sample NZ COVID Pass is valid until 2031-11-02, the SMART
+# Health Card has no expiry (the demo's own clock, above, predates the pass).
+SAMPLES_CHECKED_AT = datetime(2026, 12, 1, tzinfo=UTC)
 A_WEEK_LATER = "2021-03-27T12:00:00+08:00"
 Loaded = tuple[Path, dict[str, Any]]  # the data directory and the first run's summary
 
@@ -78,6 +86,7 @@ def test_the_demo_loads_everything_and_a_second_run_adds_nothing__S5(
     assert set(again["added"].values()) == {0}
     assert again["already_there"] == first["added"]
     assert (again["conflicts"], again["colours"]) == (0, first["colours"])
+    assert again["foreign_trust"]["added"] == []  # the trust folder's files are left alone
 
 
 def test_the_fixed_residents_have_their_colours__A4(
@@ -185,3 +194,25 @@ def test_staff_passwords_are_shown_on_every_run_and_replaced_when_lost__S5(
             assert password_matches(account.password_hash, password)
             assert not password_matches(account.password_hash, passwords[login])
     runtime.engine.dispose()
+
+
+def test_border_staff_and_foreign_trust_let_the_sample_certificates_verify__A8_S1(
+    loaded: Loaded,
+) -> None:
+    data_dir, summary = loaded
+    roles = {account["login"]: account["role"] for account in summary["staff_accounts"]}
+    assert roles["border"] == "border-staff"
+    assert sorted(summary["foreign_trust"]["added"]) == [
+        "nzcp-example-issuer.did.json",
+        "shc-example-issuer.jwks.json",
+    ]
+    trust = load_trust_dir(data_dir / "foreign-trust")  # what the server reads
+    examples = data_dir / "demo" / "foreign-examples"
+    assert summary["foreign_trust"]["examples"] == str(examples)
+    for name, format in (("nzcp-example", "nzcp"), ("shc-example", "shc")):
+        text = (examples / f"{name}.txt").read_text(encoding="utf-8").strip()
+        with Image.open(examples / f"{name}.png") as picture:  # what a checker chooses to scan
+            assert [symbol.text for symbol in zxingcpp.read_barcodes(picture)] == [text]
+        verdict = verify_foreign(text, trust, SAMPLES_CHECKED_AT)
+        assert (verdict.format, verdict.valid) == (format, True), verdict.reasons
+    assert (examples / "ORIGIN.md").is_file()

@@ -10,20 +10,23 @@ the reason, and a test holds the two lists to the folder.
 
 The trust material is the specification's example issuer's JWKS (shc/trust/), with the `iss`
 and `country` members a trust file adds (foreign/shc.py); its keys' ids are their thumbprints,
-which `test_the_example_issuer_keys_are_their_own_thumbprints` checks.
+which `test_the_example_issuer_keys_are_their_own_thumbprints` checks. The revocation cases
+(badcrl/) bring their own issuer: its JWKS, given the `iss` its cards name, and its key's list.
+Pictures, PNG or JPEG, are read with Pillow and scanned with zxing-cpp.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import zxingcpp
+from PIL import Image
 
-from e2e.browser import png_grey_pixels
 from healthcode.foreign.shc import (
     health_card_jws,
     key_problems,
@@ -32,7 +35,14 @@ from healthcode.foreign.shc import (
     verify_shc,
     verify_shc_jws,
 )
-from healthcode.foreign.trust import TrustFileError, load_trust
+from healthcode.foreign.trust import (
+    ShcRevocationList,
+    TrustFileError,
+    TrustMaterial,
+    load_trust,
+    merged,
+    read_trust,
+)
 from healthcode.foreign.verdicts import ForeignVerdict
 
 HERE = Path(__file__).parent / "shc"
@@ -69,6 +79,8 @@ MAPPED = {
     "INVALID_KEY_WRONG_KTY": "key-type",
     "INVALID_KEY_PRIVATE": "key-private",
     "INVALID_KEY_X5C": "key-x5c",
+    # A list that cannot be believed refuses its key's cards; a sound one revokes cards.
+    "REVOCATION_ERROR": "revocation-list-invalid",
 }
 
 
@@ -203,6 +215,12 @@ CASES = [
     ),
     case(
         "card: inflated QR code (v22, warning)", f"{T}g-qr-code-inflated-to-v22.png", "image", True
+    ),
+    case(
+        "card: valid QR code, requires scaling 23", f"{T}g-qr-code-0-scaled-23.jpg", "image", True
+    ),
+    case(
+        "card: valid QR code, requires scaling 85", f"{T}g-qr-code-0-scaled-85.jpg", "image", True
     ),
     # card.test.ts, error cases.
     case(
@@ -568,16 +586,30 @@ NOT_JUDGED = {
     "_expectations/keys.test.ts": "the expectations",
     "test-issuers.json": "a trust directory naming the example issuer: our trust file names it",
     "issuer.jwks.public.not.smart.json": "the key set of the issuer-kid-mismatch card's signer",
-    "test-example-00-g-qr-code-0-scaled-23.jpg": "a JPEG: no JPEG decoder is installed here",
-    "test-example-00-g-qr-code-0-scaled-85.jpg": "a JPEG: no JPEG decoder is installed here",
+    "badcrl/info.md": "the revocation cases' description",
+    "badcrl/public.json": "the revocation cases' key, which each case's JWKS holds",
+    "badcrl/.well-known/jwks.json": "the same key as a bare JWK (each case's JWKS is judged)",
+    "badcrl/private.json": "the private key that signed the revocation cases' cards",
 }
-
-
-# The revocation-list cases (badcrl/: each issuer's JWKS, its CRL and a card) need the issuer's
-# CRL, which this verifier does not take as trust material: a withdrawn key is removed from the
-# trust file instead. They are not judged.
-NOT_JUDGED_FOLDERS = {"badcrl/": "revocation lists are not trust material here (JWKS only)"}
 BAD_JWKS = "badjwks/.well-known/jwks.json"
+
+# badcrl/<case>/: an issuer's JWKS (its key has `crlVersion` 1), the key's revocation list
+# (.well-known/crl/<kid>.json) and a card it signed, each list broken one way (card.test.ts,
+# "Cards: CRL with …": REVOCATION_ERROR, twice for the duplicates). The cards name their issuer
+# as this URL and the case (info.md gives the repository's address of the same folder), which
+# the trust file adds as `iss`, as for the example issuer.
+BADCRL = DATA / "badcrl"
+BADCRL_ISS = (
+    "https://raw.githubusercontent.com/smart-on-fhir/health-cards-dev-tools/main/testdata/badcrl/"
+)
+CRL_KID = "hrvC0uzB16UXK83BnPo7Glg685b1D6iYOyJd5hpRaAA"
+CRL_CASES = [  # (case, the reason expected, how many times)
+    ("invalid-method", "revocation-list-invalid", 1),
+    ("non-base64url-rid", "revocation-list-invalid", 2),  # two entries; dev-tools lists both
+    ("duplicate-rid", "revocation-list-invalid", 2),
+    ("too-long-rid", "revocation-list-invalid", 1),
+    ("version-mismatch", "revocation-list-version", 1),  # ctr 2, the key's crlVersion 1
+]
 
 
 def _verdicts(case: Case) -> list[ForeignVerdict]:  # noqa: PLR0911 - one return a layer
@@ -609,10 +641,35 @@ def _as_payload(bundle: str) -> str:
     return json.dumps({"iss": "https://spec.smarthealth.cards/examples/issuer", "nbf": 1, "vc": vc})
 
 
-def _scanned(png: bytes) -> str | None:
-    width, height, pixels = png_grey_pixels(png)
-    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (height, width)), formats=QR_ONLY)
+def _scanned(picture: bytes) -> str | None:
+    """The QR text in a PNG or JPEG picture, as a scanner reads it (Pillow, then zxing-cpp)."""
+    image = Image.open(io.BytesIO(picture))
+    image.load()
+    found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     return str(found[0].text) if found else None
+
+
+def _crl_files(name: str) -> tuple[str, str, str]:
+    """The case's JWKS, revocation list and card, as paths inside the folder."""
+    return (
+        f"badcrl/{name}/.well-known/jwks.json",
+        f"badcrl/{name}/.well-known/crl/{CRL_KID}.json",
+        f"badcrl/{name}/jws-crl-{name}.txt",
+    )
+
+
+def _crl_issuer(name: str, *revocation_lists: ShcRevocationList) -> TrustMaterial:
+    """The case's JWKS with the `iss` its card names, and `revocation_lists` (none: the case's)."""
+    jwks_file, crl_file, _ = _crl_files(name)
+    jwks = json.loads((DATA / jwks_file).read_text(encoding="utf-8")) | {"iss": BADCRL_ISS + name}
+    issuer = read_trust(json.dumps(jwks).encode("utf-8"), jwks_file)
+    if revocation_lists:
+        return merged(issuer, TrustMaterial(shc_revocations={r.kid: r for r in revocation_lists}))
+    return merged(issuer, load_trust([DATA / crl_file]))
+
+
+def _crl_card(name: str, trust: TrustMaterial) -> ForeignVerdict:
+    return verify_shc_jws((DATA / _crl_files(name)[2]).read_text(encoding="utf-8"), trust, AT)
 
 
 @pytest.mark.parametrize("case", [*CASES, *SYMBOL_ONLY, TOO_MANY_SEGMENTS], ids=lambda c: c.source)
@@ -652,13 +709,64 @@ def test_a_key_set_that_is_not_one_is_refused_as_trust__S1() -> None:
         load_trust([DATA / BAD_JWKS])
 
 
+@pytest.mark.parametrize(("name", "code", "times"), CRL_CASES, ids=str)
+def test_a_card_whose_key_has_a_broken_revocation_list_is_refused__S1_S5(
+    name: str, code: str, times: int
+) -> None:
+    """card.test.ts, "Cards: CRL with …": the card is sound but its key's list is not, so
+    whether it is revoked cannot be told."""
+    verdict = _crl_card(name, _crl_issuer(name))
+    assert not verdict.valid
+    assert verdict.checks["signature"] is True  # the card itself verifies: only the list fails
+    assert verdict.checks["key_usage"] is False
+    assert [r.code for r in verdict.reasons if r.code.startswith("revo")] == [code] * times
+    assert verdict.facts == ()
+
+
+# The same card and key with a sound list, made here from the invalid-method case's by giving it
+# the method the spec defines: the card (rid "abcde", issued at `nbf` 1639168335) is valid off
+# the list and refused on it.
+SOUND = ShcRevocationList(CRL_KID, "rid", 1, ("vwAjHdarZuc.1638311286", "FKDIxsTCGlU"))
+ISSUED = 1639168335
+
+
+@pytest.mark.parametrize(
+    ("rids", "revoked"),
+    [
+        ((), False),
+        (("abcde",), True),
+        ((f"abcde.{ISSUED + 1}",), True),  # revoked for cards issued before the timestamp
+        ((f"abcde.{ISSUED - 1}",), False),  # a card issued after it stands
+        (("abcdef", "abcd"), False),
+    ],
+    ids=str,
+)
+def test_a_card_on_its_key_s_sound_revocation_list_is_refused_as_revoked__S1_S5(
+    rids: tuple[str, ...], revoked: bool
+) -> None:
+    listed = replace(SOUND, rids=SOUND.rids + rids)
+    verdict = _crl_card("invalid-method", _crl_issuer("invalid-method", listed))
+    assert verdict.checks["signature"] is True
+    assert verdict.checks["key_usage"] is True
+    assert verdict.valid is not revoked
+    assert ("revoked" in {r.code for r in verdict.reasons}) is revoked
+    assert (verdict.checks["expiry"] is False) is revoked  # no `exp`: otherwise not judged
+    assert bool(verdict.facts) is not revoked
+
+
+def test_a_card_whose_key_declares_a_list_the_trust_lacks_is_refused__S5() -> None:
+    jwks_file = _crl_files("invalid-method")[0]
+    jwks = json.loads((DATA / jwks_file).read_text(encoding="utf-8"))
+    issuer = read_trust(json.dumps(jwks | {"iss": BADCRL_ISS + "invalid-method"}).encode(), "j")
+    verdict = _crl_card("invalid-method", issuer)
+    assert not verdict.valid
+    assert [r.code for r in verdict.reasons] == ["revocation-list-missing"]
+
+
 def test_every_file_of_the_folder_is_judged_or_said_why_not() -> None:
     judged = {name for c in [*CASES, *SYMBOL_ONLY, TOO_MANY_SEGMENTS] for name in c.files}
     judged |= {name for name, _, _ in KEY_CASES} | {BAD_JWKS}
-    present = {
-        str(path.relative_to(DATA))
-        for path in DATA.rglob("*")
-        if path.is_file() and not str(path.relative_to(DATA)).startswith(tuple(NOT_JUDGED_FOLDERS))
-    }
+    judged |= {name for case_name, _, _ in CRL_CASES for name in _crl_files(case_name)}
+    present = {str(path.relative_to(DATA)) for path in DATA.rglob("*") if path.is_file()}
     assert present - judged - set(NOT_JUDGED) == set()
     assert (judged | set(NOT_JUDGED)) - present == set()

@@ -16,6 +16,7 @@ from e2e.browser import save_screenshot
 from e2e.conftest import LiveServer
 from e2e.test_web_pages import sign_in_staff
 from foreign_builders import VACCINATION, claims, cose, dcc, dsc, hc1
+from healthcode.demo.foreign_trust import EXAMPLES_DIR, install_demo_trust
 from healthcode.domain.roles import Role
 from healthcode.tokens.qr import qr_png
 
@@ -75,3 +76,20 @@ def test_a_valid_certificate_shows_its_fact_and_a_masked_name__A8_S5_D2(
     )
     expect(page.locator("body")).not_to_contain_text("Gößinger")
     save_screenshot(page, "checkpoint_foreign_valid")
+
+
+def test_the_demos_sample_card_verifies_with_the_demos_trust__A8_S1(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """What `make run` offers a checker: the demo's trust folder and its sample pictures (the
+    SMART Health Card, which never expires; the NZ COVID Pass is checked in cli/test_demo.py at a
+    fixed instant, as it expires in 2031)."""
+    settings = live_server.runtime.settings
+    install_demo_trust(settings.foreign_trust_dir, settings.data_dir)
+    page = sign_in_staff(browser, live_server, Role.CHECKPOINT, "checker")
+    page.goto(f"{live_server.url}/checkpoint")
+    page.set_input_files("#picture", settings.data_dir / EXAMPLES_DIR / "shc-example.png")
+    expect(page.locator("#answer")).to_have_attribute("data-decision", "foreign_valid")
+    expect(page.locator("#foreign-title")).to_have_text(
+        "SMART 健康卡 / SMART Health Card: 有效 / valid"
+    )

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from healthcode.foreign.shc_revocation import list_problems
 from healthcode.foreign.trust import (
+    ShcRevocationList,
     TrustFileError,
     certificate_kid,
     load_trust,
@@ -99,6 +101,9 @@ def test_jwks_and_did_documents_are_kept_as_parsed_json() -> None:
         (b"\x30\x03\x02\x01\x00", "not an X.509 certificate"),
         (b'[{"rawData": "QUJD"}]', "entry 0: rawData is not a base64 DER certificate"),
         (b'[{"country": "DE"}]', "entry 0: no rawData"),
+        (b'{"kid": "k", "method": "rid", "ctr": "1", "rids": []}', "ctr is not an integer"),
+        (b'{"kid": "k", "method": "rid", "ctr": 1, "rids": ["a", 2]}', "rids entry 1 is not"),
+        (b'{"kid": 3, "method": "rid", "ctr": 1, "rids": []}', "kid is not a key id"),
     ],
 )
 def test_a_bad_trust_file_is_a_located_error(content: bytes, where: str) -> None:
@@ -106,6 +111,33 @@ def test_a_bad_trust_file_is_a_located_error(content: bytes, where: str) -> None
         read_trust(content, "bad-file")
     assert str(raised.value).startswith("bad-file: ")
     assert where in str(raised.value)
+
+
+def test_a_revocation_list_is_kept_by_its_key_and_the_newer_version_wins() -> None:
+    def crl(ctr: int, *rids: str) -> bytes:
+        return json.dumps({"kid": "k", "method": "rid", "ctr": ctr, "rids": list(rids)}).encode()
+
+    trust = merged(read_trust(crl(2, "b"), "new"), read_trust(crl(1, "a"), "old"))
+    assert trust.shc_revocations == {"k": ShcRevocationList("k", "rid", 2, ("b",))}
+
+
+NOT_A_RID, NOT_SECONDS = "not base64url of at most 24", "the timestamp is not seconds"
+
+
+@pytest.mark.parametrize(
+    ("method", "rids", "problems"),
+    [
+        ("rid", ("abc", "abc.1638311286", "x_y-Z"), ["rids entry 1: repeats entry 0"]),
+        ("other", ("abc",), ["method is not rid"]),
+        ("rid", ("a" * 25, "b+c", ""), [f"rids entry {n}: {NOT_A_RID}" for n in (0, 1, 2)]),
+        ("rid", ("abc.12x", "abd.1.2"), [f"rids entry {n}: {NOT_SECONDS}" for n in (0, 1)]),
+        ("rid", ("a" * 24 + ".1",), []),
+    ],
+)  # fmt: skip
+def test_a_revocation_list_s_faults_are_located_by_entry(
+    method: str, rids: tuple[str, ...], problems: list[str]
+) -> None:
+    assert list_problems(ShcRevocationList("k", method, 1, rids)) == problems
 
 
 def test_load_trust_merges_files_and_names_the_unreadable_one(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ from healthcode.db.schema import audit_log
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import STAFF_ROLES, Role
 from healthcode.domain.venues import Venue
+from healthcode.rulesets import DEFAULT_FOREIGN_ACCEPTANCE
+from healthcode.rulesets import bundled_document as bundled
 from healthcode.services.areas import record_risk_areas
 from healthcode.services.checkpoint.venues import register_venue
 from healthcode.services.rulesets import activate_due_rulesets, approve_ruleset
@@ -152,6 +154,53 @@ def test_the_rules_page_shows_how_far_the_activation_has_come__A5(
     assert '<span id="activation-partitions">0/1</span>' in started
     assert 'data-finished="true"' in finished
     assert "全员重新评估已完成" in finished
+
+
+def _rows(shown: str) -> dict[str, str]:
+    """Each listed version's row (label → the row's HTML)."""
+    return dict(re.findall(r'<tr data-ruleset="([^"]+)"(.*?)</tr>', shown, re.DOTALL))
+
+
+def test_the_list_shows_each_versions_kind_and_the_acceptance_rules_in_force__A5_S5(
+    callers: Callers, runtime: Runtime
+) -> None:
+    author = callers.staff(Role.RULE_AUTHOR)
+    acceptance = bundled(DEFAULT_FOREIGN_ACCEPTANCE)
+    for version, valid_from in [("1.9.0", "2021-02-01"), ("2.0.0", "2021-03-01"),
+                                ("2.1.0", "2021-04-01"), ("2.2.0", "2021-03-05")]:  # fmt: skip
+        draft = acceptance | {"version": version, "valid_from": f"{valid_from}T00:00:00+08:00"}
+        saved = callers.client.post("/api/v1/rulesets", json=draft, headers=author)
+        assert saved.status_code == 201, saved.text
+    with runtime.unit_of_work(Actor("approver", "rule_approver", "ruleset_approval")) as uow:
+        for version in ("1.9.0", "2.0.0", "2.1.0"):  # 2.2.0 stays a draft
+            approve_ruleset(uow, "foreign-acceptance", version)
+    colours = bundled_document() | {"version": "1.0.1"}
+    assert callers.client.post("/api/v1/rulesets", json=colours, headers=author).status_code == 201
+    reader = callers.staff(Role.RULE_APPROVER)
+
+    shown = page(callers, "/console/rules", reader)
+    review = page(callers, "/console/rules/foreign-acceptance/2.2.0", reader)
+    english = page(callers, "/console/rules?lang=en", reader)  # the language stays chosen
+
+    rows = _rows(shown)
+    expected = {"1.9.0": "superseded", "2.0.0": "active", "2.1.0": "approved", "2.2.0": "draft"}
+    for version, status in expected.items():
+        row = rows[f"foreign-acceptance@{version}"]
+        assert 'data-kind="foreign-acceptance"' in row
+        assert "<td>境外证书采信规则</td>" in row
+        assert f'data-status="{status}"' in row, (version, row)
+    colour_row = rows["zhejiang-2021-36@1.0.1"]
+    assert 'data-kind="colours"' in colour_row
+    assert "<td>赋码规则</td>" in colour_row
+    assert "<td>Foreign acceptance rules</td>" in _rows(english)["foreign-acceptance@2.0.0"]
+    assert "<td>Colour rules</td>" in _rows(english)["zhejiang-2021-36@1.0.1"]
+    assert 'data-status="draft"' in colour_row
+    assert '<strong id="acceptance-in-force">foreign-acceptance@2.0.0</strong>' in shown
+    assert "内置默认规则" in shown  # no colour version approved: the bundled colour rules
+    # An acceptance draft changes no colour: no dry run, and a second person may approve it.
+    assert 'id="ruleset-kind">境外证书采信规则' in review
+    assert 'id="impact-evaluated"' not in review
+    assert 'id="approve"' in review
 
 
 def test_a_missing_version_is_not_found__A5(callers: Callers) -> None:

@@ -26,6 +26,7 @@ from healthcode.clock import Clock, FrozenClock, clock_for
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
 from healthcode.demo.accounts import open_demo_accounts
+from healthcode.demo.foreign_trust import EXAMPLES_DIR, install_demo_trust
 from healthcode.demo.loading import Loader, LoadReport, colours, load_population, person
 from healthcode.demo.manifest import Manifest, ManifestError, read_manifest, write_manifest
 from healthcode.demo.places import COMMUNITY
@@ -79,10 +80,16 @@ def demo(
     with Console(stderr=True).status("loading the demo") as status:
         report = load_population(loader, population, lambda step: status.update(f"loading {step}"))
     staff = _staff_accounts(runtime, settings.data_dir)
+    trust_added = install_demo_trust(settings.foreign_trust_dir, settings.data_dir)
     with runtime.unit_of_work(Actor(CREATED_BY, "resident", "demo resident accounts")) as uow:
         open_demo_accounts(uow)
     summary = _summary(population, report, colours(loader, population), staff)
     summary["staff_passwords_file"] = str(settings.data_dir / PASSWORDS_FILE)
+    summary["foreign_trust"] = {
+        "folder": str(settings.foreign_trust_dir),
+        "added": trust_added,
+        "examples": str(settings.data_dir / EXAMPLES_DIR),
+    }
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -230,6 +237,11 @@ def _show(console: Console, summary: dict[str, Any], seconds: float) -> None:
     console.print(
         f"staff passwords are kept in {summary['staff_passwords_file']} (shown on every run); "
         "one-time password for a demo login: healthcode demo-totp LOGIN"
+    )
+    trust = summary["foreign_trust"]
+    console.print(
+        f"foreign trust in {trust['folder']} ({len(trust['added'])} files added); sample foreign"
+        f" certificates to scan at the checkpoint: {trust['examples']}"
     )
     if summary["conflicts"] or summary["refused"]:
         console.print(

@@ -46,7 +46,7 @@ def foreign_verify(
         typer.Option(
             "--trust",
             help="A trust file, repeatable: PEM or DER X.509 certificate, EU trust list, "
-            "JWKS or DID document.",
+            "JWKS, DID document or SMART Health Cards revocation list.",
         ),
     ] = None,
     at: Annotated[

@@ -38,6 +38,7 @@ DEMO_STAFF: Final = (
     ("checker", Role.CHECKPOINT),
     ("community", Role.INSTITUTION_STAFF),
     ("hospital", Role.INSTITUTION_STAFF),
+    ("border", Role.BORDER),  # the foreign verification API only (ADR 0015)
 )
 # The institution each institution account issues certificates for (S4).
 INSTITUTION_OF: Final = {"community": COMMUNITY.id, "hospital": HOSPITAL.id}

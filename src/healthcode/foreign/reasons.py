@@ -142,6 +142,21 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "有未完成或已作废的接种记录，未计入",
         "a vaccination not completed or entered in error was not counted",
     ),
+    "revoked": ("该卡已被签发机构撤销", "the issuer has revoked this card"),
+    "revocation-list-missing": (
+        "签发密钥声明了撤销列表，但信任材料中没有该列表，无法确认是否已撤销",
+        "the signing key declares a revocation list that the trust material lacks: whether the"
+        " card is revoked cannot be told",
+    ),
+    "revocation-list-version": (
+        "信任材料中的撤销列表与签发密钥声明的版本不符",
+        "the revocation list in the trust material is not the version the signing key declares",
+    ),
+    "revocation-list-invalid": (
+        "签发密钥的撤销列表有误，无法确认是否已撤销",
+        "the signing key's revocation list is malformed: whether the card is revoked cannot"
+        " be told",
+    ),
     "nzcp-prefix": (
         "不是新西兰新冠通行证（应以 NZCP:/1/ 开头）",
         "not an NZ COVID Pass (it must begin with NZCP:/1/)",

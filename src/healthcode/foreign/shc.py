@@ -14,7 +14,8 @@ them:
   `credentialSubject.fhirBundle`, a FHIR R4 `collection` Bundle whose resources refer to one
   another as `resource:N`.
 
-Trust material comes as JWKS files. A JWKS does not say whose it is, so a trust file names its
+Trust material comes as JWKS files, and the revocation lists of keys that declare one
+(`foreign/shc_revocation.py`). A JWKS does not say whose it is, so a trust file names its
 issuer in an `iss` member beside `keys` (and may name the issuing country, ISO 3166-1 alpha-2, in
 `country`); the keys of a JWKS without `iss` verify no card. Keys with an X.509 chain (`x5c`) are
 held to it: the leaf certificate carries the same key and names the issuer as its SAN URI, and
@@ -43,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from healthcode.foreign.fhir import bundle_facts, bundle_problems, not_completed
 from healthcode.foreign.judging import Judgement
 from healthcode.foreign.reasons import reason
+from healthcode.foreign.shc_revocation import revocation_findings
 from healthcode.foreign.trust import TrustMaterial
 from healthcode.foreign.verdicts import ForeignFact, ForeignVerdict, Reason
 from healthcode.tokens.base64url import b64url_decode, b64url_encode
@@ -199,6 +201,10 @@ def _judge_jws(
     if issuer is not None:
         _judge_signature(parsed, issuer, judgement)
     facts = _judge_claims(parsed.claims, at, issuer.country if issuer else "", judgement)
+    if issuer is not None:
+        listed = trust.shc_revocations.get(str(parsed.header["kid"]))
+        for check, finding in revocation_findings(issuer.key, listed, parsed.claims):
+            judgement.failed(check, finding)
     return judgement.verdict(facts)
 
 

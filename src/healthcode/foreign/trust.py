@@ -11,7 +11,11 @@ its content rather than its name:
   as national backends republish it; only DSC entries sign certificates;
 - a JWKS (`{"keys": […]}`): a SMART Health Card issuer's keys, kept as parsed JSON;
 - a DID document (`{"id": "did:…", "verificationMethod"|"assertionMethod": …}`): an NZ COVID
-  Pass issuer's keys, kept as parsed JSON.
+  Pass issuer's keys, kept as parsed JSON;
+- a SMART Health Cards revocation list (`{"kid", "method", "ctr", "rids"}`, what an issuer
+  publishes at `<iss>/.well-known/crl/<kid>.json` for a key whose JWK has `crlVersion`): kept by
+  its key id. What the list says is judged with the card (`foreign/shc_revocation.py`), so a list
+  with a bad entry refuses its key's cards, with the reason, rather than every issuer's.
 
 A file that is none of these, or is one but broken, is a `TrustFileError` naming the file and,
 inside a JSON file, the line or the entry: nothing half-read is trusted.
@@ -68,6 +72,17 @@ class TrustMaterial:
     dcc_keys: Mapping[bytes, DccKey] = field(default_factory=dict)
     jwks: tuple[Mapping[str, object], ...] = ()
     did_documents: tuple[Mapping[str, object], ...] = ()
+    shc_revocations: Mapping[str, ShcRevocationList] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ShcRevocationList:
+    """A SMART Health Cards issuer key's revocation list, as the file holds it."""
+
+    kid: str
+    method: str
+    ctr: int
+    rids: tuple[str, ...]
 
 
 def certificate_kid(certificate: x509.Certificate) -> bytes:
@@ -140,13 +155,19 @@ def read_trust(data: bytes, name: str) -> TrustMaterial:
 def merged(*parts: TrustMaterial) -> TrustMaterial:
     """All the parts' material; a key id in two parts keeps the later part's key."""
     keys: dict[bytes, DccKey] = {}
+    revocations: dict[str, ShcRevocationList] = {}
     for part in parts:
         keys.update(part.dcc_keys)
+        for kid, listed in part.shc_revocations.items():
+            held = revocations.get(kid)
+            if held is None or listed.ctr >= held.ctr:  # the newer list of a key; a tie, the later
+                revocations[kid] = listed
     return TrustMaterial(
         certificates=tuple(cert for part in parts for cert in part.certificates),
         dcc_keys=keys,
         jwks=tuple(document for part in parts for document in part.jwks),
         did_documents=tuple(document for part in parts for document in part.did_documents),
+        shc_revocations=revocations,
     )
 
 
@@ -180,10 +201,32 @@ def _json_trust(data: bytes, name: str) -> TrustMaterial:
     identifier = document.get("id")
     if isinstance(identifier, str) and identifier.startswith("did:"):
         return TrustMaterial(did_documents=(document,))
+    if "rids" in document and "kid" in document:
+        listed = _revocation_list(document, name)
+        return TrustMaterial(shc_revocations={listed.kid: listed})
     raise TrustFileError(
         name,
-        "JSON that is not a trust list, a JWKS ({'keys': …}) or a DID document ({'id': 'did:…'})",
+        "JSON that is not a trust list, a JWKS ({'keys': …}), a DID document ({'id': 'did:…'})"
+        " or a revocation list ({'kid', 'method', 'ctr', 'rids'})",
     )
+
+
+def _revocation_list(document: Mapping[str, object], name: str) -> ShcRevocationList:
+    """The list's shape only: which key, which version, which entries. Whether its method and
+    entries are sound is the card's verdict (a revocation list is not believed in part)."""
+    kid, method, ctr, rids = (document.get(member) for member in ("kid", "method", "ctr", "rids"))
+    if not isinstance(kid, str) or not kid:
+        raise TrustFileError(name, "revocation list: kid is not a key id")
+    if not isinstance(method, str):
+        raise TrustFileError(name, "revocation list: method is not a string")
+    if not isinstance(ctr, int) or isinstance(ctr, bool):
+        raise TrustFileError(name, "revocation list: ctr is not an integer")
+    if not isinstance(rids, list):
+        raise TrustFileError(name, "revocation list: rids is not an array")
+    for index, rid in enumerate(rids):
+        if not isinstance(rid, str):
+            raise TrustFileError(name, f"revocation list: rids entry {index} is not a string")
+    return ShcRevocationList(kid, method, ctr, tuple(rids))
 
 
 def _gateway_list(entries: list[object], name: str) -> TrustMaterial:
