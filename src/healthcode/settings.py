@@ -51,6 +51,9 @@ class Settings:
     # The prefix of every key the broker keeps, so installations (and tests) sharing one Redis
     # keep to their own queues.
     task_namespace: str = DEFAULT_TASK_NAMESPACE
+    # State shared by every server process (sessions, throttles, the colour cache), in Redis;
+    # None: embedded, in the one process. May carry a password: never logged or shown.
+    redis_url: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -85,8 +88,9 @@ class Settings:
             audit_unsealed_window=timedelta(
                 seconds=_number(env, "HEALTHCODE_AUDIT_UNSEALED_WINDOW_SECONDS", 300)
             ),
-            task_broker_url=_broker_url(env.get("HEALTHCODE_TASK_BROKER_URL")),
+            task_broker_url=_redis_url(env, "HEALTHCODE_TASK_BROKER_URL"),
             task_namespace=_namespace(env.get("HEALTHCODE_TASK_NAMESPACE")),
+            redis_url=_redis_url(env, "HEALTHCODE_REDIS_URL"),
         )
 
 
@@ -118,14 +122,13 @@ def _instant(text: str | None, name: str) -> datetime | None:
     return value
 
 
-def _broker_url(text: str | None) -> str | None:
+def _redis_url(env: Mapping[str, str], name: str) -> str | None:
+    text = env.get(name)
     if not text:
         return None
     if not text.startswith(BROKER_SCHEMES):
         # Not the value itself: a URL may carry a password.
-        raise SettingsError(
-            f"HEALTHCODE_TASK_BROKER_URL: must start with {', '.join(BROKER_SCHEMES)} (Redis)"
-        )
+        raise SettingsError(f"{name}: must start with {', '.join(BROKER_SCHEMES)} (Redis)")
     return text
 
 

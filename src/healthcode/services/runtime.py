@@ -39,6 +39,7 @@ from healthcode.services.refusals import Refused
 from healthcode.settings import Settings
 
 AUDIT_CHAIN = "audit-chain"
+AUDIT_CHAIN_KEY = "chain key v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         vault=vault,
         clock=clock or clock_for(settings),
         # The chain's key is derived from the index key, so it too lives outside the database.
-        audit_key=vault.blind_index(AUDIT_CHAIN, "chain key v1"),
+        audit_key=vault.blind_index(AUDIT_CHAIN, AUDIT_CHAIN_KEY),
     )
 
 
