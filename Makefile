@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := src/healthcode/web/static/vendor/zxing/.vendored
 
-.PHONY: install run test lint typecheck unit bench browser clean
+.PHONY: install run test lint typecheck unit bench browser prometheus drill clean
 
 install: $(STAMP) $(VENDOR_STAMP)
 
@@ -27,7 +27,7 @@ run: install
 	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode demo
 	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode serve --host 127.0.0.1 --port 8000
 
-test: lint typecheck browser unit
+test: lint typecheck browser prometheus unit
 
 # The browser tests drive Debian's chromium (never a browser download); fonts-noto-cjk makes Chinese
 # legible in their screenshots. Installed only when missing, so a second run does nothing.
@@ -42,6 +42,18 @@ browser:
 		echo "browser: installing $$missing from Debian (apt-get update, then apt-get install)"; \
 		apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+# The alert rules are checked by promtool (tests/unit/test_alert_rules.py) and the drills run a
+# Prometheus against a private server (ops/drills/): Debian's prometheus package, installed only
+# when missing. Its service is not started (no systemd here; the drills start their own).
+prometheus:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then \
+		echo "prometheus: promtool and prometheus are installed"; \
+	else \
+		echo "prometheus: installing prometheus from Debian (apt-get update, then apt-get install)"; \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
 	fi
 
 lint: install

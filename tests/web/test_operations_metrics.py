@@ -5,6 +5,7 @@ Redis address where nothing listens."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
@@ -233,3 +234,20 @@ def test_requests_refused_by_a_limit_are_counted_by_route_and_code__D2_D3(
     assert throttled
     assert all(labels["route"] == "/api/v1/auth/staff" for labels, _ in throttled)
     assert sum(value for _, value in throttled) == answers.count(429)
+
+
+def test_every_metric_the_alert_rules_read_is_served__D3(
+    live: tuple[TestClient, Runtime],
+) -> None:
+    client, _runtime = live
+    client.get("/healthz")  # the request counters have a sample once a request was answered
+    served = {
+        family.name
+        for family in text_string_to_metric_families(client.get("/metrics", headers=SCRAPER).text)
+    }
+    rules = (Path(__file__).resolve().parents[2] / "ops/prometheus/alerts.yml").read_text()
+    read = {
+        re.sub(r"_(total|bucket)$", "", name) for name in re.findall(r"\bhealthcode_\w+", rules)
+    }
+    assert read
+    assert read <= served, read - served
