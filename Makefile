@@ -71,5 +71,11 @@ bench: install
 	$(BIN)/python bench/assess_population.py
 	$(BIN)/python bench/columnar.py
 
+# The drills of the emergency plan (docs/operations.md) on private servers in a temporary folder:
+# the backup and restore drill, then every incident at the production scrape interval (15 s).
+drill: install prometheus
+	cd ops && ../$(BIN)/python -m drills backup
+	cd ops && ../$(BIN)/python -m drills incidents --interval 15
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
