@@ -167,7 +167,7 @@ def _the_mistake(
     """4. The code signing key revoked by mistake: every code fails. Its WAL is archived."""
     for key in json.loads(site.cli("keys", "list", "--json").stdout):
         if key["purpose"] == "code" and key["status"] == "active":
-            site.cli("keys", "revoke", key["kid"], "--reason", "drill: revoked by mistake")
+            site.cli("keys", "revoke", "--reason", "drill: revoked by mistake", "--", key["kid"])
     if _colours(checkpoint, *tokens) != (None, None):
         raise DrillError("the codes still verify after their key was revoked")
     segment = drill.primary.tool(

@@ -48,21 +48,22 @@ class Checkpoint:
     token: str
 
     def verify(self, staff: int = 0, timeout: float = 5.0) -> int:
-        status, _body = http(
+        """The status of one verification of the code by staff member `staff`."""
+        return self._ask(staff, timeout)[0]
+
+    def colour(self, staff: int = 0) -> str | None:
+        """The colour the checkpoint is shown; None when the code is refused or none answers."""
+        status, body = self._ask(staff, 5.0)
+        answer = json.loads(body) if status == 200 else {}
+        return None if answer.get("rejection", "none") is not None else str(answer["colour"])
+
+    def _ask(self, staff: int, timeout: float) -> tuple[int, bytes]:
+        return http(
             self.server.url + "/api/v1/verify",
             {"token": self.token, "venue_id": VENUE},
             self.headers[staff % len(self.headers)],
             timeout,
         )
-        return status
-
-    def colour(self, staff: int = 0) -> str | None:
-        status, body = http(
-            self.server.url + "/api/v1/verify",
-            {"token": self.token, "venue_id": VENUE},
-            self.headers[staff % len(self.headers)],
-        )
-        return str(json.loads(body)["colour"]) if status == 200 else None
 
 
 def drill_runtime(server: HealthCodeServer) -> Runtime:
