@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from fastapi import Depends
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -29,6 +30,7 @@ from healthcode.settings import Settings
 from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.keys import KeyStatus
 from healthcode.web import create_app
+from healthcode.web.access import public
 from web_builders import METRICS_TOKEN, SCRAPER
 
 REDIS_URL = os.environ.get("HEALTHCODE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -251,3 +253,23 @@ def test_every_metric_the_alert_rules_read_is_served__D3(
     }
     assert read
     assert read <= served, read - served
+
+
+def test_server_errors_are_counted_in_one_series_there_from_the_start__D3(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    runtime = _runtime(_settings(tmp_path), clock)
+    upgrade(runtime.engine)
+    app = create_app(runtime.settings, runtime, OutboxSender())
+
+    @app.get("/boom", dependencies=[Depends(public("test failure"))])
+    def boom() -> None:
+        raise RuntimeError("failure")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        key = ("healthcode_http_server_errors_total", ())
+        assert scrape(client)[key] == 0
+        assert client.get("/boom").status_code == 500
+        assert client.get("/healthz").status_code == 200
+        assert scrape(client)[key] == 1
+    runtime.engine.dispose()

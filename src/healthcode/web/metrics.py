@@ -12,6 +12,7 @@ scrape answers even with the database down, since that is when the alerts need i
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -38,6 +39,8 @@ from healthcode.services.runtime import Runtime
 from healthcode.tokens.keys import KeyPurpose, KeyStatus
 from healthcode.tokens.trust_lists import TrustListError, verify_trust_list
 
+log = logging.getLogger("healthcode.metrics")
+SERVER_ERROR = 500
 # How long one measurement of the gauges is served before the next is taken.
 GAUGE_SECONDS = 5.0
 
@@ -56,6 +59,13 @@ class Metrics:
             "Time to answer an HTTP request",
             ["route"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        # One series from the start (never born at the first failure): a rate over it is known
+        # from the first scrape that sees errors, so the error-rate alert fires a scrape sooner.
+        self.server_errors = Counter(
+            "healthcode_http_server_errors",
+            "HTTP requests answered with a 5xx status",
             registry=self.registry,
         )
         self.codes_shown = Counter(
@@ -128,8 +138,12 @@ class OperationsGauges(Collector):
             try:
                 with runtime.engine.connect() as connection:
                     self._read_database(connection, reading)
-            except Exception:
-                reading.database_up = reading.ready = False
+            except Exception as error:
+                # Left out rather than half shown; the probes above still say what they saw.
+                log.error("operations gauges failed", extra={"error_type": type(error).__name__})
+                reading = Reading(
+                    reading.database_up, reading.ready, reading.keyring_readable, reading.redis_up
+                )
         reading.seconds = time.perf_counter() - started
         return reading
 
@@ -279,4 +293,6 @@ class MetricsMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             self._metrics.requests.labels(scope["method"], route, str(status["code"])).inc()
+            if status["code"] >= SERVER_ERROR:
+                self._metrics.server_errors.inc()
             self._metrics.latency.labels(route).observe(time.perf_counter() - started)
