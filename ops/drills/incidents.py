@@ -4,7 +4,7 @@ time until the service works again once the fault is repaired, without restartin
 
 The stack: a PostgreSQL cluster, a Redis (`HEALTHCODE_REDIS_URL` and the task broker), `healthcode
 serve`, and Debian's Prometheus scraping it every `interval` seconds with ops/prometheus/alerts.yml.
-Steady traffic (checkpoint staff verifying a code, 5 a second) runs through every drill.
+Steady traffic (checkpoint staff verifying a code, 4 a second) runs through every drill.
 """
 
 from __future__ import annotations
