@@ -126,12 +126,13 @@ def run(incident: Incident, drills: Stack) -> Figures:
         injected = time.monotonic()
         incident.inject(drills)
         try:
-            alert_seconds = wait_until(
+            wait_until(
                 f"{incident.alert} to fire",
                 lambda: prometheus.alert_states().get(incident.alert) == "firing",
                 ALERT_SECONDS + 4 * drills.interval,
                 0.25,
             )
+            alert_seconds = time.monotonic() - injected  # the injection's own time included
         finally:
             repaired_at = time.monotonic()
             note = incident.repair(drills)
