@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := src/healthcode/web/static/vendor/.vendored
 
-.PHONY: install run test lint typecheck unit bench bench-tools browser clean
+.PHONY: install run test lint typecheck unit bench bench-tools browser prometheus drill clean
 
 install: $(STAMP) $(VENDOR_STAMP)
 
@@ -31,7 +31,7 @@ run: install
 	HEALTHCODE_MESSAGE_SENDER=outbox $(BIN)/healthcode demo
 	HEALTHCODE_MESSAGE_SENDER=outbox exec $(BIN)/healthcode serve --host 127.0.0.1 --port 8000
 
-test: lint typecheck browser unit
+test: lint typecheck browser prometheus unit
 
 # The browser tests drive Debian's chromium (never a browser download); fonts-noto-cjk makes Chinese
 # legible in their screenshots; poppler-utils' pdftoppm rasterises a printed paper code. Installed
@@ -47,6 +47,18 @@ browser:
 		echo "browser: installing $$missing from Debian (apt-get update, then apt-get install)"; \
 		apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+# The alert rules are checked by promtool (tests/unit/test_alert_rules.py) and the drills run a
+# Prometheus against a private server (ops/drills/): Debian's prometheus package, installed only
+# when missing. Its service is not started (no systemd here; the drills start their own).
+prometheus:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then \
+		echo "prometheus: promtool and prometheus are installed"; \
+	else \
+		echo "prometheus: installing prometheus from Debian (apt-get update, then apt-get install)"; \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
 	fi
 
 lint: install
@@ -70,6 +82,12 @@ bench-tools:
 bench: install
 	$(BIN)/python bench/assess_population.py
 	$(BIN)/python bench/columnar.py
+
+# The drills of the emergency plan (docs/operations.md) on private servers in a temporary folder:
+# the backup and restore drill, then every incident at the production scrape interval (15 s).
+drill: install prometheus
+	cd ops && ../$(BIN)/python -m drills backup
+	cd ops && ../$(BIN)/python -m drills incidents --interval 15
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

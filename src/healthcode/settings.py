@@ -95,9 +95,9 @@ class Settings:
             audit_unsealed_window=timedelta(
                 seconds=_number(env, "HEALTHCODE_AUDIT_UNSEALED_WINDOW_SECONDS", 300)
             ),
-            task_broker_url=_broker_url(env.get("HEALTHCODE_TASK_BROKER_URL")),
+            task_broker_url=_redis_url(env, "HEALTHCODE_TASK_BROKER_URL"),
             task_namespace=_namespace(env.get("HEALTHCODE_TASK_NAMESPACE")),
-            redis_url=_redis_url(env.get("HEALTHCODE_REDIS_URL"), "HEALTHCODE_REDIS_URL"),
+            redis_url=_redis_url(env, "HEALTHCODE_REDIS_URL"),
         )
 
 
@@ -129,11 +129,8 @@ def _instant(text: str | None, name: str) -> datetime | None:
     return value
 
 
-def _broker_url(text: str | None) -> str | None:
-    return _redis_url(text, "HEALTHCODE_TASK_BROKER_URL")
-
-
-def _redis_url(text: str | None, name: str) -> str | None:
+def _redis_url(env: Mapping[str, str], name: str) -> str | None:
+    text = env.get(name)
     if not text:
         return None
     if not text.startswith(BROKER_SCHEMES):

@@ -44,7 +44,7 @@ def lock_sealer(connection: Connection) -> None:
 
 
 def final_watermark(connection: Connection) -> int:
-    """Entries whose `_order_key` is below this can no longer change (see the module docstring)."""
+    """Entries whose `order_key` is below this can no longer change (see the module docstring)."""
     if connection.dialect.name == "postgresql":
         xmin = connection.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
         return int(xmin or 0)
@@ -53,7 +53,7 @@ def final_watermark(connection: Connection) -> int:
 
 def new_final_entries(connection: Connection, since: int, until: int) -> Iterator[Row[Any]]:
     """The entries made final between two watermarks, in sealing order, streamed."""
-    key = _order_key(connection)
+    key = order_key(connection)
     result: Any = connection.execute(
         select(audit_log.c.seq, audit_log.c.at, audit_log.c.mac)
         .where(key >= since, key < until)
@@ -63,7 +63,8 @@ def new_final_entries(connection: Connection, since: int, until: int) -> Iterato
     yield from result
 
 
-def _order_key(connection: Connection) -> Any:
+def order_key(connection: Connection) -> Any:
+    """The column the watermark bounds: `xact` on PostgreSQL, `seq` on SQLite."""
     return audit_log.c.xact if connection.dialect.name == "postgresql" else audit_log.c.seq
 
 

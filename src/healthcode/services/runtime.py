@@ -45,6 +45,9 @@ from healthcode.services.refusals import Refused
 from healthcode.settings import Settings
 
 AUDIT_CHAIN = "audit-chain"
+AUDIT_CHAIN_KEY = "chain key v1"
+
+
 # How long a process reuses what it read of its keys (ADR 0019): a rotation or revocation takes
 # effect at once in the process that made it, and within this in the others.
 MEMO_SECONDS = 5.0
@@ -116,7 +119,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         vault=vault,
         clock=clock or clock_for(settings),
         # The chain's key is derived from the index key, so it too lives outside the database.
-        audit_key=vault.blind_index(AUDIT_CHAIN, "chain key v1"),
+        audit_key=vault.blind_index(AUDIT_CHAIN, AUDIT_CHAIN_KEY),
         shared=shared_state_for(settings.redis_url, settings.task_namespace),
     )
 

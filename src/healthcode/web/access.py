@@ -87,6 +87,17 @@ def public(purpose: str) -> Callable[[Request], Caller]:
     return admit
 
 
+def platform(purpose: str) -> Callable[[Request], Caller]:
+    """Open, and no session looked up: the probes and the metrics scrape must answer with the
+    database down, and the scrape's bearer token is its own credential, not a session."""
+
+    def admit(_request: Request) -> Caller:
+        return Caller(None, None, purpose)
+
+    admit.access = Access(None, purpose)  # type: ignore[attr-defined]
+    return admit
+
+
 def declared_access(call: object) -> Access | None:
     access = getattr(call, "access", None)
     return access if isinstance(access, Access) else None

@@ -27,6 +27,7 @@ from healthcode.web.i18n import LANGUAGES, language
 from healthcode.web.rendering import render
 
 log = logging.getLogger("healthcode.web")
+TOO_MANY_REQUESTS = 429  # a limit refused the request: counted for the throttling alert
 
 
 class NotSignedInError(Exception):
@@ -76,6 +77,9 @@ async def _refused(request: Request, error: Exception) -> Response:
     """The one translator of a refusal, whichever use case or route raised it."""
     assert isinstance(error, Refused)  # noqa: S101 - registered for Refused only
     refusal = error.refusal
+    if refusal.status == TOO_MANY_REQUESTS:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        request.app.state.metrics.throttled.labels(route, refusal.code).inc()
     if refusal.code == FORBIDDEN.code and _wants_page(request):
         return _forbidden_page(request)
     if refusal.code == NOT_FOUND.code and _wants_page(request):

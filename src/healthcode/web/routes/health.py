@@ -7,35 +7,28 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
-from healthcode.db.migrate import current_revision, head_revision
 from healthcode.domain.text import Bilingual
+from healthcode.services.probes import database_reachable, database_ready
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
-from healthcode.web.access import Caller, public
+from healthcode.web.access import Caller, platform
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-def healthz(_: Annotated[Caller, Depends(public("liveness probe"))]) -> dict[str, str]:
+def healthz(_: Annotated[Caller, Depends(platform("liveness probe"))]) -> dict[str, str]:
     """Alive: the process answers. Says nothing about the database."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(
-    request: Request, _: Annotated[Caller, Depends(public("readiness probe"))]
+    request: Request, _: Annotated[Caller, Depends(platform("readiness probe"))]
 ) -> dict[str, Any]:
     """Ready: the database answers at the schema's head and the data keys open."""
     runtime = request.app.state.runtime
-    try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        schema_ready = current_revision(runtime.engine) == head_revision()
-    except Exception:
-        schema_ready = False
-    if not schema_ready:
+    if not (database_reachable(runtime) and database_ready(runtime)):
         raise Refused(
             Refusal(
                 503,
@@ -57,7 +50,9 @@ METRICS_CREDENTIAL = Refusal(
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request, _: Annotated[Caller, Depends(public("metrics scrape"))]) -> Response:
+def metrics(
+    request: Request, _: Annotated[Caller, Depends(platform("metrics scrape"))]
+) -> Response:
     """For the platform's scraper only: the bearer token of HEALTHCODE_METRICS_TOKEN; without one
     configured, not served at all (404), as a page that does not exist."""
     expected = request.app.state.settings.metrics_token
