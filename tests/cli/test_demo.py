@@ -25,9 +25,9 @@ from healthcode.demo.residents import (
     YELLOW_RESIDENT,
 )
 from healthcode.demo.staff import PASSWORDS_FILE
-from healthcode.security.passwords import password_matches
 from healthcode.foreign.trust import load_trust_dir
 from healthcode.foreign.verify import verify_foreign
+from healthcode.security.passwords import password_matches
 from healthcode.services.households.binding import apply_for_account
 from healthcode.services.households.links import AccountApplication, FamilyMember
 from healthcode.services.households.pending import PendingBinding

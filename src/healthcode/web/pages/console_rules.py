@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from healthcode.db.rulesets_store import COLOURS, DRAFT, FOREIGN_ACCEPTANCE, StoredRuleset
 from healthcode.domain.roles import Role
+from healthcode.domain.text import Bilingual
 from healthcode.domain.timezones import display_instant
 from healthcode.rulesets import DEFAULT_RULESET
 from healthcode.rulesets import bundled_document as bundled_document_of
