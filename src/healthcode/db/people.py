@@ -68,11 +68,18 @@ class PersonStore:
         """
         sealer = self._vault.sealer()
         rows = [new_person_row(self._vault, sealer, person) for person in persons_to_add]
-        return self.add_rows(rows, now)
+        return self._insert(rows, now)
 
-    def add_rows(self, rows: Sequence[dict[str, object]], now: datetime) -> list[str]:
-        """Store persons whose rows `new_person_row` made (perhaps in another process); their
-        ids, in order. Refused like `add_many` when one is already on record."""
+    def add_indexed(
+        self, persons_to_add: Sequence[tuple[Person, bytes]], now: datetime
+    ) -> list[str]:
+        """`add_many` of persons whose `person_index` is known already (an import's workers made
+        it): each (person, index)."""
+        sealer = self._vault.sealer()
+        rows = [new_person_row(self._vault, sealer, p, index) for p, index in persons_to_add]
+        return self._insert(rows, now)
+
+    def _insert(self, rows: Sequence[dict[str, object]], now: datetime) -> list[str]:
         insert_rows(self._connection, persons, [{**row, "created_at": now} for row in rows])
         return [str(row["id"]) for row in rows]
 
@@ -136,18 +143,17 @@ class PersonStore:
         return regions
 
 
-def new_person_row(vault: Vault, sealer: Sealer, person: Person) -> dict[str, object]:
-    """The row of a person not yet on record, under a new id, without its `created_at`.
-
-    Needs no database: an import builds these in its worker processes, for every person of a
-    batch, before the writer knows which of them are new (the others' rows are dropped).
-    """
+def new_person_row(
+    vault: Vault, sealer: Sealer, person: Person, index: bytes | None = None
+) -> dict[str, object]:
+    """The row of a person not yet on record, under a new id, without its `created_at`;
+    `index` is their `person_index` when the caller has it already."""
     person_id = new_person_id()
     # Every column a new row has, each time: COPY writes exactly these (db/writes.py).
     return {
         "id": person_id,
         "id_type": person.id_type.value,
-        "id_index": person_index(vault, person.key),
+        "id_index": person_index(vault, person.key) if index is None else index,
         "id_number_sealed": _seal(sealer, person_id, "id_number", person.id_number),
         "id_number_masked": mask_id_number(person.id_number),
         "name_sealed": _seal(sealer, person_id, "name", person.name),

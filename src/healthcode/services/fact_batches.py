@@ -1,9 +1,10 @@
 """Facts made ready to store without a database: validated, digested, sealed (ADR 0014).
 
-Everything a batch of facts costs in Python before it meets the database is done here: reading
+Most of what a batch of facts costs in Python before it meets the database is done here: reading
 and validating each record (`parse_fact`), its keyed content digest, its sealed payload (one data
-key for the batch, ADR 0011), a trip's region indexes, and a row for every person the batch names
-(sealed under a new id, dropped by the writer for those already on record). It needs only the
+key for the batch, ADR 0011), a trip's region indexes, and the blind index of every person the
+batch names (the writer seals and adds those not on record: most are, and sealing a person's
+fields under an id is work wasted on them). It needs only the
 keys, so an import runs it in worker processes (`prepared_batches`) while one writer stores the
 batches in file order (`services.facts.record_batch`); a single fact (the API, an appeal) runs it
 in the request's own process.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from healthcode.db.facts_store import fact_content, region_indexes, sealed_payload
-from healthcode.db.people import new_person_row, person_index
+from healthcode.db.people import person_index
 from healthcode.db.writes import chunks
 from healthcode.domain.corrections import needs_footing
 from healthcode.domain.facts import Fact, Person, Trip
@@ -68,7 +69,7 @@ class PreparedFact(NamedTuple):
 
 class PreparedPerson(NamedTuple):
     id_index: bytes  # `persons.id_index`
-    row: dict[str, object]  # `new_person_row`: stored only if nobody has `index` yet
+    person: Person  # sealed and stored by the writer only if nobody has `id_index` yet
 
 
 @dataclass(slots=True)
@@ -83,7 +84,7 @@ def prepare_facts(
 ) -> FactBatch:
     """`facts` (found at `locations`) as a batch ready for `record_batch`."""
     batch = batch if batch is not None else FactBatch()
-    fact_sealer, person_sealer = vault.sealer(), vault.sealer()
+    sealer = vault.sealer()
     person_of: dict[Person, int] = {}
     # The persons whose facts must be at hand to check a correction, as stored and in the batch.
     correcting = {fact.person.key for fact in facts if needs_footing(fact)}
@@ -93,9 +94,7 @@ def prepare_facts(
             # Each distinct spelling of a person's contact details gets its row, so that a new
             # person is stored with the details of their first fact the writer keeps.
             person = person_of[fact.person] = len(batch.persons)
-            index = person_index(vault, fact.person.key)
-            row = new_person_row(vault, person_sealer, fact.person)
-            batch.persons.append(PreparedPerson(index, row))
+            batch.persons.append(PreparedPerson(person_index(vault, fact.person.key), fact.person))
         content = fact_content(vault, fact)
         payload = fact.payload
         batch.facts.append(
@@ -106,7 +105,7 @@ def prepare_facts(
                 content.digest,
                 person,
                 fact.occurred_at,
-                sealed_payload(fact_sealer, fact, content),
+                sealed_payload(sealer, fact, content),
                 region_indexes(vault, payload.region) if isinstance(payload, Trip) else (),
                 needs_footing(fact),
                 fact if fact.person.key in correcting else None,

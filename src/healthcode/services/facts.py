@@ -141,6 +141,8 @@ def _person_ids(uow: UnitOfWork, batch: FactBatch, fresh: Sequence[PreparedFact]
     ids_by_index = uow.people.ids_of_indexes(first_seen)
     new = [person for index, person in first_seen.items() if index not in ids_by_index]
     # One write for all of them (COPY on PostgreSQL): an INSERT a person was a quarter of an import.
-    added = uow.people.add_rows([batch.persons[person].row for person in new], uow.now)
+    added = uow.people.add_indexed(
+        [(batch.persons[person].person, batch.persons[person].id_index) for person in new], uow.now
+    )
     ids_by_index.update(zip((batch.persons[p].id_index for p in new), added, strict=True))
     return {f.person: ids_by_index[batch.persons[f.person].id_index] for f in fresh}
