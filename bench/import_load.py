@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,10 +50,13 @@ class Turn:
     command: float
     load: float
     floor: float
+    cpu: dict[str, float]
 
 
 def load_child(events: Path, batch_size: int, workers: int) -> None:
-    """Print {"accepted", "seconds"}: `load_events` alone, in this process, with `workers`.
+    """Print {"accepted", "seconds", "cpu"}: `load_events` alone, in this process, with `workers`;
+    `cpu` is the CPU seconds of this process (the writer), of its workers, and of its database
+    session's server process (read from /proc: the server is on this machine).
 
     Code from before ADR 0014 (`--src`) has no `load_events`: its own loop of batches is run
     instead, as its `import_feed` ran it before the re-evaluation job.
@@ -61,21 +65,33 @@ def load_child(events: Path, batch_size: int, workers: int) -> None:
 
     runtime = context.runtime()
     report = importer.ImportReport()
+    with runtime.engine.connect() as connection:  # the pool's one connection, the import's too
+        backend = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    server, writer = server_cpu(backend), time.process_time()
+    started = time.perf_counter()
     if not hasattr(importer, "load_events"):
-        started = time.perf_counter()
         records = read_parsed(events, lambda f, where: (where, parse_fact(f, where)))
         for batch in importer._batches(records, batch_size, report):
             importer._store(runtime, importer.Feed.EVENTS, batch, report)
-        seconds = time.perf_counter() - started
-        print(json.dumps({"accepted": report.accepted, "seconds": seconds}))
-        return
-    from healthcode.services.fact_batches import worker_pool  # noqa: PLC0415 - new in ADR 0014
+    else:
+        from healthcode.services.fact_batches import worker_pool  # noqa: PLC0415 - ADR 0014's
 
-    with worker_pool(workers, runtime.settings.keys_dir) as pool:
-        started = time.perf_counter()
-        importer.load_events(runtime, events, batch_size, pool, report)
-        seconds = time.perf_counter() - started
-    print(json.dumps({"accepted": report.accepted, "seconds": seconds}))
+        with worker_pool(workers, runtime.settings.keys_dir) as pool:
+            importer.load_events(runtime, events, batch_size, pool, report)
+    seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {
+        "writer": time.process_time() - writer,
+        "workers": children.ru_utime + children.ru_stime,
+        "server": server_cpu(backend) - server,
+    }
+    print(json.dumps({"accepted": report.accepted, "seconds": seconds, "cpu": cpu}))
+
+
+def server_cpu(pid: int) -> float:
+    """User and system CPU seconds of a local process so far (/proc/PID/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def prepared(env: dict[str, str]) -> None:
@@ -121,10 +137,12 @@ def one_turn(
                 raise SystemExit(f"{step}: accepted {report['accepted']} of {count} events")
             timings[step] = elapsed if step == "command" else float(report["seconds"])
             if step == "load":
+                cpu = {name: float(value) for name, value in report["cpu"].items()}
+            if step == "load":
                 payload = mean_payload_bytes(url)
                 timings["floor"] = copy_floor(url, count, payload, persons)
         print(f"workers {workers}, {step}: {timings[step]:.2f} s", file=sys.stderr)
-    return Turn(workers, timings["command"], timings["load"], timings["floor"])
+    return Turn(workers, timings["command"], timings["load"], timings["floor"], cpu)
 
 
 def source_path(src: Path | None) -> dict[str, str]:

@@ -3,7 +3,9 @@ A6, A7; `register` is the police population register that proves who a person is
 
 Records are read as a stream and written in batches, one transaction each: a batch is counted as
 accepted only once it is committed, so a crash loses nothing that was reported, and running the
-same file again finishes the job (what is already stored comes back as duplicates).
+same file again finishes the job (what is already stored comes back as duplicates). For events,
+worker processes validate, digest and seal the batches (`--workers`, ADR 0014) and this process
+alone writes them, in file order.
 
 Codes are brought up to date by population jobs (services/population_jobs.py), run here once the
 records are in, with a progress bar on a terminal: for events, each batch queues the persons it
@@ -20,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
-from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,7 +53,12 @@ from healthcode.services.areas import (
     record_severe_designations,
     run_area_jobs,
 )
-from healthcode.services.fact_batches import default_workers, prepared_batches, worker_pool
+from healthcode.services.fact_batches import (
+    Workers,
+    default_workers,
+    prepared_batches,
+    worker_pool,
+)
 from healthcode.services.facts import record_batch
 from healthcode.services.households.register import record_register
 from healthcode.services.population_jobs import (
@@ -149,17 +155,17 @@ def load_events(
     runtime: Runtime,
     path: Path,
     batch_size: int,
-    pool: Pool | None,
+    workers: Workers | None,
     report: ImportReport,
     advance: Callable[[int], None] = lambda records: None,
 ) -> None:
     """The load of an events import, without its re-evaluation: every batch of `batch_size`
-    records validated, digested and sealed by the `pool`'s processes (ADR 0014; without one, in
+    records validated, digested and sealed by the `workers`' processes (ADR 0014; without, in
     this one) and stored here in file order, one transaction each. Raises InputUnusable (the
     batches before it stored)."""
     items = read_records(path, decode_lines=False)
     report.started = True
-    for batch in prepared_batches(items, batch_size, runtime.vault, pool):
+    for batch in prepared_batches(items, batch_size, runtime.vault, workers):
         for rejected in batch.rejected:
             warn(f"rejected {rejected}")
         report.rejected += batch.rejected

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
@@ -142,21 +142,28 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+class Workers(NamedTuple):
+    """A pool of worker processes (`worker_pool`) and how many it has."""
+
+    pool: Pool
+    processes: int
+
+
 def prepared_batches(
-    items: Iterable[Item], size: int, vault: Vault, pool: Pool | None
+    items: Iterable[Item], size: int, vault: Vault, workers: Workers | None
 ) -> Iterator[FactBatch]:
     """The items in batches of `size`, prepared, in input order.
 
-    With a `pool` (`worker_pool`), the batches are prepared by its processes, at most `AHEAD` a
+    With `workers` (`worker_pool`), the batches are prepared by its processes, at most `AHEAD` a
     worker in flight; without, here with `vault`, one after the other. An InputUnusable from the
     reader is raised after the batches before it.
     """
     batches = chunks(items, size)
-    if pool is None:
+    if workers is None:
         for chunk in batches:
             yield parse_and_prepare(vault, chunk)
         return
-    ahead = AHEAD * getattr(pool, "_processes", 1)
+    pool, ahead = workers.pool, AHEAD * workers.processes
     pending: deque[AsyncResult[FactBatch]] = deque()
     try:
         for chunk in batches:
@@ -171,17 +178,20 @@ def prepared_batches(
         yield pending.popleft().get()
 
 
-def worker_pool(workers: int, keys_dir: Path) -> AbstractContextManager[Pool | None]:
+@contextmanager
+def worker_pool(workers: int, keys_dir: Path) -> Iterator[Workers | None]:
     """`workers` processes for `prepared_batches`, each with the keyring of `keys_dir`; None
     for 0. Start it before any thread (a progress bar's): a forked process gets only the
     forking thread, and a lock another thread held stays held in it."""
     if workers < 1:
-        return nullcontext(None)
+        yield None
+        return
     # fork where there is one: a forked worker has the modules loaded already, so it starts in
     # milliseconds; spawn (macOS, Windows) imports them anew.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return context.Pool(workers, initializer=_start_worker, initargs=(keys_dir,))
+    with context.Pool(workers, initializer=_start_worker, initargs=(keys_dir,)) as pool:
+        yield Workers(pool, workers)
 
 
 _worker_vault: Vault | None = None
