@@ -175,6 +175,21 @@ def report(turns: list[Turn], count: int, args: argparse.Namespace) -> None:
             f"| {workers} | {floor:,.0f} | {load:.2f} | {count / load:,.0f} | {load_ratio:.3f} "
             f"| {command:.2f} | {count / command:,.0f} | {command_ratio:.3f} |"
         )
+    print(
+        "\n| `--workers` | CPU µs an event, load alone: writer | workers | the writer's server "
+        "process | events/s the writer's CPU alone allows |"
+    )
+    print("|--:|--:|--:|--:|--:|")
+    for workers in args.workers:
+        mine = [turn for turn in turns if turn.workers == workers]
+        per = {
+            name: statistics.median(t.cpu[name] for t in mine) / count * 1e6
+            for name in ("writer", "workers", "server")
+        }
+        print(
+            f"| {workers} | {per['writer']:.0f} | {per['workers']:.0f} | {per['server']:.0f} "
+            f"| {1e6 / per['writer']:,.0f} |"
+        )
 
 
 def main() -> None:
