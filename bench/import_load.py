@@ -159,11 +159,7 @@ def report(turns: list[Turn], count: int, args: argparse.Namespace) -> None:
         f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {sys.version.split()[0]}; "
         f"{len(turns) // len(args.workers)} turn(s), medians.\n"
     )
-    print(
-        "| `--workers` | COPY floor, rows/s | load alone: s | events/s | ÷ COPY "
-        "| whole command: s | events/s | ÷ COPY |"
-    )
-    print("|--:|--:|--:|--:|--:|--:|--:|--:|")
+    speed, cpu = [], []
     for workers in args.workers:
         mine = [turn for turn in turns if turn.workers == workers]
         floor = statistics.median(count / t.floor for t in mine)
@@ -171,25 +167,28 @@ def report(turns: list[Turn], count: int, args: argparse.Namespace) -> None:
         command = statistics.median(t.command for t in mine)
         load_ratio = statistics.median(t.floor / t.load for t in mine)
         command_ratio = statistics.median(t.floor / t.command for t in mine)
-        print(
+        speed.append(
             f"| {workers} | {floor:,.0f} | {load:.2f} | {count / load:,.0f} | {load_ratio:.3f} "
             f"| {command:.2f} | {count / command:,.0f} | {command_ratio:.3f} |"
         )
-    print(
-        "\n| `--workers` | CPU µs an event, load alone: writer | workers | the writer's server "
-        "process | events/s the writer's CPU alone allows |"
-    )
-    print("|--:|--:|--:|--:|--:|")
-    for workers in args.workers:
-        mine = [turn for turn in turns if turn.workers == workers]
         per = {
             name: statistics.median(t.cpu[name] for t in mine) / count * 1e6
             for name in ("writer", "workers", "server")
         }
-        print(
+        cpu.append(
             f"| {workers} | {per['writer']:.0f} | {per['workers']:.0f} | {per['server']:.0f} "
             f"| {1e6 / per['writer']:,.0f} |"
         )
+    print(
+        "| `--workers` | COPY floor, rows/s | load alone: s | events/s | ÷ COPY "
+        "| whole command: s | events/s | ÷ COPY |\n|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )
+    print("\n".join(speed))
+    print(
+        "\n| `--workers` | CPU µs an event, load alone: writer | workers | the writer's server "
+        "process | events/s the writer's CPU alone allows |\n|--:|--:|--:|--:|--:|"
+    )
+    print("\n".join(cpu))
 
 
 def main() -> None:
