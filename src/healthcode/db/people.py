@@ -66,9 +66,9 @@ class PersonStore:
         Their fields are sealed in one batch (one data key wrapped once, ADR 0011). Persons already
         on record are refused by the unique blind index, failing the whole batch.
         """
-        sealer = self._vault.sealer()
-        rows = [new_person_row(self._vault, sealer, person) for person in persons_to_add]
-        return self._insert(rows, now)
+        return self.add_indexed(
+            [(person, self.index_of(person.key)) for person in persons_to_add], now
+        )
 
     def add_indexed(
         self, persons_to_add: Sequence[tuple[Person, bytes]], now: datetime
@@ -76,10 +76,7 @@ class PersonStore:
         """`add_many` of persons whose `person_index` is known already (an import's workers made
         it): each (person, index)."""
         sealer = self._vault.sealer()
-        rows = [new_person_row(self._vault, sealer, p, index) for p, index in persons_to_add]
-        return self._insert(rows, now)
-
-    def _insert(self, rows: Sequence[dict[str, object]], now: datetime) -> list[str]:
+        rows = [new_person_row(sealer, person, index) for person, index in persons_to_add]
         insert_rows(self._connection, persons, [{**row, "created_at": now} for row in rows])
         return [str(row["id"]) for row in rows]
 
@@ -143,17 +140,15 @@ class PersonStore:
         return regions
 
 
-def new_person_row(
-    vault: Vault, sealer: Sealer, person: Person, index: bytes | None = None
-) -> dict[str, object]:
-    """The row of a person not yet on record, under a new id, without its `created_at`;
-    `index` is their `person_index` when the caller has it already."""
+def new_person_row(sealer: Sealer, person: Person, index: bytes) -> dict[str, object]:
+    """The row of a person not yet on record (`index` is their `person_index`), under a new id,
+    without its `created_at`."""
     person_id = new_person_id()
     # Every column a new row has, each time: COPY writes exactly these (db/writes.py).
     return {
         "id": person_id,
         "id_type": person.id_type.value,
-        "id_index": person_index(vault, person.key) if index is None else index,
+        "id_index": index,
         "id_number_sealed": _seal(sealer, person_id, "id_number", person.id_number),
         "id_number_masked": mask_id_number(person.id_number),
         "name_sealed": _seal(sealer, person_id, "name", person.name),
