@@ -116,8 +116,8 @@ def import_feed(
         typer.Option(
             min=0,
             max=256,
-            help="events: processes validating and sealing records (default: one a core; "
-            "0: none, all in this process).",
+            help="events: processes validating and sealing records (default: one a core "
+            "from four cores up, else 0: none, all in this process).",
             show_default=False,
         ),
     ] = None,

@@ -135,11 +135,17 @@ def parse_and_prepare(vault: Vault, items: Iterable[Item]) -> FactBatch:
 
 
 def default_workers() -> int:
-    """One worker process a core this process may run on (the writer waits on the database
-    most of its time, so it shares a core with them)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """One worker process a core this process may run on, from four cores up; none below.
+
+    With two cores the workers, the writer and its database server compete for them, and the
+    import measured slower with two workers than with none (bench/README.md, "the events import
+    against a bare COPY"); the workers pay off only where cores would otherwise idle.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) if (cores or 1) >= MIN_CORES_FOR_WORKERS else 0
+
+
+MIN_CORES_FOR_WORKERS = 4
 
 
 class Workers(NamedTuple):
