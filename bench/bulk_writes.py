@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql
 
 from healthcode.db.engine import connect
 from healthcode.db.migrate import upgrade
-from healthcode.db.people import PersonStore
+from healthcode.db.people import PersonStore, new_person_row, person_index
 from healthcode.db.schema import code_history, code_states, persons
 from healthcode.db.states import StateChange, StateSave, StateStore, StoredState
 from healthcode.db.writes import _update_through_copy
@@ -162,10 +162,10 @@ def writes(  # noqa: PLR0915  (one closure a kind of write, timed in turns)
     def legacy_persons() -> None:
         # The import's writer before issue #12: one INSERT … VALUES a person, format-1 seals.
         with transaction(engine) as connection:
-            store = PersonStore(connection, vault)
             for person in new_persons(count):
-                row = store._row(new_person_id(), person, NOW, vault)  # type: ignore[arg-type]
-                connection.execute(insert(persons).values(row))
+                index = person_index(vault, person.key)
+                row = new_person_row(vault, person, index)  # type: ignore[arg-type]
+                connection.execute(insert(persons).values(row | {"created_at": NOW}))
 
     def add_loop() -> None:
         with transaction(engine) as connection:

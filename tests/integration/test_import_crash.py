@@ -68,8 +68,10 @@ def healthcode(env: Env, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def import_args(path: Path) -> list[str]:
-    return ["import", "events", str(path), "--json", "--batch-size", str(BATCH)]
+def import_args(path: Path, workers: int = 2) -> list[str]:
+    """Worker processes whatever the machine's cores (ADR 0014): the kill is the writer's."""
+    batches = ["--batch-size", str(BATCH), "--workers", str(workers)]
+    return ["import", "events", str(path), "--json", *batches]
 
 
 def import_events(env: Env, path: Path) -> subprocess.CompletedProcess[str]:
@@ -246,3 +248,32 @@ def test_an_unusable_file_exits_2_with_one_line_on_stderr__S5(env: Env, tmp_path
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.splitlines()) == 1
         assert result.stderr.startswith(f"healthcode: error: {path}: ")
+
+
+def test_with_workers_or_without_the_same_records_are_kept_and_rejected_in_order__S5(
+    env: Env, reader: Engine, tmp_path: Path
+) -> None:
+    """Batches prepared by worker processes (ADR 0014) are recorded in file order, as in one."""
+    records = [record for number in range(150) for record in person_events(number)]  # 600
+    lines = [json.dumps(record, ensure_ascii=False) for record in records]
+    lines[10] = "{not json"
+    lines[250] = json.dumps(records[250] | {"occurred_at": "yesterday"})
+    lines[599] = json.dumps(records[0] | {"product": "BBIBP-CorV"})  # line 1's id, other content
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = [
+        ("line 11", None, None),
+        ("line 251", records[250]["event_id"], "occurred_at"),
+        ("line 600", records[0]["event_id"], "event_id"),
+    ]
+
+    first = healthcode(env, *import_args(path, workers=2))
+    again = healthcode(env, *import_args(path, workers=0))
+
+    reports = [json.loads(run.stdout) for run in (first, again)]
+    assert [run.returncode for run in (first, again)] == [3, 3]
+    for report in reports:
+        assert [(r["location"], r["event_id"], r["field"]) for r in report["rejected"]] == expected
+    assert reports[0]["accepted"] == reports[1]["duplicates"] == 597
+    assert reports[1]["accepted"] == 0
+    assert count(reader, facts) == 597

@@ -302,6 +302,26 @@ def test_the_eleven_digit_shortcut_agrees_with_parsing(phone: str) -> None:
     assert normalise_phone(phone) == _parsed(phone)
 
 
+@given(
+    st.from_regex(r"1[3-9][0-9]{4}", fullmatch=True),
+    st.from_regex(r"[0-9]{5}", fullmatch=True),
+    st.from_regex(r"[0-9]{5}", fullmatch=True),
+)
+def test_the_shortcut_s_verdict_kept_by_six_digits_holds_for_other_numbers(
+    prefix: str, first: str, other: str
+) -> None:
+    normalise_phone(prefix + first)  # the verdict for the prefix is now kept
+    assert normalise_phone(prefix + other) == _parsed(prefix + other)
+
+
+@pytest.mark.parametrize("fifth", "0123456789")
+def test_the_kept_verdict_holds_around_the_satellite_range_1740x(fifth: str) -> None:
+    # 1740[0-5]: the longest prefix a mobile range of the metadata has.
+    for tail in ("000000", "999999", "512345"):
+        phone = f"1740{fifth}{tail}"
+        assert normalise_phone(phone) == _parsed(phone), phone
+
+
 @pytest.mark.parametrize(
     "prefix", [f"1{second}{third}" for second in "3456789" for third in "0123456789"]
 )

@@ -3,7 +3,9 @@ A6, A7; `register` is the police population register that proves who a person is
 
 Records are read as a stream and written in batches, one transaction each: a batch is counted as
 accepted only once it is committed, so a crash loses nothing that was reported, and running the
-same file again finishes the job (what is already stored comes back as duplicates).
+same file again finishes the job (what is already stored comes back as duplicates). For events,
+worker processes validate, digest and seal the batches (`--workers`, ADR 0014) and this process
+alone writes them, in file order.
 
 Codes are brought up to date by population jobs (services/population_jobs.py), run here once the
 records are in, with a progress bar on a terminal: for events, each batch queues the persons it
@@ -39,11 +41,11 @@ from healthcode.cli.errors import BadInputError, warn
 from healthcode.exchange import (
     InputUnusable,
     RecordError,
-    parse_fact,
     parse_register_entry,
     parse_risk_area,
     parse_severe_designation,
     read_parsed,
+    read_records,
 )
 from healthcode.services.areas import (
     AreaReport,
@@ -51,7 +53,13 @@ from healthcode.services.areas import (
     record_severe_designations,
     run_area_jobs,
 )
-from healthcode.services.facts import record_facts
+from healthcode.services.fact_batches import (
+    Workers,
+    default_workers,
+    prepared_batches,
+    worker_pool,
+)
+from healthcode.services.facts import record_batch
 from healthcode.services.households.register import record_register
 from healthcode.services.population_jobs import (
     JobKind,
@@ -81,6 +89,7 @@ class ImportReport:
     reevaluated: int = 0
     rejected: list[RecordError] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)  # areas: population jobs still to run
+    started: bool = False  # the input could be opened: an InputUnusable after is part-way
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -102,28 +111,37 @@ def import_feed(
     batch_size: Annotated[
         int, typer.Option(min=1, max=100_000, help="Records a transaction.")
     ] = 1000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=256,
+            help="events: processes validating and sealing records (default: one a core "
+            "from four cores up, else 0: none, all in this process).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
+    workers = default_workers() if workers is None else workers
     runtime = context.runtime()
-    parse = {
-        Feed.EVENTS: parse_fact,
-        Feed.AREAS: parse_risk_area,
-        Feed.SEVERE: parse_severe_designation,
-        Feed.REGISTER: parse_register_entry,
-    }[feed]
-    try:
-        records = read_parsed(path, lambda fields, where: (where, parse(fields, where)))
-    except InputUnusable as error:
-        raise BadInputError(f"{path}: {error}") from None
     report = ImportReport()
     show_progress = sys.stderr.isatty() and not as_json
+    pool = worker_pool(workers if feed is Feed.EVENTS else 0, runtime.settings.keys_dir)
     try:
-        with _progress(show_progress) as progress:
+        with pool as workers_pool, _progress(show_progress) as progress:
             task = progress.add_task(f"importing {path.name}", total=None) if progress else None
-            for batch in _batches(records, batch_size, report):
-                _store(runtime, feed, batch, report)
+
+            def advance(records: int) -> None:
                 if progress is not None and task is not None:
-                    progress.update(task, advance=len(batch))
+                    progress.update(task, advance=records)
+
+            if feed is Feed.EVENTS:
+                load_events(runtime, path, batch_size, workers_pool, report, advance)
+            else:
+                _load_others(runtime, feed, path, batch_size, report, advance)
     except InputUnusable as error:
+        if not report.started:
+            raise BadInputError(f"{path}: {error}") from None
         # The batches before it were imported: their codes are brought up to date all the same.
         _reevaluate(runtime, feed, report, show_progress)
         _print(report, as_json)
@@ -131,6 +149,55 @@ def import_feed(
     _reevaluate(runtime, feed, report, show_progress)
     _print(report, as_json)
     return EXIT_SOME_REJECTED if report.rejected else 0
+
+
+def load_events(
+    runtime: Runtime,
+    path: Path,
+    batch_size: int,
+    workers: Workers | None,
+    report: ImportReport,
+    advance: Callable[[int], None] = lambda records: None,
+) -> None:
+    """The load of an events import, without its re-evaluation: every batch of `batch_size`
+    records validated, digested and sealed by the `workers`' processes (ADR 0014; without, in
+    this one) and stored here in file order, one transaction each. Raises InputUnusable (the
+    batches before it stored)."""
+    items = read_records(path, decode_lines=False)
+    report.started = True
+    for batch in prepared_batches(items, batch_size, runtime.vault, workers):
+        for rejected in batch.rejected:
+            warn(f"rejected {rejected}")
+        report.rejected += batch.rejected
+        if batch.facts:
+            with runtime.unit_of_work(context.actor(_ROLES[Feed.EVENTS], "department_feed")) as uow:
+                result = record_batch(uow, batch, defer=True)
+            report.accepted += result.accepted
+            report.duplicates += result.duplicates
+            for conflict in result.conflicts:
+                warn(f"rejected {conflict}")
+            report.rejected += result.conflicts
+        advance(len(batch.facts) + len(batch.rejected))
+
+
+def _load_others(
+    runtime: Runtime,
+    feed: Feed,
+    path: Path,
+    batch_size: int,
+    report: ImportReport,
+    advance: Callable[[int], None],
+) -> None:
+    parse = {
+        Feed.AREAS: parse_risk_area,
+        Feed.SEVERE: parse_severe_designation,
+        Feed.REGISTER: parse_register_entry,
+    }[feed]
+    records = read_parsed(path, lambda fields, where: (where, parse(fields, where)))
+    report.started = True
+    for batch in _batches(records, batch_size, report):
+        _store(runtime, feed, batch, report)
+        advance(len(batch))
 
 
 def _reevaluate(runtime: Runtime, feed: Feed, report: ImportReport, shown: bool) -> None:
@@ -213,14 +280,6 @@ def _store(runtime: Runtime, feed: Feed, batch: list[Located], report: ImportRep
     locations = [where for where, _ in batch]
     values = [value for _, value in batch]
     with runtime.unit_of_work(context.actor(_ROLES[feed], "department_feed")) as uow:
-        if feed is Feed.EVENTS:
-            result = record_facts(uow, values, locations, defer=True)
-            report.accepted += result.accepted
-            report.duplicates += result.duplicates
-            for conflict in result.conflicts:
-                warn(f"rejected {conflict}")
-            report.rejected += result.conflicts
-            return
         if feed is Feed.REGISTER:
             entries = record_register(uow, values, locations)
             report.accepted += entries.recorded

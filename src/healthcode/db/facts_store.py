@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select, text, tuple_
 
@@ -15,7 +15,7 @@ from healthcode.db.arrays import key_array
 from healthcode.db.lookups import any_of
 from healthcode.db.schema import facts, trip_regions
 from healthcode.db.writes import chunks, insert_ignoring_duplicates, insert_rows
-from healthcode.domain.facts import Fact, Source, Trip
+from healthcode.domain.facts import Fact, Source
 from healthcode.domain.regions import normalise
 from healthcode.exchange import parse_fact
 from healthcode.exchange.writer import fact_record, without_contact
@@ -31,29 +31,49 @@ Identity = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class FactContent:
     """A fact's keyed content digest, and the record it was computed over (with contact
-    details): kept so that storing the fact does not build its record a second time."""
+    details): kept so that sealing the fact does not build its record a second time."""
 
     digest: bytes
     record: dict[str, object]
 
 
-@dataclass(frozen=True, slots=True)
-class NewFact:
+class NewFact(NamedTuple):
+    """A fact ready to be stored: digest, sealed payload and stay indexes already made (by
+    `fact_content`, `sealed_payload` and `region_indexes`, in any process holding the keys)."""
+
     person_id: str
-    fact: Fact
-    content: FactContent
+    source: str
+    event_id: str
+    content_digest: bytes
+    occurred_at: datetime
+    payload_sealed: bytes
+    stays: tuple[bytes, ...]  # a trip's region indexes, one a prefix; () for other facts
+
+
+def fact_content(vault: Vault, fact: Fact) -> FactContent:
+    record = fact_record(fact)
+    # Keyed, so that a digest cannot be used to confirm a guess about someone's health data.
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    return FactContent(vault.blind_index(FACT_DIGEST, canonical), record)
+
+
+def sealed_payload(sealer: Sealer, fact: Fact, content: FactContent) -> bytes:
+    # Contact details live with the person (`fact_record(fact, with_contact=False)`).
+    return sealer.seal_json(without_contact(content.record), _context(fact.source, fact.event_id))
+
+
+def region_indexes(vault: Vault, region: str) -> tuple[bytes, ...]:
+    """The stay indexes of a trip to `region`: one for each prefix (province, city, county,
+    township, village), so that an area change finds every stay inside it."""
+    code = normalise(region)
+    prefixes = [code[:length] for length in (2, 4, 6, 9, 12) if length <= len(code)]
+    return tuple(vault.blind_index(REGION_INDEX, prefix) for prefix in prefixes)
 
 
 class FactStore:
     def __init__(self, connection: Connection, vault: Vault) -> None:
         self._connection = connection
         self._vault = vault
-
-    def content(self, fact: Fact) -> FactContent:
-        record = fact_record(fact)
-        # Keyed, so that a digest cannot be used to confirm a guess about someone's health data.
-        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
-        return FactContent(self._vault.blind_index(FACT_DIGEST, canonical), record)
 
     def known_digests(self, identities: Iterable[Identity]) -> dict[Identity, bytes]:
         wanted = list(identities)
@@ -82,14 +102,24 @@ class FactStore:
         return known
 
     def add(self, new: Sequence[NewFact], now: datetime) -> None:
-        """Append facts with one write (COPY on PostgreSQL), their records sealed in one batch."""
-        sealer = self._vault.sealer()
-        insert_rows(self._connection, facts, [self._row(item, now, sealer) for item in new])
+        """Append facts with one write (COPY on PostgreSQL), and their stays' indexes."""
+        rows = [
+            {
+                "person_id": item.person_id,
+                "source": item.source,
+                "event_id": item.event_id,
+                "content_digest": item.content_digest,
+                "occurred_at": item.occurred_at,
+                "payload_sealed": item.payload_sealed,
+                "recorded_at": now,
+            }
+            for item in new
+        ]
+        insert_rows(self._connection, facts, rows)
         stays = [
             {"person_id": item.person_id, "region_index": index}
             for item in new
-            if isinstance(item.fact.payload, Trip)
-            for index in self._region_indexes(item.fact.payload.region)
+            for index in item.stays
         ]
         insert_ignoring_duplicates(self._connection, trip_regions, stays)
 
@@ -123,25 +153,6 @@ class FactStore:
             select(trip_regions.c.person_id).where(trip_regions.c.region_index == index)
         )
         return [row.person_id for row in rows]
-
-    def _row(self, item: NewFact, now: datetime, sealer: Sealer) -> dict[str, object]:
-        fact = item.fact
-        # Contact details live with the person (`fact_record(fact, with_contact=False)`).
-        record = without_contact(item.content.record)
-        return {
-            "person_id": item.person_id,
-            "source": fact.source.value,
-            "event_id": fact.event_id,
-            "content_digest": item.content.digest,
-            "occurred_at": fact.occurred_at,
-            "payload_sealed": sealer.seal_json(record, _context(fact.source, fact.event_id)),
-            "recorded_at": now,
-        }
-
-    def _region_indexes(self, region: str) -> list[bytes]:
-        code = normalise(region)
-        prefixes = [code[:length] for length in (2, 4, 6, 9, 12) if length <= len(code)]
-        return [self._vault.blind_index(REGION_INDEX, prefix) for prefix in prefixes]
 
 
 # PostgreSQL only (`known_digests`); the column types are the schema's (String(16), String(128)).

@@ -40,17 +40,21 @@ class PersonStore:
         self._vault = vault
 
     def index_of(self, key: PersonKey) -> bytes:
-        return self._vault.blind_index(ID_INDEX, f"{key.id_type.value}:{key.id_number}")
+        return person_index(self._vault, key)
 
     def ids_for(self, keys: Iterable[PersonKey]) -> dict[PersonKey, str]:
         """The stored ids of those of `keys` that are known."""
         by_index = {self.index_of(key): key for key in keys}
-        found: dict[PersonKey, str] = {}
-        for condition in any_of(self._connection, persons.c.id_index, list(by_index)):
+        return {by_index[index]: id_ for index, id_ in self.ids_of_indexes(by_index).items()}
+
+    def ids_of_indexes(self, indexes: Iterable[bytes]) -> dict[bytes, str]:
+        """The stored ids of the persons with these blind indexes (`index_of`), those known."""
+        found: dict[bytes, str] = {}
+        for condition in any_of(self._connection, persons.c.id_index, list(indexes)):
             rows = self._connection.execute(
                 select(persons.c.id, persons.c.id_index).where(condition)
             )
-            found.update({by_index[row.id_index]: row.id for row in rows})
+            found.update({bytes(row.id_index): row.id for row in rows})
         return found
 
     def add(self, person: Person, now: datetime) -> str:
@@ -62,14 +66,19 @@ class PersonStore:
         Their fields are sealed in one batch (one data key wrapped once, ADR 0011). Persons already
         on record are refused by the unique blind index, failing the whole batch.
         """
+        return self.add_indexed(
+            [(person, self.index_of(person.key)) for person in persons_to_add], now
+        )
+
+    def add_indexed(
+        self, persons_to_add: Sequence[tuple[Person, bytes]], now: datetime
+    ) -> list[str]:
+        """`add_many` of persons whose `person_index` is known already (an import's workers made
+        it): each (person, index)."""
         sealer = self._vault.sealer()
-        ids = [new_person_id() for _ in persons_to_add]
-        rows = [
-            self._row(person_id, person, now, sealer)
-            for person_id, person in zip(ids, persons_to_add, strict=True)
-        ]
-        insert_rows(self._connection, persons, rows)
-        return ids
+        rows = [new_person_row(sealer, person, index) for person, index in persons_to_add]
+        insert_rows(self._connection, persons, [{**row, "created_at": now} for row in rows])
+        return [str(row["id"]) for row in rows]
 
     def find(self, key: PersonKey) -> StoredPerson | None:
         row = self._connection.execute(
@@ -130,24 +139,30 @@ class PersonStore:
             regions.update({row.id: row.home_region for row in rows})
         return regions
 
-    def _row(
-        self, person_id: str, person: Person, now: datetime, sealer: Sealer
-    ) -> dict[str, object]:
-        # Every column a new row has, each time: COPY writes exactly these (db/writes.py).
-        return {
-            "id": person_id,
-            "id_type": person.id_type.value,
-            "id_index": self.index_of(person.key),
-            "id_number_sealed": _seal(sealer, person_id, "id_number", person.id_number),
-            "id_number_masked": mask_id_number(person.id_number),
-            "name_sealed": _seal(sealer, person_id, "name", person.name),
-            "name_masked": None if person.name is None else mask_name(person.name),
-            "phone_sealed": _seal(sealer, person_id, "phone", person.phone),
-            "nationality_sealed": _seal(sealer, person_id, "nationality", person.nationality),
-            "home_region": _home_region(person),
-            "created_at": now,
-            "bucket": bucket_of(person_id),
-        }
+
+def new_person_row(sealer: Sealer, person: Person, index: bytes) -> dict[str, object]:
+    """The row of a person not yet on record (`index` is their `person_index`), under a new id,
+    without its `created_at`."""
+    person_id = new_person_id()
+    # Every column a new row has, each time: COPY writes exactly these (db/writes.py).
+    return {
+        "id": person_id,
+        "id_type": person.id_type.value,
+        "id_index": index,
+        "id_number_sealed": _seal(sealer, person_id, "id_number", person.id_number),
+        "id_number_masked": mask_id_number(person.id_number),
+        "name_sealed": _seal(sealer, person_id, "name", person.name),
+        "name_masked": None if person.name is None else mask_name(person.name),
+        "phone_sealed": _seal(sealer, person_id, "phone", person.phone),
+        "nationality_sealed": _seal(sealer, person_id, "nationality", person.nationality),
+        "home_region": _home_region(person),
+        "bucket": bucket_of(person_id),
+    }
+
+
+def person_index(vault: Vault, key: PersonKey) -> bytes:
+    """The keyed blind index that finds a person by identity document (`persons.id_index`)."""
+    return vault.blind_index(ID_INDEX, f"{key.id_type.value}:{key.id_number}")
 
 
 def _seal(sealer: Sealer, person_id: str, field: str, value: str | None) -> bytes | None:

@@ -15,6 +15,7 @@ from healthcode.exchange.areas import parse_risk_area, parse_severe_designation
 from healthcode.exchange.errors import InputUnusable, InvalidRecordError, RecordError
 from healthcode.exchange.events import parse_fact
 from healthcode.exchange.formats import read_records
+from healthcode.exchange.json_records import RawLine, decode_line
 from healthcode.exchange.reader import (
     RecordParser,
     read_facts,
@@ -29,9 +30,11 @@ from healthcode.exchange.register import parse_register_entry
 __all__ = [
     "InputUnusable",
     "InvalidRecordError",
+    "RawLine",
     "RawRecord",
     "RecordError",
     "RecordParser",
+    "decode_line",
     "parse_fact",
     "parse_register_entry",
     "parse_risk_area",

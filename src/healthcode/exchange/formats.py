@@ -11,11 +11,11 @@ import itertools
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO, overload
 
 from healthcode.exchange.csv_records import csv_records
 from healthcode.exchange.errors import InputUnusable, RecordError
-from healthcode.exchange.json_records import json_array_records, json_lines_records
+from healthcode.exchange.json_records import RawLine, json_array_records, json_lines_records
 from healthcode.exchange.records import RawRecord
 
 FORMAT_NAMES = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "json", "csv": "csv"}
@@ -27,18 +27,31 @@ _BLOCK_BYTES = 1024 * 1024
 _BYTE_ORDER_MARK = "\ufeff"
 
 
+@overload
 def read_records(
-    source: Path | TextIO, *, format: str | None = None
-) -> Iterator[RawRecord | RecordError]:
+    source: Path | TextIO, *, format: str | None = None, decode_lines: Literal[True] = True
+) -> Iterator[RawRecord | RecordError]: ...
+
+
+@overload
+def read_records(
+    source: Path | TextIO, *, format: str | None = None, decode_lines: bool
+) -> Iterator[RawRecord | RecordError | RawLine]: ...
+
+
+def read_records(
+    source: Path | TextIO, *, format: str | None = None, decode_lines: bool = True
+) -> Iterator[RawRecord | RecordError | RawLine]:
     """Stream the raw records of `source`: decoded objects, or errors for what could not be decoded.
 
     `format` is `jsonl`, `json` or `csv`; without it a path's suffix decides, else the first
-    non-blank character (`[` an array, `{` JSON Lines, anything else CSV). Raises InputUnusable
+    non-blank character (`[` an array, `{` JSON Lines, anything else CSV). Without
+    `decode_lines`, JSON Lines come undecoded (`RawLine`, for `decode_line`). Raises InputUnusable
     from this call when the input cannot be read at all; for a regular file, that includes any
     byte anywhere in it that is not UTF-8. A stream or a pipe can be read only once, so a
     decoding error part-way through one is raised as InputUnusable when it is reached.
     """
-    records = _records(source, _declared_format(source, format))
+    records = _records(source, _declared_format(source, format), decode_lines)
     # Run up to the first record now, so that an unusable input fails here and not wherever the
     # iterator is first used. A dropped generator still closes its file (via GeneratorExit).
     first = next(records, None)
@@ -58,19 +71,23 @@ def _declared_format(source: Path | TextIO, format: str | None) -> str | None:
     return None
 
 
-def _records(source: Path | TextIO, declared: str | None) -> Iterator[RawRecord | RecordError]:
+def _records(
+    source: Path | TextIO, declared: str | None, decode_lines: bool
+) -> Iterator[RawRecord | RecordError | RawLine]:
     if isinstance(source, Path):
         # A pipe (`--events <(zcat …)`) can be read only once, so only regular files are checked
         # ahead; a pipe, like a stream, fails when its first bad byte is reached.
         if source.is_file():
             _check_utf8(source)
         with _open_text(source) as stream:
-            yield from _stream_records(stream, declared)
+            yield from _stream_records(stream, declared, decode_lines)
     else:
-        yield from _stream_records(source, declared)
+        yield from _stream_records(source, declared, decode_lines)
 
 
-def _stream_records(stream: TextIO, declared: str | None) -> Iterator[RawRecord | RecordError]:
+def _stream_records(
+    stream: TextIO, declared: str | None, decode_lines: bool
+) -> Iterator[RawRecord | RecordError | RawLine]:
     try:
         head = _read_head(stream)
         chosen = declared or _sniff(head)
@@ -79,7 +96,7 @@ def _stream_records(stream: TextIO, declared: str | None) -> Iterator[RawRecord 
         elif chosen == "csv":
             yield from csv_records(_lines(head, stream))
         else:
-            yield from json_lines_records(_lines(head, stream))
+            yield from json_lines_records(_lines(head, stream), decode=decode_lines)
     except UnicodeDecodeError:
         raise InputUnusable("the input is not UTF-8 text") from None
     except OSError as error:

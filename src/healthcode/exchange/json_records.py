@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Generator, Iterable, Iterator
+from typing import NamedTuple
 
 from healthcode.exchange.errors import InputUnusable, RecordError
 from healthcode.exchange.records import RawRecord, record_or_error
@@ -22,21 +23,34 @@ memory whole while the decoder waits for an item to end.
 Decoded = RawRecord | RecordError
 
 
-def json_lines_records(lines: Iterable[str]) -> Iterator[Decoded]:
-    """One object per line; a line that is not JSON is an error for that line only."""
+def json_lines_records(lines: Iterable[str], *, decode: bool = True) -> Iterator[Decoded | RawLine]:
+    """One object per line; a line that is not JSON is an error for that line only.
+
+    Without `decode`, the lines come as `RawLine`s for `decode_line` to decode elsewhere (an
+    import decodes them in its worker processes, where the CPU time is).
+    """
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        location = f"line {number}"
-        try:
-            value = _DECODER.decode(line)
-        except json.JSONDecodeError as error:
-            yield RecordError(location, None, None, f"not valid JSON: {error.msg}")
-            continue
-        except RecursionError:
-            yield RecordError(location, None, None, "not valid JSON: nested too deeply")
-            continue
-        yield record_or_error(location, value)
+        raw = RawLine(f"line {number}", line)
+        yield decode_line(raw) if decode else raw
+
+
+class RawLine(NamedTuple):
+    """A non-blank line of JSON Lines, not yet decoded."""
+
+    location: str  # "line 12"
+    text: str
+
+
+def decode_line(line: RawLine) -> Decoded:
+    try:
+        value = _DECODER.decode(line.text)
+    except json.JSONDecodeError as error:
+        return RecordError(line.location, None, None, f"not valid JSON: {error.msg}")
+    except RecursionError:
+        return RecordError(line.location, None, None, "not valid JSON: nested too deeply")
+    return record_or_error(line.location, value)
 
 
 def json_array_records(chunks: Iterator[str]) -> Iterator[Decoded]:
