@@ -1,8 +1,8 @@
 """Staff accounts of an institution (issue #14): the community or medical institution its own
 staff issue paper certificates for from the console (S4).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 16:05:00.000000
 
 A nullable column: added without rewriting the table on PostgreSQL, and every existing account
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

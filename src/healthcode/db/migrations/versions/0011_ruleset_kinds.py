@@ -1,7 +1,7 @@
 """Rulesets of two kinds (issue #15): the colour rules and the acceptance rules of foreign
 certificates share one lifecycle (draft, second-person approval, valid-from) and one table.
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 16:00:00.000000
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
