@@ -34,7 +34,15 @@ from builders import operator, resident_id
 from healthcode.db.migrate import upgrade
 from healthcode.db.schema import limit_counters
 from healthcode.domain.areas import RiskLevel
-from healthcode.domain.facts import Fact, Person, Source, Vaccination
+from healthcode.domain.facts import (
+    Fact,
+    Person,
+    Source,
+    Symptom,
+    Symptoms,
+    SymptomsAction,
+    Vaccination,
+)
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
@@ -441,7 +449,14 @@ def test_verification_fails_closed_when_redis_or_the_database_is_down_and_recove
         assert answer.status_code == 200, answer.text
         assert (answer.json()["decision"], answer.json()["colour"]) == ("allow", "green")
         # A writer of colours that cannot mark them in flight rolls back: no stale colour hides.
-        cough = Fact("s-serve-1", Source.RESIDENT, PERSON, datetime.now(UTC), Vaccination(2, "x"))
+        # (A fact that changes the code: one that leaves it as it was writes no state, ADR 0013.)
+        cough = Fact(
+            "s-serve-1",
+            Source.RESIDENT,
+            PERSON,
+            datetime.now(UTC),
+            Symptoms(SymptomsAction.REPORT, (Symptom.FEVER,)),
+        )
         with (
             pytest.raises(Exception, match="shared state"),
             runtime.unit_of_work(operator()) as uow,

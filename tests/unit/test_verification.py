@@ -86,8 +86,11 @@ def test_the_venue_policy_applies_to_every_issuers_colours__M3_M5() -> None:
 
 
 def test_low_risk_areas_check_only_listed_places_whatever_the_code__S2() -> None:
-    for text in (GREEN, code(JIANGSU, Colour.RED), "not a code", code(REVOKED)):
+    for text in (GREEN, "not a code", code(REVOKED)):
         assert verify(text, Venue.MALL, RiskLevel.LOW).as_json()["clauses"] == ["S2"]
+    # A red code is not checked there either, but still reads red with what staff do (M1).
+    red = verify(code(JIANGSU, Colour.RED), Venue.MALL, RiskLevel.LOW)
+    assert (red.decision.verdict, red.as_json()["clauses"]) == ("not_checked", ["S2", "M1"])
     assert verify(code(REVOKED), Venue.ELDERLY_HOME, RiskLevel.LOW).decision.verdict == "deny"
 
 
@@ -120,7 +123,9 @@ def test_a_refused_code_is_denied_and_points_to_the_alternatives__S4(
         return
     shown = verified.as_json()
     assert (shown["decision"], shown["clauses"]) == ("deny", ["S4"])
-    assert "S4" in shown["reason"]["en"]
+    # Names the other proofs in words; residents and staff read no clause ids.
+    assert "negative nucleic-acid test" in shown["reason"]["en"]
+    assert "S4" not in shown["reason"]["en"]
     assert "纸质健康码" in shown["reason"]["zh"]
     assert "registration with a valid identity document" in shown["reason"]["en"]
     signed = verified.rejection in {Rejection.EXPIRED, Rejection.NOT_YET_VALID}
