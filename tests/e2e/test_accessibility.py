@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from builders import on_register, operator
 from e2e.accessibility import violations
@@ -23,12 +23,18 @@ from e2e.test_resident_pages import PHONE, apply, sign_in_resident
 from e2e.test_web_pages import sign_in_staff
 from healthcode.domain.appeals import AppealCategory, Language
 from healthcode.domain.areas import RiskLevel
+from healthcode.domain.certificates import InstitutionKind
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
 from healthcode.services.appeals.filing import file_appeal_by_call
+from healthcode.services.checkpoint.institutions import register_institution
 from healthcode.services.checkpoint.venues import register_venue
+from healthcode.services.codes.issuing import issue_code
+from healthcode.services.rulesets import draft_ruleset
+from healthcode.tokens.qr import qr_png
+from web.test_policy_api import candidate
 
 SELF, MOTHER = "330106198506122133", "330106194303052421"
 # Who opens which pages: every page of the console, the checkpoint's and the resident's.
@@ -36,7 +42,9 @@ STAFF_PAGES: dict[Role, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: ("/console", "/console/dashboard", "/console/venues", "/console/areas"),
     Role.SECURITY_ADMIN: ("/console/staff", "/console/clients"),
     Role.AUDITOR: ("/console/audit", "/console/rules"),
-    Role.RULE_AUTHOR: ("/console/rules",),
+    Role.RULE_AUTHOR: ("/console/rules", "/console/rules/{draft}"),
+    Role.RULE_APPROVER: ("/console/rules/{draft}",),  # with the approve button
+    Role.INSTITUTION_STAFF: ("/console/certificates",),
     Role.HOTLINE_OPERATOR: (
         "/console/appeals",
         "/console/appeals/oversight",
@@ -46,7 +54,7 @@ STAFF_PAGES: dict[Role, tuple[str, ...]] = {
     Role.CHECKPOINT: ("/checkpoint",),
 }
 RESIDENT_PAGES = ("/", "/apply", "/paper/{person}", "/symptoms/{person}", "/appeal/{person}")
-PUBLIC_PAGES = ("/sign-in", "/console/sign-in", "/dev/outbox", "/no-such-page")
+PUBLIC_PAGES = ("/sign-in", "/console/sign-in", "/dev/outbox", "/api/docs", "/no-such-page")
 # The elements that stick out past the right edge of the window (a page that scrolls sideways).
 OVERFLOWING = """() => { const width = document.documentElement.clientWidth + 1;
   return [...document.querySelectorAll('body *')]
@@ -60,12 +68,16 @@ class Population:
     resident: Page  # signed in, with his own code and his mother's
     person: str  # his person id, as his page links it
     appeal: int
+    draft: str  # a draft ruleset's "id/version", as its review page is addressed
 
 
 @pytest.fixture
 def population(browser: Browser, live_server: LiveServer) -> Iterator[Population]:
     with live_server.runtime.unit_of_work(operator("system-admin")) as uow:
         register_venue(uow, "mall-a11y", "湖滨银泰", Venue.MALL, "330106", RiskLevel.MEDIUM)
+        register_institution(uow, "beishan", "北山街道社区", InstitutionKind.COMMUNITY, "330106")
+    with live_server.runtime.unit_of_work(operator("rule-author")) as uow:
+        drafted = draft_ruleset(uow, candidate())
     resident = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True
     ).new_page()
@@ -79,24 +91,42 @@ def population(browser: Browser, live_server: LiveServer) -> Iterator[Population
             uow, PersonKey(IdType.RESIDENT_ID, MOTHER), "13800000009", AppealCategory.WRONG_COLOUR,
             "她说核酸结果没有显示。", Language.ZH,
         )  # fmt: skip
-    yield Population(live_server, resident, link.removeprefix("/paper/"), filed.primary_id)
+    yield Population(
+        live_server, resident, link.removeprefix("/paper/"), filed.primary_id,
+        f"{drafted.ruleset_id}/{drafted.version}",
+    )  # fmt: skip
     resident.context.close()
 
 
-def check(page: Page, url: str, problems: dict[str, list[dict[str, object]]]) -> None:
+def check(
+    page: Page,
+    url: str,
+    problems: dict[str, list[dict[str, object]]],
+    then: tuple[str, Callable[[Page], None]] | None = None,
+) -> None:
+    """`url` in both languages; with `then`, the state its staff reach from there (named)."""
     for lang in ("zh", "en"):
         page.goto(f"{url}{'&' if '?' in url else '?'}lang={lang}")
         page.wait_for_load_state("networkidle")
+        state = url
+        if then is not None:
+            name, act = then
+            act(page)
+            state = f"{url} {name}"
         found = violations(page)
         if found:
-            problems[f"{url} [{lang}]"] = found
+            problems[f"{state} [{lang}]"] = found
 
 
 def test_every_page_in_both_languages_has_no_serious_or_critical_violation(
     browser: Browser, population: Population
 ) -> None:
     server = population.server
-    fill = {"person": population.person, "appeal": str(population.appeal)}
+    fill = {
+        "person": population.person,
+        "appeal": str(population.appeal),
+        "draft": population.draft,
+    }
     problems: dict[str, list[dict[str, object]]] = {}
     for path in RESIDENT_PAGES:
         check(population.resident, server.url + path.format(**fill), problems)
@@ -104,13 +134,49 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_violation(
     for path in PUBLIC_PAGES:
         check(anonymous, server.url + path, problems)
     anonymous.context.close()
+    token = page_token(server)
+    shown = ("with an answer", lambda page: show_answer(page, token))
+    issued = ("with an issued certificate", issue_certificate)
+    states = ((Role.CHECKPOINT, "/checkpoint", shown),
+              (Role.INSTITUTION_STAFF, "/console/certificates", issued))  # fmt: skip
+    for role, path, then in states:
+        staff = sign_in_staff(
+            browser, server, role, f"a11y-{role.value}", bypass_csp=True,
+            institution="beishan" if role is Role.INSTITUTION_STAFF else None,
+        )  # fmt: skip
+        check(staff, server.url + path, problems, then)
+        staff.context.close()
     for number, (role, paths) in enumerate(STAFF_PAGES.items()):
         region = "330106" if role is Role.LOCAL_HANDLER else None
-        staff = sign_in_staff(browser, server, role, f"a11y{number}", region, bypass_csp=True)
+        institution = "beishan" if role is Role.INSTITUTION_STAFF else None
+        staff = sign_in_staff(
+            browser, server, role, f"a11y{number}", region, bypass_csp=True, institution=institution
+        )
         for path in paths:
             check(staff, server.url + path.format(**fill), problems)
         staff.context.close()
     assert problems == {}, "\n".join(f"{page}: {found}" for page, found in problems.items())
+
+
+def page_token(server: LiveServer) -> str:
+    """The text of the mother's phone code, as a checkpoint reads it."""
+    with server.runtime.unit_of_work(operator("system-admin")) as uow:
+        return issue_code(uow, PersonKey(IdType.RESIDENT_ID, MOTHER)).text
+
+
+def show_answer(page: Page, token: str) -> None:
+    """A code verified at the checkpoint, by a picture of it: the answer on screen."""
+    page.set_input_files(
+        "#picture",
+        files=FilePayload(name="code.png", mimeType="image/png", buffer=qr_png(token, scale=6)),
+    )
+    expect(page.locator("#answer")).to_have_attribute("data-decision", "allow")
+
+
+def issue_certificate(page: Page) -> None:
+    page.fill("#certificate-id-number", MOTHER)
+    page.click("#issue-certificate")
+    expect(page.locator("#certificate-sheet")).to_be_visible()
 
 
 def test_the_home_page_at_200_percent_zoom_on_a_phone_stays_whole_and_readable(

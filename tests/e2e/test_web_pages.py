@@ -41,11 +41,13 @@ def sign_in_staff(
     region: str | None = None,
     *,
     bypass_csp: bool = False,
+    institution: str | None = None,
 ) -> Page:
-    """A new browser context in which `login` (created with `role`) has signed in; with
-    `bypass_csp`, one that lets a test inject axe-core (e2e/accessibility.py)."""
+    """A new browser context in which `login` (created with `role`, of `institution` if given)
+    has signed in; with `bypass_csp`, one that lets a test inject axe-core
+    (e2e/accessibility.py)."""
     with server.runtime.unit_of_work(operator("security-admin")) as uow:
-        new = create_staff(uow, login, [role], region, password=PASSWORD)
+        new = create_staff(uow, login, [role], region, password=PASSWORD, institution=institution)
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp
     )
