@@ -78,7 +78,14 @@ def look_up_on_callback(desk: Page, appeal_id: int) -> None:
     desk.click("#lookup-submit")
     found = desk.locator(f'#lookup-results [data-appeal="{appeal_id}"]')
     expect(found.locator(".lookup-answer")).to_contain_text("健康码已由黄码变为绿码")
-    expect(found.locator("table")).to_contain_text("补录事实")
+    timeline = found.locator("table")
+    expect(timeline).to_contain_text("补录事实")
+    # Its notes named as on the appeal page: the channel, the unit, the colours (issue #14 item 4).
+    expect(timeline).to_contain_text("渠道：12345 热线")
+    expect(timeline).to_contain_text("县（市、区） 杭州市西湖区")
+    expect(timeline).to_contain_text("黄码 → 绿码")
+    expect(timeline).not_to_contain_text("channel=")
+    expect(timeline).not_to_contain_text("yellow")
     save_screenshot(desk, "appeals_callback")
 
 

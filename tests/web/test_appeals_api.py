@@ -188,6 +188,12 @@ def test_a_missing_negative_test_turns_the_code_green_and_is_answered_once__S6(
     assert (record["appeal"], record["status"]) == (appeal, "answered")
     assert record["answer"]["zh"] == first["answer"]["zh"]
     assert record["callback_phone"] == "139****0001"
+    # The timeline's notes named as the appeal page names them, not as stored (issue #14 item 4).
+    notes = {event["kind"]: event["detail_name"] for event in record["events"]}
+    assert notes["filed"] == {"zh": "渠道：12345 热线", "en": "Channel: 12345 hotline"}
+    assert notes["routed"]["zh"].startswith("县（市、区） ")
+    assert "yellow" not in str(notes)
+    assert "county" not in str(notes)
     assert SELF_ID not in lookup.text
     assert CALLBACK not in lookup.text
 

@@ -20,6 +20,7 @@ from healthcode.services.appeals.filing import FiledAppeal
 from healthcode.services.appeals.handling import Correction
 from healthcode.services.appeals.oversight import AppealStats, StatsRow
 from healthcode.services.appeals.reading import AppealView, QueueItem, ResidentAppeal
+from healthcode.web.pages.console_appeals_views import event_detail
 
 CATEGORY_NAMES: Final = {
     AppealCategory.WRONG_COLOUR: Bilingual("健康码颜色不对", "The colour is wrong"),
@@ -98,11 +99,14 @@ def view_json(view: AppealView) -> dict[str, Any]:
 
 
 def event_json(event: AppealEvent) -> dict[str, Any]:
+    """One step of the timeline; `detail_name` is its note as the appeal page shows it, with
+    names for the codes the note stores (the hotline's look-up draws it in the browser)."""
     return {
         "at": display_instant(event.at),
         "kind": event.kind.value,
         "actor": event.actor,
         "detail": event.detail,
+        "detail_name": event_detail(event.kind, event.detail or "").as_dict(),
     }
 
 

@@ -41,7 +41,9 @@ function intake() {
 }
 
 function timeline(events) {
-  const rows = events.map((e) => [shortTime(e.at), named("events", e.kind), e.actor, e.detail]);
+  // The note as the appeal page names it (the API's detail_name), not its stored codes.
+  const note = (e) => (e.detail_name ? say(e.detail_name.zh, e.detail_name.en) : e.detail);
+  const rows = events.map((e) => [shortTime(e.at), named("events", e.kind), e.actor, note(e)]);
   return table([say("时间", "Time"), say("环节", "Step"), say("办理人", "By"), say("说明", "Detail")], rows);
 }
 
