@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from builders import operator
@@ -90,6 +91,29 @@ def test_the_hotline_form_picks_a_place_by_name(callers: Callers) -> None:
     regions = json.loads(script[1])["regions"]
     assert regions["330106"]["zh"] == "杭州市西湖区"
     assert regions["3301"]["zh"] == "杭州市"  # a city-tier appeal's region
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "picker"),
+    [
+        ("/console/venues", Role.SYSTEM_ADMIN, '<select id="venue-region" name="region" required>'),
+        ("/console/staff", Role.SECURITY_ADMIN, '<select id="staff-region" name="region">'),
+    ],
+)
+def test_the_venue_and_staff_forms_pick_a_region_by_name(
+    callers: Callers, path: str, role: Role, picker: str
+) -> None:
+    """The same picker as the hotline's (templates/console/region_picker.html), no typed code."""
+    shown = page(callers, path, callers.staff(role))
+    found = re.search(re.escape(picker) + "(.*?)</select>", shown, re.S)
+
+    assert found is not None, picker
+    assert '<option value="">' in found[1]  # none chosen yet (a venue must choose one)
+    assert '<optgroup label="杭州市">' in found[1]
+    assert '<option value="330106">杭州市西湖区</option>' in found[1]
+    assert 'inputmode="numeric" name="region"' not in shown
+    assert "地区代码" not in shown
+    assert "辖区代码" not in shown
 
 
 def test_appeal_steps_name_colours_and_places() -> None:

@@ -18,6 +18,7 @@ from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import ADMIN_ROLES, console_page
+from healthcode.web.pages.region_choices import region_choices
 
 router = APIRouter(include_in_schema=False)
 SecurityAdmin = Annotated[
@@ -73,4 +74,5 @@ def staff_page(request: Request, caller: SecurityAdmin) -> HTMLResponse:
         ],
         roles=roles,
         institutions=institutions,
+        region_choices=region_choices(),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from functools import cache
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
@@ -20,7 +19,6 @@ from healthcode.domain.appeals import ZHEJIANG, AppealCategory, Language
 from healthcode.domain.facts import DesignatedColour
 from healthcode.domain.identity import IdType
 from healthcode.domain.labels import ID_TYPE_NAMES
-from healthcode.domain.regions import current_counties, current_prefectures
 from healthcode.domain.roles import Role
 from healthcode.domain.text import Bilingual
 from healthcode.services.appeals.common import colour_of, time_limits
@@ -41,6 +39,7 @@ from healthcode.web.pages.console_appeals_names import (
 from healthcode.web.pages.console_appeals_views import actions_for, detail, queue_row, when
 from healthcode.web.pages.console_charts import COLOUR_NAMES
 from healthcode.web.pages.console_layout import APPEAL_DESK_ROLES, APPEAL_READER_ROLES, console_page
+from healthcode.web.pages.region_choices import region_choices
 
 router = APIRouter(include_in_schema=False)
 # Before `/console/appeals/{appeal_id}`, which would otherwise take "oversight" for an id.
@@ -97,24 +96,6 @@ def names_json() -> dict[str, dict[str, dict[str, str]]]:
     places = [ZHEJIANG, *(code for _, counties in region_choices() for code, _ in counties)]
     places += [code[:4] for code in places if code.endswith("00")]  # a city's tier: 4 digits
     return named | {"regions": {code: region_name(code).as_dict() for code in places}}
-
-
-def _whole(city: Bilingual) -> Bilingual:
-    return Bilingual(f"{city.zh}（全市）", f"{city.en}, anywhere in the city")
-
-
-@cache
-def region_choices() -> list[tuple[Bilingual, list[tuple[str, Bilingual]]]]:
-    """The hotline form's places, from the GB/T 2260 table: each prefecture of the province
-    (itself first, for "somewhere in the city") with its counties, by name."""
-    return [
-        (
-            region_name(prefecture.code),
-            [(prefecture.code, _whole(region_name(prefecture.code)))]
-            + [(county.code, region_name(county.code)) for county in current_counties(prefecture)],
-        )
-        for prefecture in current_prefectures(ZHEJIANG)
-    ]
 
 
 @router.get("/console/appeals/{appeal_id}", response_class=HTMLResponse)

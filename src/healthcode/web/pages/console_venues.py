@@ -17,6 +17,7 @@ from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
 from healthcode.web.pages.console_layout import VENUES_ROLES, console_page
+from healthcode.web.pages.region_choices import region_choices
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[
@@ -42,6 +43,7 @@ def venues_page(request: Request, caller: Reader) -> HTMLResponse:
         devices=devices,
         categories=[(category.value, VENUE_NAMES[category]) for category in Venue],
         levels=[(level.value, RISK_NAMES[level]) for level in RiskLevel],
+        region_choices=region_choices(),
         may_register_venue=Role.SYSTEM_ADMIN in roles,
         may_register_device=bool({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN} & roles),
         may_clear=Role.SECURITY_ADMIN in roles,
