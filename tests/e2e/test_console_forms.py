@@ -3,7 +3,7 @@ by its name, as on the 12345 form, and the account or venue it creates is in tha
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.test_web_pages import sign_in_staff
@@ -22,11 +22,7 @@ def test_a_venue_is_registered_in_a_region_picked_by_name(
     admin.select_option("#venue-region", label="杭州市西湖区")
     admin.click("#register-venue")
     expect(admin.locator("#venue-status")).to_be_visible()
-    admin.goto(f"{live_server.url}/console/venues")
-    region = admin.locator('tr[data-venue="mall-picked"] td[data-region]')
-    expect(region).to_have_attribute("data-region", XIHU)
-    expect(region).to_have_text("杭州市西湖区")
-    admin.context.close()
+    listed_in_xihu(admin, f"{live_server.url}/console/venues", 'tr[data-venue="mall-picked"]')
 
 
 def test_a_local_handler_is_created_in_a_region_picked_by_name(
@@ -39,8 +35,13 @@ def test_a_local_handler_is_created_in_a_region_picked_by_name(
     admin.select_option("#staff-region", label="杭州市西湖区")
     admin.click("#create-staff")
     expect(admin.locator("#staff-form-status")).to_contain_text("已创建：xihu-handler")
-    admin.goto(f"{live_server.url}/console/staff")
-    region = admin.locator('tr[data-staff="xihu-handler"] td[data-region]')
+    listed_in_xihu(admin, f"{live_server.url}/console/staff", 'tr[data-staff="xihu-handler"]')
+
+
+def listed_in_xihu(page: Page, url: str, row: str) -> None:
+    """The list, opened again, has the new row in the region picked, by code and by name."""
+    page.goto(url)
+    region = page.locator(f"{row} td[data-region]")
     expect(region).to_have_attribute("data-region", XIHU)
     expect(region).to_have_text("杭州市西湖区")
-    admin.context.close()
+    page.context.close()
