@@ -8,13 +8,13 @@ issuing country) from `border`, read by the exchange format's own parser and rec
 department import path (services/facts.py): idempotent, conflict-checked, the code re-evaluated,
 audited. A fact is never recorded for a certificate that is not valid.
 
-Each record's `event_id` is derived from the certificate's text, so recording it again is a
-duplicate, and recording it for another person a conflict: a certificate is one person's.
+Each record's `event_id` is derived from the certificate's text (a keyed digest), so recording it
+again is a duplicate, and recording it for another person a conflict: a certificate is one
+person's.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
@@ -34,6 +34,7 @@ from healthcode.services.refusals import Refusal, Refused, invalid_input
 from healthcode.services.runtime import UnitOfWork
 
 AUDIT_ACTION: Final = "foreign.record"
+CERTIFICATE_INDEX: Final = "foreign-certificate"
 # The exchange format has one kind of test (nucleic_acid): the codes that name one, as the EU DCC
 # (test type LP6464-4) and LOINC (SARS-CoV-2 NAATs, as SMART Health Cards write them) give them.
 NUCLEIC_ACID_TESTS: Final = frozenset(
@@ -113,7 +114,9 @@ def record_foreign_certificate(
         raise Refused(NOT_VALID)
     rules = acceptance_in_force(uow)
     recording = ForeignRecording(verdict.format, rules.label)
-    digest = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:24]
+    # Keyed, like the facts' content digests: the event id (stored in clear) cannot confirm that a
+    # certificate someone holds is on file.
+    digest = uow.runtime.vault.blind_index(CERTIFICATE_INDEX, text.strip()).hex()[:24]
     facts, locations = [], []
     for index, fact in enumerate(verdict.facts, start=1):
         unmet = unmet_rules(rules, fact, uow.now)
