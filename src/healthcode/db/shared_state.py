@@ -41,6 +41,9 @@ class SharedState(Protocol):
     def put_many(self, values: Mapping[str, bytes], seconds: float) -> None:
         """Keep every value under its key for `seconds`, in one round trip."""
 
+    def put_if_absent(self, key: str, value: bytes, seconds: float) -> bool:
+        """Keep `value` under `key` for `seconds` unless a live value is there; whether it was."""
+
     def delete(self, *keys: str) -> None: ...
 
     def count(self, key: str, window_seconds: float) -> int:
@@ -99,6 +102,14 @@ class LocalState:
         with self._lock:
             for key, value in values.items():
                 self._set(key, value, until)
+
+    def put_if_absent(self, key: str, value: bytes, seconds: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._live(key, now) is not None:
+                return False
+            self._set(key, value, now + seconds)
+            return True
 
     def delete(self, *keys: str) -> None:
         with self._lock:
@@ -182,6 +193,11 @@ class RedisState:
 
         if values:
             self._call(written)
+
+    def put_if_absent(self, key: str, value: bytes, seconds: float) -> bool:
+        milliseconds = max(1, int(seconds * 1000))
+        name = self._prefix + key
+        return bool(self._call(lambda: self._client.set(name, value, px=milliseconds, nx=True)))
 
     def delete(self, *keys: str) -> None:
         if keys:

@@ -87,8 +87,11 @@ def current_colour(uow: UnitOfWork, person_id: str) -> CurrentColour | None:
             return opened
     stored = _stored_colour(uow, person_id)
     if stored is not None and in_flight is None:
+        # Only where no colour is held: a writer that committed after this read has put the new
+        # colour, and this older one must not replace it.
         with suppress(SharedStateDownError):
-            shared.put(_colour(person_id), _seal_colour(uow, person_id, stored), REFILL_SECONDS)
+            sealed = _seal_colour(uow, person_id, stored)
+            shared.put_if_absent(_colour(person_id), sealed, REFILL_SECONDS)
     return stored
 
 
