@@ -60,14 +60,10 @@ from healthcode.services.rulesets import approve_ruleset, draft_ruleset
 from healthcode.services.runtime import Actor, Runtime, open_runtime
 from healthcode.settings import Settings
 from healthcode.tasks.dispatch import PartitionSender, dispatch_open_partitions
+from machine_redis import REDIS_URL, require_redis
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
-REDIS_URL = os.environ.get("HEALTHCODE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_REQUIRED = "required" in (
-    os.environ.get("HEALTHCODE_TEST_REDIS"),
-    os.environ.get("HEALTHCODE_TEST_POSTGRES"),  # CI: the machine's services must all answer
-)
 RULESET_FILE = Path(__file__).parents[2] / "src/healthcode/rulesets/zhejiang-2021-36.yaml"
 RULESET_ID, VERSION = "zhejiang-2021-36", "1.2.0"
 LABEL = f"{RULESET_ID}@{VERSION}"
@@ -90,14 +86,8 @@ class Installation:
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
+    require_redis()
     client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError as error:
-        message = f"Redis unreachable at {REDIS_URL}: {type(error).__name__}"
-        if REDIS_REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message + " (set HEALTHCODE_TEST_REDIS=required to make this fail)")
     name = f"healthcode-test-{uuid.uuid4().hex[:12]}"
     try:
         yield name

@@ -54,10 +54,10 @@ from healthcode.services.codes.issuing import issue_code
 from healthcode.services.facts import record_facts
 from healthcode.services.runtime import Runtime, open_runtime
 from healthcode.settings import Settings
+from machine_redis import REDIS_URL, require_redis
 
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
-REDIS_URL = os.environ.get("HEALTHCODE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 START_WAIT = 90.0  # seconds a server may take to answer /healthz on a busy 2-core machine
 RECOVERY = 10.0  # issue #13: requests succeed again within this after a dependency returns
 PERSON = Person(IdType.RESIDENT_ID, resident_id(seq="301"), "张小三", "13912345678", "CHN")
@@ -142,7 +142,7 @@ def start_server(
 
 @pytest.fixture
 def installation(database_url: str, tmp_path: Path) -> Iterator[Installation]:
-    _require_redis(REDIS_URL)
+    require_redis()
     data_dir = tmp_path / "data"
     init_keyring(data_dir / "keys", datetime.now(UTC))
     held = Installation(data_dir, database_url, REDIS_URL)
@@ -155,13 +155,6 @@ def installation(database_url: str, tmp_path: Path) -> Iterator[Installation]:
     if keys:
         client.delete(*keys)
     client.close()
-
-
-def _require_redis(url: str) -> None:
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis unreachable: {type(error).__name__}")
 
 
 def staff_account(runtime: Runtime, *roles: Role) -> tuple[str, str, str]:

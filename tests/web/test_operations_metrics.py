@@ -4,7 +4,6 @@ Redis address where nothing listens."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -31,10 +29,8 @@ from healthcode.tokens.jwk import public_jwk
 from healthcode.tokens.keys import KeyStatus
 from healthcode.web import create_app
 from healthcode.web.access import public
+from machine_redis import REDIS_URL, require_redis
 from web_builders import METRICS_TOKEN, SCRAPER
-
-REDIS_URL = os.environ.get("HEALTHCODE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_REQUIRED = os.environ.get("HEALTHCODE_TEST_POSTGRES") == "required"
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -180,12 +176,7 @@ def test_a_scrape_answers_with_the_database_down__D3(tmp_path: Path, clock: Manu
 
 
 def test_redis_is_probed_for_each_use_configured__D3(tmp_path: Path, clock: ManualClock) -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        if REDIS_REQUIRED:
-            pytest.fail(f"Redis unreachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {error}")
+    require_redis()
     nowhere = f"redis://127.0.0.1:{_free_port()}/0"
     settings = _settings(tmp_path, redis_url=REDIS_URL, task_broker_url=nowhere)
     runtime = _runtime(settings, clock)
