@@ -200,13 +200,18 @@ def test_rewrap_moves_a_value_to_the_active_version_without_touching_it__D2() ->
         Vault(rotated).rewrap(old, CONTEXT + "x")
 
 
-@pytest.mark.parametrize(
+# Keyrings that cannot open what VAULT sealed with its key version 1: that version destroyed
+# (crypto-shredding, D1), or another installation's keyring; and the refusal each gives.
+WITHOUT_THE_KEY = pytest.mark.parametrize(
     ("opening_keyring", "message"),
     [
         (without_version(KEYRING.rotated(march(21)), 1), "key version 1, which this keyring"),
         (generate_keyring(NOW), "does not authenticate"),  # another keyring's v1
     ],
 )
+
+
+@WITHOUT_THE_KEY
 def test_destroyed_key_version_cannot_open_its_data__D1(
     opening_keyring: Keyring, message: str
 ) -> None:
@@ -369,13 +374,7 @@ def test_rewrap_refuses_a_tampered_batch_wrap__D2() -> None:
         VAULT.rewrap(bytes(tampered), CONTEXT)  # already under the active version, still checked
 
 
-@pytest.mark.parametrize(
-    ("opening_keyring", "message"),
-    [
-        (without_version(KEYRING.rotated(march(21)), 1), "key version 1, which this keyring"),
-        (generate_keyring(NOW), "does not authenticate"),  # another keyring's v1
-    ],
-)
+@WITHOUT_THE_KEY
 def test_destroyed_key_version_cannot_open_its_batches__D1(
     opening_keyring: Keyring, message: str
 ) -> None:

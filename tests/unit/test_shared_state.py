@@ -57,15 +57,3 @@ def test_values_expire_and_groups_are_forgotten_whole() -> None:
     assert state.forget_group("group") == []
     state.delete("a")
     assert state.get_many(["a"]) == [None]
-
-
-def test_a_value_is_put_if_absent_only_where_none_is_live() -> None:
-    state = LocalState()
-
-    assert state.put_if_absent("k", b"first", 60)
-    assert not state.put_if_absent("k", b"older", 60)  # a colour refilled late keeps the newer
-    assert state.get_many(["k"]) == [b"first"]
-    state.put("short", b"x", 0.001)
-    time.sleep(0.01)
-    assert state.put_if_absent("short", b"y", 60)  # an expired value is no value
-    assert state.get_many(["short"]) == [b"y"]
