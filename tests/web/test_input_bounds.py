@@ -163,6 +163,7 @@ APPEAL_ROUTES = (
     ),
     ("GET", f"/api/v1/audit?before={BEYOND}", Role.AUDITOR, None),
     ("GET", f"/api/v1/rulesets/activations/{BEYOND}", Role.RULE_APPROVER, None),
+    ("GET", f"/api/v1/area-jobs/{BEYOND}", Role.RULE_APPROVER, None),
     ("GET", f"/console/appeals/{BEYOND}", Role.LOCAL_HANDLER, None),
     ("GET", f"/console/audit?before={BEYOND}", Role.AUDITOR, None),
     ("GET", f"/appeal/someone?filed={BEYOND}", Role.RESIDENT, None),

@@ -41,6 +41,7 @@ ROUTES = [
     RouteCase("POST", "/api/v1/rulesets/dry-run", AUTHOR | APPROVER, {}),
     RouteCase("POST", "/api/v1/rulesets/zhejiang-2021-36/9.9.9/approval", APPROVER),
     RouteCase("GET", "/api/v1/rulesets/activations/999", READERS),
+    RouteCase("GET", "/api/v1/area-jobs/999", READERS),
 ]
 
 
@@ -53,14 +54,21 @@ def test_only_the_policy_roles_reach_the_policy_routes__D2(
 
 def activation_finished(client: TestClient, caller: Headers, job: int) -> dict[str, Any]:
     """The activation job's progress once it has finished (it runs in a thread of the server)."""
+    return _finished(client, caller, f"/api/v1/rulesets/activations/{job}")
+
+
+def area_job_finished(client: TestClient, caller: Headers, job: int) -> dict[str, Any]:
+    """An area change's job once it has finished (it runs in a thread of the server)."""
+    return _finished(client, caller, f"/api/v1/area-jobs/{job}")
+
+
+def _finished(client: TestClient, caller: Headers, path: str) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while True:
-        progress: dict[str, Any] = client.get(
-            f"/api/v1/rulesets/activations/{job}", headers=caller
-        ).json()
+        progress: dict[str, Any] = client.get(path, headers=caller).json()
         if progress["finished"]:
             return progress
-        assert time.monotonic() < deadline, "the activation job did not finish"
+        assert time.monotonic() < deadline, f"the job at {path} did not finish"
         time.sleep(0.05)
 
 
@@ -198,8 +206,13 @@ def test_a_high_risk_area_reaches_those_who_stayed_there_and_is_listed__A6(
         {"region": "330500", "level": "medium", "effective_from": "2021-03-25T00:00:00+08:00"},
     ]
     report = client.put("/api/v1/risk-areas", headers=approver, json=areas).json()
-    assert (report["accepted"], report["reevaluated"]) == (2, 1)
+    # Answered once recorded: the job re-evaluating the one person it reaches had not run yet.
+    assert (report["accepted"], report["reevaluated"]) == (2, 0)
     assert [(r["location"], r["field"]) for r in report["rejected"]] == [("item 2", "level")]
+    [job] = report["jobs"]
+    assert (job["kind"], job["persons"], job["evaluated"], job["finished"]) == ("area", 1, 0, False)
+    done = area_job_finished(client, approver, job["job"])
+    assert (done["evaluated"], done["partitions_done"]) == (1, done["partitions"])
     assert colour_of(runtime, stay.person.key) != "green"
     again = client.put("/api/v1/risk-areas", headers=approver, json=areas[:1]).json()
     assert (again["accepted"], again["duplicates"]) == (0, 1)
@@ -223,6 +236,9 @@ def test_a_severe_designation_is_recorded_with_its_approval_and_listed__A7(
     approver = callers.staff(Role.RULE_APPROVER)
     report = client.put("/api/v1/severe-designations", headers=approver, json=[designation])
     assert report.json()["accepted"] == 1
+    [job] = report.json()["jobs"]
+    assert (job["kind"], job["label"], job["finished"]) == ("severe", "severe:SD-1", False)
+    assert area_job_finished(client, approver, job["job"])["changed"] == 1
     assert colour_of(runtime, stay.person.key) == "red"
     listed = client.get("/api/v1/severe-designations", headers=approver).json()
     assert [d["designation_id"] for d in listed["severe_designations"]] == ["SD-1"]

@@ -169,6 +169,16 @@ class JobStore:
         ).one_or_none()
         return None if row is None else _job(row)
 
+    def latest_jobs(self, kinds: Sequence[str], limit: int) -> list[StoredJob]:
+        """The newest jobs of these kinds, newest first."""
+        rows = self._connection.execute(
+            select(evaluation_jobs)
+            .where(evaluation_jobs.c.kind.in_(list(kinds)))
+            .order_by(evaluation_jobs.c.id.desc())
+            .limit(limit)
+        )
+        return [_job(row) for row in rows]
+
     def unfinished_jobs(self) -> list[StoredJob]:
         rows = self._connection.execute(
             select(evaluation_jobs)

@@ -1,21 +1,32 @@
 """Recording risk areas (A6) and severe designations (A7), re-evaluating everyone they can reach.
 
 A change can reach a great many persons (a province-wide rating): they are queued for a
-population job started in the same transaction (services/population_jobs.py), and the caller
-runs it (`run_area_jobs`), or the scheduled round does, a partition at a time, in the background.
+population job started in the same transaction (services/population_jobs.py). The areas API
+answers at once and leaves the job to the background (the approval's way: a thread of the server
+and the scheduled round, or the workers through a broker); `healthcode import areas|severe` waits
+for it with a progress bar (`run_area_jobs`). Its progress is `area_job`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from healthcode.db.areas_store import Change
 from healthcode.domain.areas import RiskArea, SevereDesignation
-from healthcode.services.population_jobs import JobKind, ProgressCallback, run_job, start_queued
+from healthcode.services.population_jobs import (
+    JobKind,
+    JobProgress,
+    ProgressCallback,
+    job_progress,
+    run_job,
+    start_queued,
+)
 from healthcode.services.runtime import Runtime, UnitOfWork
 
 MAX_LABEL = 160  # evaluation_jobs.label
+AREA_JOB_KINDS: Final = (JobKind.AREA, JobKind.SEVERE)
 
 
 @dataclass(slots=True)
@@ -23,7 +34,7 @@ class AreaReport:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
-    reevaluated: int = 0  # counted once the jobs have run (`run_area_jobs`)
+    reevaluated: int = 0  # counted once the jobs have run (`run_area_jobs`), else none yet
     jobs: list[int] = field(default_factory=list)  # the population jobs started for the changes
 
     def count(self, change: Change) -> None:
@@ -80,6 +91,19 @@ def run_area_jobs(
         report.reevaluated += run_job(runtime, job_id, worker, on_progress).evaluated
     report.jobs = []
     return report
+
+
+def area_job(uow: UnitOfWork, job_id: int) -> JobProgress | None:
+    """How far the job of an area or severe change has come; None for any other job."""
+    job = uow.jobs.job(job_id)
+    if job is None or job.kind not in AREA_JOB_KINDS:
+        return None
+    return job_progress(uow, job_id)
+
+
+def recent_area_jobs(uow: UnitOfWork, limit: int = 3) -> list[JobProgress]:
+    """The latest jobs of area and severe changes, newest first (the console's progress)."""
+    return [job_progress(uow, job.id) for job in uow.jobs.latest_jobs(AREA_JOB_KINDS, limit)]
 
 
 def _start(

@@ -1,5 +1,8 @@
 """Risk areas (A6) and severe areas and places (A7) in force; rule approvers publish them through
-`PUT /api/v1/risk-areas` and `PUT /api/v1/severe-designations` (static/console/areas.js)."""
+`PUT /api/v1/risk-areas` and `PUT /api/v1/severe-designations` (static/console/areas.js).
+
+A change answers at once and re-evaluates the persons it reaches in the background: the page
+shows how far the latest such jobs have come, and follows the unfinished ones."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.roles import Role
 from healthcode.domain.timezones import display_instant
+from healthcode.services.areas import recent_area_jobs
 from healthcode.services.dashboard import region_name
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import unit_of_work
@@ -26,6 +30,7 @@ Reader = Annotated[
 def areas_page(request: Request, caller: Reader) -> HTMLResponse:
     with unit_of_work(request, caller) as uow:
         areas, designations = uow.areas.in_force(uow.now)
+        jobs = recent_area_jobs(uow)
     return console_page(
         request,
         caller,
@@ -53,6 +58,7 @@ def areas_page(request: Request, caller: Reader) -> HTMLResponse:
             }
             for d in designations
         ],
+        jobs=[job.as_json() | {"label": job.label} for job in jobs],
         levels=[level.value for level in RiskLevel],
         may_designate=Role.RULE_APPROVER in caller.signed_in.roles,
     )

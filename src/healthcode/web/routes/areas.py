@@ -8,6 +8,10 @@ must come from the approving side. Rule authors, approvers, system administrator
 read what is in force (authors to test their rules against it, auditors to check it).
 
 Batches are read like `healthcode import areas|severe`: the same located errors and report shape.
+A change is recorded, and the population job that re-evaluates the persons it reaches is started,
+in the request; the job runs after the answer (web/population_work.py, as a ruleset's activation
+does), so a change reaching millions answers at once with its jobs, whose progress is at
+`GET /api/v1/area-jobs/{job}`.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ from healthcode.domain.timezones import display_instant
 from healthcode.exchange import RecordParser, parse_risk_area, parse_severe_designation
 from healthcode.services.areas import (
     AreaReport,
+    area_job,
     record_risk_areas,
     record_severe_designations,
-    run_area_jobs,
 )
-from healthcode.services.population_jobs import worker_name
+from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
 from healthcode.web.batches import BATCH_BODY, BatchReport, pages, parse_batch, read_body
-from healthcode.web.deps import runtime_of, unit_of_work
+from healthcode.web.deps import RowId, runtime_of, unit_of_work
+from healthcode.web.population_work import progress_json, run_in_background
 
 router = APIRouter(prefix="/api/v1", tags=["risk areas"])
 
@@ -58,22 +63,33 @@ Reader = Annotated[
 @router.put("/risk-areas", openapi_extra=BATCH_BODY)
 async def put_risk_areas(request: Request, caller: Designator) -> dict[str, object]:
     """Ratings by region (`region`, `level`, `effective_from`, `effective_to`?); a rating is
-    identified by region and start, so sending it again with a new level or end changes it."""
+    identified by region and start, so sending it again with a new level or end changes it.
+
+    Answers once the ratings are recorded: `jobs` are the population jobs re-evaluating the
+    persons they reach, and their progress so far (`reevaluated`: what they had done by then)."""
     body = await read_body(request)
-    report = await run_in_threadpool(
-        _put, request, caller, body, parse_risk_area, record_risk_areas
-    )
-    return report.as_json()
+    return await run_in_threadpool(_put, request, caller, body, parse_risk_area, record_risk_areas)
 
 
 @router.put("/severe-designations", openapi_extra=BATCH_BODY)
 async def put_severe_designations(request: Request, caller: Designator) -> dict[str, object]:
-    """Severe areas or places (A7), each with its approval and risk assessment reference."""
+    """Severe areas or places (A7), each with its approval and risk assessment reference; answered
+    like the risk areas, with the jobs re-evaluating the persons they reach."""
     body = await read_body(request)
-    report = await run_in_threadpool(
+    return await run_in_threadpool(
         _put, request, caller, body, parse_severe_designation, record_severe_designations
     )
-    return report.as_json()
+
+
+@router.get("/area-jobs/{job_id}")
+def area_job_progress(job_id: RowId, request: Request, caller: Reader) -> dict[str, Any]:
+    """How far the job of an area or severe change has come: partitions done of all, persons
+    evaluated of those it reaches, codes changed."""
+    with unit_of_work(request, caller) as uow:
+        progress = area_job(uow, job_id)
+    if progress is None:
+        raise Refused(NOT_FOUND)
+    return progress_json(progress) | {"label": progress.label}
 
 
 @router.get("/risk-areas")
@@ -100,24 +116,33 @@ def _put(
     body: bytes,
     parse: RecordParser[T],
     record: Callable[[UnitOfWork, Sequence[T]], AreaReport],
-) -> BatchReport:
+) -> dict[str, object]:
     values, rejected = parse_batch(body, request.headers.get("content-type", ""), parse)
     report = BatchReport(rejected=rejected)
+    jobs: list[int] = []
     for page in pages(values):
         with unit_of_work(request, caller) as uow:
             stored = record(uow, [value for _, value in page])
-        # The touched persons' population job runs here, so `reevaluated` counts them on return.
-        _add(report, run_area_jobs(runtime_of(request), stored, worker_name("areas_api")))
+        _add(report, stored)
+        jobs += stored.jobs
     if rejected:  # the stored records are audited by the service; the refused ones here
         with unit_of_work(request, caller) as uow:
             uow.audit("areas.reject", outcome="refused", detail=f"rejected={len(rejected)}")
-    return report
+    progress = []
+    if jobs:
+        with unit_of_work(request, caller) as uow:
+            progress = [shown for job in jobs if (shown := area_job(uow, job)) is not None]
+        # After the answer's figures are read, so they say where the jobs stood when it was sent.
+        run_in_background(runtime_of(request))
+    report.reevaluated = sum(shown.evaluated for shown in progress)
+    return report.as_json() | {
+        "jobs": [progress_json(shown) | {"label": shown.label} for shown in progress]
+    }
 
 
 def _add(report: BatchReport, stored: AreaReport) -> None:
     report.accepted += stored.added + stored.changed
     report.duplicates += stored.unchanged
-    report.reevaluated += stored.reevaluated
 
 
 def _risk_area(area: RiskArea) -> dict[str, Any]:

@@ -4,15 +4,13 @@ The two-layer decision: a rule author drafts a version and sees its impact on to
 (dry run); a rule approver, who must be a different person (enforced by the service and audited
 when refused), approves it. Once approved, a version whose valid-from has come starts its
 activation at once: a population job that re-evaluates everyone in the background (a thread of
-this process, and the scheduler's round), so the approval answers at once with the job, whose
-progress is at `GET /api/v1/rulesets/activations/{job}`; a later valid-from is left to the
-scheduler.
+this process, and the scheduler's round: web/population_work.py), so the approval answers at once
+with the job, whose progress is at `GET /api/v1/rulesets/activations/{job}`; a later valid-from
+is left to the scheduler.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -20,7 +18,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from healthcode.db.rulesets_store import DRAFT, StoredRuleset
 from healthcode.domain.roles import Role
 from healthcode.domain.timezones import display_instant
-from healthcode.services.population_jobs import JobKind, JobProgress, job_progress
+from healthcode.services.population_jobs import JobKind, job_progress
 from healthcode.services.refusals import NOT_FOUND, Refused
 from healthcode.services.rulesets import (
     activate_due_rulesets,
@@ -29,13 +27,9 @@ from healthcode.services.rulesets import (
     dry_run,
     prefecture_name,
 )
-from healthcode.services.runtime import Runtime
-from healthcode.services.scheduled_round import activate_rulesets
-from healthcode.tasks.dispatch import dispatch_open_partitions
 from healthcode.web.access import Caller, allow
 from healthcode.web.deps import RowId, runtime_of, unit_of_work
-
-log = logging.getLogger("healthcode.rulesets")
+from healthcode.web.population_work import progress_json, run_in_background
 
 router = APIRouter(prefix="/api/v1/rulesets", tags=["rulesets"])
 
@@ -82,7 +76,7 @@ def activation(job_id: RowId, request: Request, caller: Reader) -> dict[str, Any
         if job is None or job.kind != JobKind.RULESET:
             raise Refused(NOT_FOUND)
         progress = job_progress(uow, job_id)
-    return _progress(progress) | {"ruleset": progress.label}
+    return progress_json(progress) | {"ruleset": progress.label}
 
 
 @router.get("/{ruleset_id}/{version}")
@@ -129,33 +123,15 @@ def approve(ruleset_id: str, version: str, request: Request, caller: Approver) -
         activation = activate_due_rulesets(uow)
         in_force = uow.rulesets.in_force(uow.now)
     if activation is not None:
-        _run_in_background(runtime_of(request))
+        run_in_background(runtime_of(request))
     current = None if in_force is None else in_force.label
     progress = None if activation is None else activation.progress
     return _listed(approved, current) | {
         "activated": activation is not None,
         "codes_evaluated": 0 if progress is None else progress.evaluated,
         "codes_changed": 0 if progress is None else progress.changed,
-        "activation": None if progress is None else _progress(progress),
+        "activation": None if progress is None else progress_json(progress),
     }
-
-
-def _run_in_background(runtime: Runtime) -> None:
-    """Run the activation job in a thread of this process (with a broker: send its partitions to
-    the workers, ADR 0012), then mark the versions activated. The scheduler's round would do it
-    too (and takes over what a dying process leaves)."""
-
-    def run() -> None:
-        try:
-            activate_rulesets(runtime, dispatch_open_partitions)
-        except Exception as error:  # a thread's failure is logged; the scheduler retries
-            log.error("ruleset activation failed", extra={"error_type": type(error).__name__})
-
-    threading.Thread(target=run, name="healthcode-activation", daemon=True).start()
-
-
-def _progress(progress: JobProgress) -> dict[str, Any]:
-    return progress.as_json() | {"finished_at": display_instant(progress.finished_at)}
 
 
 def _listed(stored: StoredRuleset, in_force: str | None) -> dict[str, Any]:
