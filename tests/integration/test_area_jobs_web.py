@@ -89,6 +89,7 @@ def test_the_areas_page_shows_how_far_an_area_job_has_come__A6(
     reader = callers.staff(Role.SYSTEM_ADMIN)
 
     started = callers.client.get("/console/areas", headers=reader).text
+    english = callers.client.get("/console/areas?lang=en", headers=reader).text
     run_round(runtime)  # the scheduled round runs what the background did not
     finished = callers.client.get("/console/areas", headers=reader).text
 
@@ -96,6 +97,7 @@ def test_the_areas_page_shows_how_far_an_area_job_has_come__A6(
     assert f'<progress id="area-job-{job}" max="1" value="0">' in started
     assert f'<label for="area-job-{job}">' in started
     assert "正在重新评估" in started
+    assert "Re-evaluating: partitions" in english
     assert f'<li data-job="{job}" data-finished="true">' in finished
     assert f'<progress id="area-job-{job}" max="1" value="1">' in finished
     assert colour_of(runtime, stay.person.key) != "green"
