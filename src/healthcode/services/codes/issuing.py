@@ -34,6 +34,7 @@ from healthcode.tokens.base64url import b64url_encode
 SUBJECT_BYTES = 16
 # A person stored without a name still gets a code; the checkpoint then sees no name at all.
 NO_NAME = "*"
+NO_STATE = "this person has no evaluated colour yet: record their facts first"
 
 
 class CodeIssueError(ValueError):
@@ -57,12 +58,46 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
 
     A refusal is audited too; it stays in the log if the caller commits before re-raising.
     """
-    target = audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+    target = _target(uow, key)
     person, state = _person_and_state(uow, key, target)
+    applied = uow.applications.current_version(person.id)
+    return _issued(uow, target, person, state, applied, paper=paper)
+
+
+def issue_code_read(
+    uow: UnitOfWork,
+    key: PersonKey,
+    person: StoredPerson,
+    state: StoredState | None,
+    applied_version: str | None,
+    *,
+    paper: bool = False,
+) -> IssuedCode:
+    """`issue_code` for a person read already (a household link's one statement, ADR 0022): their
+    record, stored state and the version of their latest application, read in this unit of work."""
+    target = _target(uow, key)
+    if state is None:
+        uow.audit("code.issue", target, outcome="no_state")
+        raise CodeIssueError(NO_STATE)
+    return _issued(uow, target, person, state, applied_version, paper=paper)
+
+
+def _target(uow: UnitOfWork, key: PersonKey) -> str:
+    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+
+
+def _issued(
+    uow: UnitOfWork,
+    target: str,
+    person: StoredPerson,
+    state: StoredState,
+    applied_version: str | None,
+    *,
+    paper: bool,
+) -> IssuedCode:
     signing_key = active_signing_key(uow)
-    claims = _claims(
-        uow, signing_key.issuer, person, state, Medium.PAPER if paper else Medium.PHONE
-    )
+    medium = Medium.PAPER if paper else Medium.PHONE
+    claims = _claims(uow, signing_key.issuer, person, state, applied_version, medium)
     reused = None if paper else _reusable(uow, person.id, claims, signing_key.kid)
     detail = f"kid={signing_key.kid} medium={claims.medium} version={claims.version}"
     if reused is not None:
@@ -170,12 +205,17 @@ def _person_and_state(
     state = uow.states.get_many([person.id]).get(person.id)
     if state is None:
         uow.audit("code.issue", target, outcome="no_state")
-        raise CodeIssueError("this person has no evaluated colour yet: record their facts first")
+        raise CodeIssueError(NO_STATE)
     return person, state
 
 
 def _claims(
-    uow: UnitOfWork, issuer: str, person: StoredPerson, state: StoredState, medium: Medium
+    uow: UnitOfWork,
+    issuer: str,
+    person: StoredPerson,
+    state: StoredState,
+    applied_version: str | None,
+    medium: Medium,
 ) -> CodeClaims:
     settings = uow.runtime.settings
     validity = settings.paper_code_validity if medium is Medium.PAPER else settings.code_validity
@@ -188,16 +228,15 @@ def _claims(
         expires_at=issued_at + validity,
         colour=Colour(state.colour),
         flags=tuple(str(flag) for flag in state.decision.get("flags") or ()),
-        version=_version(uow, person),
+        version=_version(applied_version, person),
         masked_name=person.name_masked or NO_NAME,
         medium=medium,
     )
 
 
-def _version(uow: UnitOfWork, person: StoredPerson) -> CodeVersion:
+def _version(applied: str | None, person: StoredPerson) -> CodeVersion:
     """The version the person applied for; without an application, by document (A8): passports
     and permits hold the international version, resident IDs the domestic one."""
-    applied = uow.applications.current_version(person.id)
     if applied is not None:
         return CodeVersion(applied)
     if person.id_type is IdType.RESIDENT_ID:
