@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
 from healthcode.db.people import StoredPerson, stored_person
 from healthcode.db.schema import (
@@ -229,43 +230,7 @@ class ResidentStore:
         """The live links in the order they were made, each with its person, their stored code
         and the version they applied for: one statement (ADR 0022), where `links`, the persons,
         their states and their applications were four, and a code shown read them twice."""
-        link, person, state = household_links.c, persons.c, code_states.c
-        latest_version = (
-            select(applications.c.version)
-            .where(applications.c.person_id == link.person_id)
-            .order_by(applications.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        rows = self._connection.execute(
-            select(
-                link.id.label("link_id"),
-                link.account_id,
-                link.person_id,
-                link.relationship,
-                link.consent,
-                link.linked_at,
-                person.id,
-                person.id_type,
-                person.id_number_sealed,
-                person.id_number_masked,
-                person.name_masked,
-                person.home_region,
-                state.decision_sealed,
-                state.since,
-                state.ruleset,
-                state.evaluated_at,
-                state.next_review_at,
-                latest_version.label("applied_version"),
-            )
-            .select_from(
-                household_links.join(persons, persons.c.id == link.person_id).outerjoin(
-                    code_states, code_states.c.person_id == link.person_id
-                )
-            )
-            .where(link.account_id == account_id, link.unlinked_at.is_(None))
-            .order_by(link.id)
-        )
+        rows = self._connection.execute(_HOUSEHOLD, {"account_id": account_id})
         return [
             HouseholdMember(
                 HouseholdLink(
@@ -338,6 +303,51 @@ class ResidentStore:
             .values(unlinked_at=now)
         )
         return result.rowcount > 0
+
+
+def _household() -> Select[Any]:
+    link, person, state = household_links.c, persons.c, code_states.c
+    latest_version = (
+        select(applications.c.version)
+        .where(applications.c.person_id == link.person_id)
+        .order_by(applications.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            link.id.label("link_id"),
+            link.account_id,
+            link.person_id,
+            link.relationship,
+            link.consent,
+            link.linked_at,
+            person.id,
+            person.id_type,
+            person.id_number_sealed,
+            person.id_number_masked,
+            person.name_masked,
+            person.home_region,
+            state.decision_sealed,
+            state.since,
+            state.ruleset,
+            state.evaluated_at,
+            state.next_review_at,
+            latest_version.label("applied_version"),
+        )
+        .select_from(
+            household_links.join(persons, person.id == link.person_id).outerjoin(
+                code_states, state.person_id == link.person_id
+            )
+        )
+        .where(link.account_id == bindparam("account_id"), link.unlinked_at.is_(None))
+        .order_by(link.id)
+    )
+
+
+# Built once: a statement object keeps its cache key, so a show neither builds nor traverses it
+# again before SQLAlchemy finds its compiled form (the peak's Python, ADR 0022).
+_HOUSEHOLD: Final = _household()
 
 
 def _totp_context(account_id: str) -> str:
