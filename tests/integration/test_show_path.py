@@ -103,6 +103,7 @@ def test_a_reused_code_costs_one_read_and_writes_nothing_but_its_audit_entry(
     first = show(callers, headers, own)  # signs it: the signing key is read and kept
     clock.instant += timedelta(seconds=30)
     again: dict[str, Any] = {}
+    looked_up = shared_reads(served)
     sent = statements_of(served, lambda: again.update(show(callers, headers, own)))
     assert again["token"] == first["token"]  # reused: this is the refresh the peak is made of
     besides = [s for s in sent if "audit_log" not in s and "signing_keys" not in s]
@@ -111,6 +112,25 @@ def test_a_reused_code_costs_one_read_and_writes_nothing_but_its_audit_entry(
     assert len(reads) <= SHOW_READS, reads
     assert writes == []  # ADR 0019: no database write on the hot path but the audit entry
     assert any("household_links" in s and "code_states" in s for s in reads)
+    # With Redis: the session only (sign-out counts everywhere at once, ADR 0019); the code held
+    # for the refresh is this process's own copy, checked against what was just read (ADR 0022).
+    assert looked_up == ([["session"]] if served.shared.shared_across_processes else [])
+
+
+def shared_reads(runtime: Runtime) -> list[list[str]]:
+    """What the shared state is asked for from now on, by kind of key, when it is Redis."""
+    asked: list[list[str]] = []
+    if not runtime.shared.shared_across_processes:
+        return asked
+    shared = runtime.shared
+    get_many = shared.get_many
+
+    def counted(keys: Any) -> list[bytes | None]:
+        asked.append([key.partition(":")[0] for key in keys])
+        return get_many(keys)
+
+    shared.get_many = counted  # type: ignore[method-assign]
+    return asked
 
 
 def test_a_changed_colour_an_unbinding_and_a_revoked_key_count_on_the_next_show__A2_S3(

@@ -16,10 +16,11 @@ import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from healthcode.db.code_subjects_store import CodeSubject
 from healthcode.db.people import StoredPerson
-from healthcode.db.shared_state import SharedStateDownError
+from healthcode.db.shared_state import LocalState, SharedStateDownError
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType
@@ -35,6 +36,9 @@ SUBJECT_BYTES = 16
 # A person stored without a name still gets a code; the checkpoint then sees no name at all.
 NO_NAME = "*"
 NO_STATE = "this person has no evaluated colour yet: record their facts first"
+# With Redis, the codes this process handed out are also kept here, sealed as in Redis (ADR 0022);
+# without it the shared state is this process's memory already.
+_HELD_HERE: Final = LocalState()
 
 
 class CodeIssueError(ValueError):
@@ -131,13 +135,34 @@ def _issued(
 
 
 def _reusable(uow: UnitOfWork, person_id: str, claims: CodeClaims, kid: str) -> IssuedCode | None:
-    """The phone code issued to the person earlier in its window, if it says what `claims` do."""
+    """The phone code issued to the person earlier in its window, if it says what `claims` do.
+
+    With Redis, this process's own copy is looked at first: a copy is handed out only if it says
+    what would be signed now, so one another process has since replaced is still a true code, and
+    a refresh served from it costs no Redis round trip (ADR 0022). A copy that no longer says it
+    sends the look-up on to Redis, where another process may hold the new one.
+    """
+    key = _shown_key(person_id)
+    shared = uow.runtime.shared
+    if shared.shared_across_processes:
+        (here,) = _HELD_HERE.get_many([key])
+        reused = None if here is None else _if_current(uow, person_id, here, claims, kid)
+        if reused is not None:
+            return reused
     try:
-        (sealed,) = uow.runtime.shared.get_many([_shown_key(person_id)])
+        (sealed,) = shared.get_many([key])
     except SharedStateDownError:
         return None
-    if sealed is None:
-        return None
+    reused = None if sealed is None else _if_current(uow, person_id, sealed, claims, kid)
+    if reused is not None and sealed is not None and shared.shared_across_processes:
+        _HELD_HERE.put(key, sealed, _seconds_left(uow, reused))
+    return reused
+
+
+def _if_current(
+    uow: UnitOfWork, person_id: str, sealed: bytes, claims: CodeClaims, kid: str
+) -> IssuedCode | None:
+    """The held code `sealed` if it is in the first half of its window and says what `claims` do."""
     try:
         held = json.loads(uow.runtime.vault.open(sealed, _shown_context(person_id)))
         issued_at = datetime.fromisoformat(held["issued_at"])
@@ -162,6 +187,12 @@ def _reusable(uow: UnitOfWork, person_id: str, claims: CodeClaims, kid: str) -> 
     )
 
 
+def _seconds_left(uow: UnitOfWork, issued: IssuedCode) -> float:
+    """How long a held code may still be handed out: until half its validity (at least 1 ms)."""
+    half_way = issued.issued_at + (issued.expires_at - issued.issued_at) / 2
+    return max(0.001, (half_way - uow.now).total_seconds())
+
+
 def _remember(
     uow: UnitOfWork,
     person_id: str,
@@ -183,6 +214,8 @@ def _remember(
     }
     sealed = uow.runtime.vault.seal(json.dumps(held).encode(), _shown_context(person_id))
     seconds = (issued.expires_at - issued.issued_at).total_seconds() / 2
+    if uow.runtime.shared.shared_across_processes:
+        _HELD_HERE.put(_shown_key(person_id), sealed, seconds)
     with suppress(SharedStateDownError):  # the next refresh then issues a fresh code
         uow.runtime.shared.put(_shown_key(person_id), sealed, seconds)
 
