@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
+from healthcode.db.people import StoredPerson, stored_person
 from healthcode.db.schema import (
+    applications,
+    code_states,
     department_clients,
     household_links,
+    persons,
     resident_accounts,
     staff_accounts,
 )
+from healthcode.db.states import StoredState, opened_state
 from healthcode.security.vault import Vault
 
 
@@ -49,6 +55,17 @@ class HouseholdLink:
     consent: str
     linked_at: datetime
     id: int | None = None  # None until stored
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdMember:
+    """A live link with what showing the linked person's code needs, read in the same statement."""
+
+    link: HouseholdLink
+    person: StoredPerson
+    id_number_sealed: bytes  # opened only for the person whose code is shown
+    state: StoredState | None  # None before the person has an evaluated colour
+    applied_version: str | None  # the version of their latest application, if any
 
 
 class StaffStore:
@@ -209,6 +226,29 @@ class ResidentStore:
         )
         return [_link(row) for row in rows]
 
+    def household(self, account_id: str) -> list[HouseholdMember]:
+        """The live links in the order they were made, each with its person, their stored code
+        and the version they applied for: one statement (ADR 0022), where `links`, the persons,
+        their states and their applications were four, and a code shown read them twice."""
+        rows = self._connection.execute(_HOUSEHOLD, {"account_id": account_id})
+        return [
+            HouseholdMember(
+                HouseholdLink(
+                    row.account_id,
+                    row.person_id,
+                    row.relationship,
+                    row.consent,
+                    row.linked_at,
+                    row.link_id,
+                ),
+                stored_person(row),
+                bytes(row.id_number_sealed),
+                None if row.decision_sealed is None else opened_state(self._vault, row),
+                row.applied_version,
+            )
+            for row in rows
+        ]
+
     def bound_by_others(self, person_id: str) -> list[HouseholdLink]:
         """The live links of other accounts to this person (not their own "self" link)."""
         rows = self._connection.execute(
@@ -263,6 +303,51 @@ class ResidentStore:
             .values(unlinked_at=now)
         )
         return result.rowcount > 0
+
+
+def _household() -> Select[Any]:
+    link, person, state = household_links.c, persons.c, code_states.c
+    latest_version = (
+        select(applications.c.version)
+        .where(applications.c.person_id == link.person_id)
+        .order_by(applications.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            link.id.label("link_id"),
+            link.account_id,
+            link.person_id,
+            link.relationship,
+            link.consent,
+            link.linked_at,
+            person.id,
+            person.id_type,
+            person.id_number_sealed,
+            person.id_number_masked,
+            person.name_masked,
+            person.home_region,
+            state.decision_sealed,
+            state.since,
+            state.ruleset,
+            state.evaluated_at,
+            state.next_review_at,
+            latest_version.label("applied_version"),
+        )
+        .select_from(
+            household_links.join(persons, person.id == link.person_id).outerjoin(
+                code_states, state.person_id == link.person_id
+            )
+        )
+        .where(link.account_id == bindparam("account_id"), link.unlinked_at.is_(None))
+        .order_by(link.id)
+    )
+
+
+# Built once: a statement object keeps its cache key, so a show neither builds nor traverses it
+# again before SQLAlchemy finds its compiled form (the peak's Python, ADR 0022).
+_HOUSEHOLD: Final = _household()
 
 
 def _totp_context(account_id: str) -> str:

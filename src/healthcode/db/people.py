@@ -84,7 +84,7 @@ class PersonStore:
         row = self._connection.execute(
             select(persons).where(persons.c.id_index == self.index_of(key))
         ).one_or_none()
-        return None if row is None else _stored(row)
+        return None if row is None else stored_person(row)
 
     def name_matches(self, person: StoredPerson | None, name: str) -> bool:
         """Whether `name` is the one on record (spacing and letter case aside).
@@ -109,7 +109,7 @@ class PersonStore:
         found: dict[str, StoredPerson] = {}
         for batch in chunks(list(person_ids)):
             rows = self._connection.execute(select(persons).where(persons.c.id.in_(batch)))
-            found.update({row.id: _stored(row) for row in rows})
+            found.update({row.id: stored_person(row) for row in rows})
         return found
 
     def key_of(self, person_id: str) -> PersonKey | None:
@@ -118,10 +118,7 @@ class PersonStore:
         row = self._connection.execute(
             select(persons.c.id_type, persons.c.id_number_sealed).where(persons.c.id == person_id)
         ).one_or_none()
-        if row is None:
-            return None
-        number = self._vault.open_text(row.id_number_sealed, f"person:{person_id}:id_number")
-        return PersonKey(IdType(row.id_type), number)
+        return None if row is None else opened_key(self._vault, person_id, row)
 
     def person_ids(self, after: str | None, limit: int) -> list[str]:
         """One page of all stored persons in id order, starting after `after` (keyset paging)."""
@@ -160,6 +157,24 @@ def new_person_row(sealer: Sealer, person: Person, index: bytes) -> dict[str, ob
     }
 
 
+def opened_key(vault: Vault, person_id: str, row: Row[*tuple[Any, ...]]) -> PersonKey:
+    """The identity document of a `persons` row (`id_type`, `id_number_sealed`), opened."""
+    number = vault.open_text(row.id_number_sealed, id_number_context(person_id))
+    return PersonKey(IdType(row.id_type), number)
+
+
+def id_number_context(person_id: str) -> str:
+    """The context a person's document number is sealed under (`new_person_row`)."""
+    return f"person:{person_id}:id_number"
+
+
+def stored_person(row: Row[*tuple[Any, ...]]) -> StoredPerson:
+    """The masked record of a `persons` row (its columns by their names)."""
+    return StoredPerson(
+        row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
+    )
+
+
 def person_index(vault: Vault, key: PersonKey) -> bytes:
     """The keyed blind index that finds a person by identity document (`persons.id_index`)."""
     return vault.blind_index(ID_INDEX, f"{key.id_type.value}:{key.id_number}")
@@ -173,12 +188,6 @@ def _seal(sealer: Sealer, person_id: str, field: str, value: str | None) -> byte
 
 def _comparable(name: str) -> bytes:
     return "".join(name.split()).casefold().encode()
-
-
-def _stored(row: Row[Any]) -> StoredPerson:
-    return StoredPerson(
-        row.id, IdType(row.id_type), row.id_number_masked, row.name_masked, row.home_region
-    )
 
 
 def _home_region(person: Person) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from healthcode.db.lookups import any_of
 from healthcode.db.schema import code_history, code_states
@@ -65,15 +65,7 @@ class StateStore:
             rows = self._connection.execute(
                 select(code_states).where(code_states.c.person_id.in_(batch))
             )
-            for row in rows:
-                decision = self._vault.open_json(row.decision_sealed, _context(row.person_id))
-                states[row.person_id] = StoredState(
-                    decision,  # type: ignore[arg-type]
-                    row.since,
-                    row.ruleset,
-                    row.evaluated_at,
-                    row.next_review_at,
-                )
+            states.update({row.person_id: opened_state(self._vault, row) for row in rows})
         return states
 
     def code_digest(self, person_id: str, decision: Mapping[str, Any]) -> bytes:
@@ -182,6 +174,18 @@ class StateStore:
             .limit(limit)
         )
         return [row.person_id for row in rows]
+
+
+def opened_state(vault: Vault, row: Row[*tuple[Any, ...]]) -> StoredState:
+    """A `code_states` row (its columns by their names) with its decision opened."""
+    decision = vault.open_json(row.decision_sealed, _context(row.person_id))
+    return StoredState(
+        decision,  # type: ignore[arg-type]
+        row.since,
+        row.ruleset,
+        row.evaluated_at,
+        row.next_review_at,
+    )
 
 
 def _state_row(sealer: Sealer, save: StateSave) -> dict[str, object]:

@@ -12,8 +12,8 @@ from typing import Any
 from healthcode.domain.issuer_names import issuer_name
 from healthcode.domain.next_steps import next_steps, when_it_may_change
 from healthcode.domain.timezones import display_instant
-from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code
-from healthcode.services.explanations import Explanation, explanation_for
+from healthcode.services.codes.issuing import CodeIssueError, IssuedCode, issue_code_read
+from healthcode.services.explanations import Explanation, explain
 from healthcode.services.households.links import LinkedPerson, key_for
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens import qr_png
@@ -70,12 +70,15 @@ def issued_json(
     The PNG is drawn only for paper codes and callers that ask (`png`): a phone draws the QR
     from the token text itself, so the server spends nothing on images at the peak.
     """
+    key = key_for(uow, linked)
     try:
-        issued = issue_code(uow, key_for(uow, linked), paper=paper)
+        # What the link's statement read (ADR 0022): neither the person nor their state again.
+        issued = issue_code_read(
+            uow, key, linked.person, linked.state, linked.applied_version, paper=paper
+        )
     except CodeIssueError:
         return None
-    explanation = explanation_for(uow, linked.person_id)
-    explained = {} if explanation is None else explanation_json(explanation)
+    explained = {} if linked.state is None else explanation_json(explain(uow, linked.state))
     return person_json(linked) | explained | code_json(issued, uow, png=png or paper)
 
 

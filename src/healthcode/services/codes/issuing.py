@@ -16,10 +16,11 @@ import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from healthcode.db.code_subjects_store import CodeSubject
 from healthcode.db.people import StoredPerson
-from healthcode.db.shared_state import SharedStateDownError
+from healthcode.db.shared_state import LocalState, SharedStateDownError
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType
@@ -34,6 +35,10 @@ from healthcode.tokens.base64url import b64url_encode
 SUBJECT_BYTES = 16
 # A person stored without a name still gets a code; the checkpoint then sees no name at all.
 NO_NAME = "*"
+NO_STATE = "this person has no evaluated colour yet: record their facts first"
+# With Redis, the codes this process handed out are also kept here, sealed as in Redis (ADR 0022);
+# without it the shared state is this process's memory already.
+_HELD_HERE: Final = LocalState()
 
 
 class CodeIssueError(ValueError):
@@ -57,12 +62,46 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
 
     A refusal is audited too; it stays in the log if the caller commits before re-raising.
     """
-    target = audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+    target = _target(uow, key)
     person, state = _person_and_state(uow, key, target)
+    applied = uow.applications.current_version(person.id)
+    return _issued(uow, target, person, state, applied, paper=paper)
+
+
+def issue_code_read(
+    uow: UnitOfWork,
+    key: PersonKey,
+    person: StoredPerson,
+    state: StoredState | None,
+    applied_version: str | None,
+    *,
+    paper: bool = False,
+) -> IssuedCode:
+    """`issue_code` for a person read already (a household link's one statement, ADR 0022): their
+    record, stored state and the version of their latest application, read in this unit of work."""
+    target = _target(uow, key)
+    if state is None:
+        uow.audit("code.issue", target, outcome="no_state")
+        raise CodeIssueError(NO_STATE)
+    return _issued(uow, target, person, state, applied_version, paper=paper)
+
+
+def _target(uow: UnitOfWork, key: PersonKey) -> str:
+    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+
+
+def _issued(
+    uow: UnitOfWork,
+    target: str,
+    person: StoredPerson,
+    state: StoredState,
+    applied_version: str | None,
+    *,
+    paper: bool,
+) -> IssuedCode:
     signing_key = active_signing_key(uow)
-    claims = _claims(
-        uow, signing_key.issuer, person, state, Medium.PAPER if paper else Medium.PHONE
-    )
+    medium = Medium.PAPER if paper else Medium.PHONE
+    claims = _claims(uow, signing_key.issuer, person, state, applied_version, medium)
     reused = None if paper else _reusable(uow, person.id, claims, signing_key.kid)
     detail = f"kid={signing_key.kid} medium={claims.medium} version={claims.version}"
     if reused is not None:
@@ -96,13 +135,34 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
 
 
 def _reusable(uow: UnitOfWork, person_id: str, claims: CodeClaims, kid: str) -> IssuedCode | None:
-    """The phone code issued to the person earlier in its window, if it says what `claims` do."""
+    """The phone code issued to the person earlier in its window, if it says what `claims` do.
+
+    With Redis, this process's own copy is looked at first: a copy is handed out only if it says
+    what would be signed now, so one another process has since replaced is still a true code, and
+    a refresh served from it costs no Redis round trip (ADR 0022). A copy that no longer says it
+    sends the look-up on to Redis, where another process may hold the new one.
+    """
+    key = _shown_key(person_id)
+    shared = uow.runtime.shared
+    if shared.shared_across_processes:
+        (here,) = _HELD_HERE.get_many([key])
+        reused = None if here is None else _if_current(uow, person_id, here, claims, kid)
+        if reused is not None:
+            return reused
     try:
-        (sealed,) = uow.runtime.shared.get_many([_shown_key(person_id)])
+        (sealed,) = shared.get_many([key])
     except SharedStateDownError:
         return None
-    if sealed is None:
-        return None
+    reused = None if sealed is None else _if_current(uow, person_id, sealed, claims, kid)
+    if reused is not None and sealed is not None and shared.shared_across_processes:
+        _HELD_HERE.put(key, sealed, _seconds_left(uow, reused))
+    return reused
+
+
+def _if_current(
+    uow: UnitOfWork, person_id: str, sealed: bytes, claims: CodeClaims, kid: str
+) -> IssuedCode | None:
+    """The held code `sealed` if it is in the first half of its window and says what `claims` do."""
     try:
         held = json.loads(uow.runtime.vault.open(sealed, _shown_context(person_id)))
         issued_at = datetime.fromisoformat(held["issued_at"])
@@ -127,6 +187,12 @@ def _reusable(uow: UnitOfWork, person_id: str, claims: CodeClaims, kid: str) -> 
     )
 
 
+def _seconds_left(uow: UnitOfWork, issued: IssuedCode) -> float:
+    """How long a held code may still be handed out: until half its validity (at least 1 ms)."""
+    half_way = issued.issued_at + (issued.expires_at - issued.issued_at) / 2
+    return max(0.001, (half_way - uow.now).total_seconds())
+
+
 def _remember(
     uow: UnitOfWork,
     person_id: str,
@@ -148,6 +214,8 @@ def _remember(
     }
     sealed = uow.runtime.vault.seal(json.dumps(held).encode(), _shown_context(person_id))
     seconds = (issued.expires_at - issued.issued_at).total_seconds() / 2
+    if uow.runtime.shared.shared_across_processes:
+        _HELD_HERE.put(_shown_key(person_id), sealed, seconds)
     with suppress(SharedStateDownError):  # the next refresh then issues a fresh code
         uow.runtime.shared.put(_shown_key(person_id), sealed, seconds)
 
@@ -170,12 +238,17 @@ def _person_and_state(
     state = uow.states.get_many([person.id]).get(person.id)
     if state is None:
         uow.audit("code.issue", target, outcome="no_state")
-        raise CodeIssueError("this person has no evaluated colour yet: record their facts first")
+        raise CodeIssueError(NO_STATE)
     return person, state
 
 
 def _claims(
-    uow: UnitOfWork, issuer: str, person: StoredPerson, state: StoredState, medium: Medium
+    uow: UnitOfWork,
+    issuer: str,
+    person: StoredPerson,
+    state: StoredState,
+    applied_version: str | None,
+    medium: Medium,
 ) -> CodeClaims:
     settings = uow.runtime.settings
     validity = settings.paper_code_validity if medium is Medium.PAPER else settings.code_validity
@@ -188,16 +261,15 @@ def _claims(
         expires_at=issued_at + validity,
         colour=Colour(state.colour),
         flags=tuple(str(flag) for flag in state.decision.get("flags") or ()),
-        version=_version(uow, person),
+        version=_version(applied_version, person),
         masked_name=person.name_masked or NO_NAME,
         medium=medium,
     )
 
 
-def _version(uow: UnitOfWork, person: StoredPerson) -> CodeVersion:
+def _version(applied: str | None, person: StoredPerson) -> CodeVersion:
     """The version the person applied for; without an application, by document (A8): passports
     and permits hold the international version, resident IDs the domestic one."""
-    applied = uow.applications.current_version(person.id)
     if applied is not None:
         return CodeVersion(applied)
     if person.id_type is IdType.RESIDENT_ID:

@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Final, NoReturn
 
 from healthcode.db.accounts_store import HouseholdLink, ResidentStore
-from healthcode.db.people import StoredPerson
+from healthcode.db.people import StoredPerson, id_number_context
+from healthcode.db.states import StoredState
 from healthcode.domain.applications import Relationship
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import mask_phone
@@ -70,6 +71,11 @@ class LinkedPerson:
     person: StoredPerson
     linked_at: datetime
     colour: str | None
+    # Read with the link in one statement, so that showing the code reads none of it again
+    # (ADR 0022); the document number stays sealed until `key_for` needs it.
+    state: StoredState | None
+    id_number_sealed: bytes
+    applied_version: str | None
 
     @property
     def is_self(self) -> bool:
@@ -85,19 +91,18 @@ class AccountApplication:
 
 def people_of(uow: UnitOfWork, account_id: str) -> list[LinkedPerson]:
     """The holder first, then family members in the order they were bound (reads audited)."""
-    links = uow.residents.links(account_id)
-    people = uow.people.by_ids(link.person_id for link in links)
-    states = uow.states.get_many(people)
     linked = [
         LinkedPerson(
-            link.person_id,
-            link.relationship,
-            people[link.person_id],
-            link.linked_at,
-            None if link.person_id not in states else states[link.person_id].colour,
+            member.link.person_id,
+            member.link.relationship,
+            member.person,
+            member.link.linked_at,
+            None if member.state is None else member.state.colour,
+            member.state,
+            member.id_number_sealed,
+            member.applied_version,
         )
-        for link in links
-        if link.person_id in people
+        for member in uow.residents.household(account_id)
     ]
     uow.audit("household.list", f"account:{account_id}", detail=f"persons={len(linked)}")
     return sorted(linked, key=lambda person: not person.is_self)
@@ -117,7 +122,11 @@ def person_pseudonym(uow: UnitOfWork, linked: LinkedPerson) -> str:
 
 
 def key_for(uow: UnitOfWork, linked: LinkedPerson) -> PersonKey:
-    return _key(uow, linked.person_id)
+    """The linked person's identity document, opened from what was read with the link."""
+    number = uow.runtime.vault.open_text(
+        linked.id_number_sealed, id_number_context(linked.person_id)
+    )
+    return PersonKey(linked.person.id_type, number)
 
 
 def _key(uow: UnitOfWork, person_id: str) -> PersonKey:
