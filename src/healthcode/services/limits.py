@@ -50,7 +50,7 @@ def count_hit(uow: UnitOfWork, key: bytes, window: timedelta) -> tuple[int, bool
             return shared.count(_shared_key(key), window.total_seconds()), True
         except SharedStateDownError:
             pass  # the database counts instead: the limit holds, from a count of its own
-    return uow.limits.hit(key, uow.now, window), False
+    return uow.count_limit_hit(key, window), False
 
 
 def _shared_key(key: bytes) -> str:

@@ -46,7 +46,7 @@ from healthcode.web.code_views import (
     issued_json,
     person_json,
 )
-from healthcode.web.deps import metrics_of, unit_of_work
+from healthcode.web.deps import metrics_of, runtime_of, unit_of_work
 from healthcode.web.i18n import language
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
@@ -260,9 +260,17 @@ def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explan
 def _issued(
     request: Request, caller: Caller, person_id: str, *, paper: bool, png: bool = False
 ) -> dict[str, Any]:
-    with unit_of_work(request, caller) as uow:
+    def issued(uow: UnitOfWork) -> tuple[LinkedPerson | None, dict[str, Any] | None]:
         linked = person_for(uow, caller.signed_in.subject, person_id)
-        shown = None if linked is None else issued_json(uow, linked, paper=paper, png=png)
+        return linked, None if linked is None else issued_json(uow, linked, paper=paper, png=png)
+
+    if paper:  # never reused: a paper code always stores its pseudonym
+        with unit_of_work(request, caller) as uow:
+            linked, shown = issued(uow)
+    else:
+        # A refresh within the code's window reuses it and only reads: no writer lock, its audit
+        # entry committed with others' (ADR 0021). A fresh code runs again in a writing unit.
+        linked, shown = runtime_of(request).read_or_write(caller.actor, issued)
     if linked is None:
         raise Refused(NOT_FOUND)
     if shown is None:  # the refusal was audited and committed with the unit of work
