@@ -173,7 +173,12 @@ class AuditGroupCommitter:
             except Exception as error:
                 transaction.rollback()
                 raise _RolledBackError from error
-            transaction.commit()
+            try:
+                transaction.commit()
+            except BaseException:
+                # In an unknown state: never handed to anyone again; the pool opens a new one.
+                connection.invalidate()
+                raise
         self.batches += 1
         self.requests += len(batch)
 
