@@ -31,6 +31,7 @@ def connect(url: str) -> Engine:
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_writable_again)
     event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
 
@@ -72,6 +73,14 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_writable_again(dbapi_connection: Any, record: Any) -> None:
+    # A connection back in the pool is writable, whoever takes it next and however (a raw
+    # connection for VACUUM fires no "begin").
+    if dbapi_connection is not None and record.info.get("query_only"):
+        dbapi_connection.execute("PRAGMA query_only=0")
+        record.info["query_only"] = False
 
 
 def _sqlite_begin(connection: Any) -> None:
