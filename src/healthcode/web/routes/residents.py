@@ -115,9 +115,11 @@ class AppealBody(BaseModel):
 @router.get("/me/people")
 def my_people(request: Request, caller: Listing) -> dict[str, Any]:
     """The persons this account may show: the holder first, then family members."""
-    with unit_of_work(request, caller) as uow:
-        people = people_of(uow, caller.signed_in.subject)
-        waiting = pending_of(uow, caller.signed_in.subject)
+
+    def listed(uow: UnitOfWork) -> tuple[list[LinkedPerson], list[PendingBinding]]:
+        return people_of(uow, caller.signed_in.subject), pending_of(uow, caller.signed_in.subject)
+
+    people, waiting = runtime_of(request).read_or_write(caller.actor, listed)  # reads (ADR 0021)
     return {
         "people": [person_json(person) for person in people],
         "pending": [pending_json(pending) for pending in waiting],
@@ -238,8 +240,9 @@ def file_appeal(
 @router.get("/codes/{person_id}/appeals")
 def my_appeals(person_id: PersonId, request: Request, caller: Answers) -> dict[str, Any]:
     """A linked person's appeals, newest first, with where each stands and the one answer."""
-    with unit_of_work(request, caller) as uow:
-        shown = appeals_for_resident(uow, caller.signed_in.subject, person_id)
+    shown = runtime_of(request).read_or_write(  # reads (ADR 0021)
+        caller.actor, lambda uow: appeals_for_resident(uow, caller.signed_in.subject, person_id)
+    )
     if shown is None:
         raise Refused(NOT_FOUND)
     return {"appeals": [resident_appeal_json(appeal) for appeal in shown]}
