@@ -45,11 +45,14 @@ def commits_fail(runtime: Runtime) -> Iterator[None]:
         if not connection.get_execution_options().get(READING):
             raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
-    event.listen(runtime.engine, "commit", fail)
+    engines = (runtime.engine, runtime.audit_group.engine)
+    for engine in engines:
+        event.listen(engine, "commit", fail)
     try:
         yield
     finally:
-        event.remove(runtime.engine, "commit", fail)
+        for engine in engines:
+            event.remove(engine, "commit", fail)
 
 
 def test_a_refresh_reads_only_and_its_audit_entry_commits_through_the_group__D1(

@@ -82,6 +82,10 @@ class AuditGroupCommitter:
         self.requests = 0
 
     @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
     def queued(self) -> int:
         """Requests waiting for the next batch (not the one being written)."""
         with self._changed:

@@ -18,22 +18,30 @@ class WriterNeededError(Exception):
     Raised before the statement is sent, so the reading transaction holds nothing to undo."""
 
 
-def connect(url: str) -> Engine:
-    """An engine for `url`; for SQLite the file's directory is created and durability is set."""
+def connect(url: str, **pool: int) -> Engine:
+    """An engine for `url`; for SQLite the file's directory is created and durability is set.
+    `pool`: the pool's size options (`pool_size`, `max_overflow`), when not the defaults."""
     parsed = make_url(url)
     # hide_parameters: an error's message names the statement, never the values bound to it (they
     # can be blind indexes or other personal data), so nothing personal reaches a log (D2).
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
     else:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, hide_parameters=True)
+        engine = create_engine(url, hide_parameters=True, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "checkin", _sqlite_writable_again)
     event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
+
+
+def private_pool(engine: Engine) -> Engine:
+    """A second engine on the same database with a pool of its own, one connection: for the
+    audit group committer, whose leader must never wait for a connection held by a request that
+    is itself waiting for the leader (a pool exhausted by waiters would stall everyone)."""
+    return connect(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=1)
 
 
 def reading(engine: Engine) -> Engine:

@@ -23,7 +23,7 @@ from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.areas_store import AreaStore
 from healthcode.db.audit_group import AuditGroupCommitter
 from healthcode.db.code_subjects_store import CodeSubjectStore
-from healthcode.db.engine import WriterNeededError, connect, reading
+from healthcode.db.engine import WriterNeededError, connect, private_pool, reading
 from healthcode.db.fact_snapshots import FactSnapshotStore
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
@@ -114,7 +114,9 @@ class Runtime:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reader", reading(self.engine))
-        object.__setattr__(self, "audit_group", AuditGroupCommitter(self.engine, self.audit_key))
+        # On a pool of its own: requests waiting for a batch hold connections of the main pool.
+        group = AuditGroupCommitter(private_pool(self.engine), self.audit_key)
+        object.__setattr__(self, "audit_group", group)
 
     def unit_of_work(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(self, actor)
