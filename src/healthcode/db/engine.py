@@ -41,7 +41,10 @@ def private_pool(engine: Engine) -> Engine:
     """A second engine on the same database with a pool of its own, one connection: for the
     audit group committer, whose leader must never wait for a connection held by a request that
     is itself waiting for the leader (a pool exhausted by waiters would stall everyone)."""
-    return connect(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=1)
+    private = connect(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=1)
+    # Closed with the engine it serves, so its connection never outlives that one's.
+    event.listen(engine, "engine_disposed", lambda _engine: private.dispose())
+    return private
 
 
 def reading(engine: Engine) -> Engine:
