@@ -39,9 +39,14 @@ MAX_BATCH_ENTRIES = 500
 _XACT_AND_NUMBERS = select(
     text("pg_current_xact_id()::text::bigint"), AUDIT_SEQUENCE.next_value()
 ).select_from(func.generate_series(1, bindparam("count")))
-# AUTOINCREMENT's own record of the highest number ever handed out (never reused).
-_SQLITE_LAST_NUMBER = text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
+# The highest number ever handed out: AUTOINCREMENT's own record of it (never reused), or the
+# highest in the table if the record is missing.
+_SQLITE_LAST_NUMBER = text(
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), "
+    "coalesce((SELECT max(seq) FROM audit_log), 0))"
+)
 
+_INSERT = insert(audit_log).returning(audit_log.c.seq)
 # Work done in the batch's transaction for a request, before the entries: returns a value.
 Write = Callable[[Connection], Any]
 
@@ -188,20 +193,21 @@ class AuditGroupCommitter:
 
     def _insert(self, connection: Connection, rows: list[tuple[AuditEntry, datetime]]) -> None:
         numbered = _numbers(connection, len(rows))
+        # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
+        # from one compiled, cached statement; a VALUES clause built per batch compiles anew.
         connection.execute(
-            insert(audit_log).values(
-                [
-                    {
-                        "seq": seq,
-                        "xact": xact,
-                        "at": at,
-                        "mac": entry_mac(self._key, seq, at, entry),
-                        **entry.fields(),
-                    }
-                    for (xact, seq), (entry, at) in zip(numbered, rows, strict=True)
-                ]
-            )
-        )
+            _INSERT,
+            [
+                {
+                    "seq": seq,
+                    "xact": xact,
+                    "at": at,
+                    "mac": entry_mac(self._key, seq, at, entry),
+                    **entry.fields(),
+                }
+                for (xact, seq), (entry, at) in zip(numbered, rows, strict=True)
+            ],
+        ).all()
 
 
 def _numbers(connection: Connection, count: int) -> list[tuple[int, int]]:
@@ -214,8 +220,5 @@ def _numbers(connection: Connection, count: int) -> list[tuple[int, int]]:
     # SQLite: the transaction began IMMEDIATE, so this process holds the one writer lock and
     # the numbers after the highest ever handed out are its own. An explicit number above it
     # moves AUTOINCREMENT's record on, so they are never handed out again.
-    last = max(
-        int(connection.scalar(_SQLITE_LAST_NUMBER) or 0),
-        int(connection.scalar(select(func.coalesce(func.max(audit_log.c.seq), 0))) or 0),
-    )
+    last = int(connection.scalar(_SQLITE_LAST_NUMBER) or 0)
     return [(0, last + offset) for offset in range(1, count + 1)]
