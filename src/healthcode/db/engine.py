@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# Connections an SQLite engine keeps open: cheap (a file handle and a small cache each).
+SQLITE_POOL_SIZE = 20
 # The execution option that marks a reading unit of work's connection (ADR 0021).
 READING = "healthcode_reading"
 
@@ -29,7 +31,10 @@ def connect(url: str, **pool: int) -> Engine:
     else:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, hide_parameters=True, **pool)
+        # A pool as large as the server's thread pool is busy: past the default 5 kept, every
+        # unit of work beyond them opened and closed a connection (and set its pragmas again).
+        sizes = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} | pool
+        engine = create_engine(url, hide_parameters=True, **sizes)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "checkin", _sqlite_writable_again)
