@@ -64,6 +64,7 @@ class _Waiting:
     entries: Sequence[tuple[AuditEntry, datetime]]
     writes: Sequence[Write]
     done: bool = False
+    written: bool = False  # set only once a commit holding this request's entries returned
     failure: BaseException | None = None
     results: list[Any] = field(default_factory=list)
 
@@ -126,7 +127,7 @@ class AuditGroupCommitter:
                     for each in batch:
                         each.done = True
                     self._changed.notify_all()
-        if waiting.failure is not None:
+        if not waiting.written:  # failed, or its leader was interrupted before writing it
             raise AuditNotDurableError(
                 "the audit log could not be written: nothing was done"
             ) from waiting.failure
@@ -188,6 +189,8 @@ class AuditGroupCommitter:
                 # In an unknown state: never handed to anyone again; the pool opens a new one.
                 connection.invalidate()
                 raise
+        for waiting in batch:
+            waiting.written = True
         self.batches += 1
         self.requests += len(batch)
 
