@@ -263,7 +263,7 @@ def test_limit_hits_counted_through_the_group_are_atomic__ADR0008(runtime: Runti
         counts = []
         for _ in range(10):
             with runtime.reading(READER) as uow:
-                counts.append(uow.count_limit_hit(key, window))
+                counts.extend(uow.count_limit_hits([(key, window, 10**6)]))
         return counts
 
     outcomes = in_threads(8, hits)

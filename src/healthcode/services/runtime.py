@@ -6,7 +6,7 @@ import getpass
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -200,21 +200,28 @@ class UnitOfWork:
         for action in self._after_commit:
             action()
 
-    def count_limit_hit(self, key: bytes, window: timedelta) -> int:
-        """One more hit on the limit counter `key` (ADR 0008), the count with it.
+    def count_limit_hits(self, hits: Sequence[tuple[bytes, timedelta, int]]) -> list[int]:
+        """One more hit on each limit counter `(key, window, limit)` in turn (ADR 0008), stopping
+        after the first whose count passes its limit (a request refused for one limit does not
+        use up the next); the counts made.
 
-        A reading unit of work counts in the group committer's next transaction and goes on
-        once that has committed: counted durably, atomically, without this request holding the
-        writer lock for its reads."""
-        if not self.reading:
-            return self.limits.hit(key, self.now, window)
+        A reading unit of work counts them in the group committer's next transaction and goes on
+        once that has committed: counted durably and atomically, in one wait, without this
+        request holding the writer lock for its reads."""
         now = self.now
 
-        def counted(connection: Connection) -> int:
-            return LimitCounterStore(connection).hit(key, now, window)
+        def counted(connection: Connection) -> list[int]:
+            store, counts = LimitCounterStore(connection), []
+            for key, window, limit in hits:
+                counts.append(store.hit(key, now, window))
+                if counts[-1] > limit:
+                    break
+            return counts
 
-        (count,) = self.runtime.audit_group.commit((), (counted,))
-        return int(count)
+        if not self.reading:
+            return counted(self.connection)
+        (counts,) = self.runtime.audit_group.commit((), (counted,))
+        return list(counts)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this unit of work has committed (never if it rolls back): how what
