@@ -6,9 +6,9 @@ import getpass
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from types import TracebackType
 from typing import TypeVar
@@ -21,8 +21,9 @@ from healthcode.db.accounts_store import ClientStore, ResidentStore, StaffStore
 from healthcode.db.appeals_store import AppealStore
 from healthcode.db.applications_store import ApplicationStore
 from healthcode.db.areas_store import AreaStore
+from healthcode.db.audit_group import AuditGroupCommitter
 from healthcode.db.code_subjects_store import CodeSubjectStore
-from healthcode.db.engine import connect
+from healthcode.db.engine import WriterNeededError, connect, private_pool, reading
 from healthcode.db.fact_snapshots import FactSnapshotStore
 from healthcode.db.facts_store import FactStore
 from healthcode.db.institutions_store import InstitutionStore
@@ -106,9 +107,37 @@ class Runtime:
     # Sessions, throttles and caches every process sees alike (Redis), or this process's memory.
     shared: SharedState = field(default_factory=LocalState)
     memo: ProcessMemo = field(default_factory=ProcessMemo)
+    # Reading units of work: the same pool, transactions that take no writer lock (ADR 0021).
+    reader: Engine = field(init=False, repr=False)
+    # Where reading units of work commit their audit entries, many requests at a time.
+    audit_group: AuditGroupCommitter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reader", reading(self.engine))
+        # On a pool of its own: requests waiting for a batch hold connections of the main pool.
+        group = AuditGroupCommitter(private_pool(self.engine), self.audit_key)
+        object.__setattr__(self, "audit_group", group)
 
     def unit_of_work(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(self, actor)
+
+    def reading(self, actor: Actor) -> UnitOfWork:
+        """A unit of work that only reads: it takes no writer lock (SQLite) and is READ ONLY
+        (PostgreSQL); its audit entries commit through the group committer before it returns.
+        A write in it raises WriterNeededError before the statement is sent."""
+        return UnitOfWork(self, actor, reading=True)
+
+    def read_or_write(self, actor: Actor, work: Callable[[UnitOfWork], _T]) -> _T:
+        """`work` in a reading unit of work, or again in a writing one if it turns out to write.
+
+        `work` may therefore run twice: what it does before its first write must be reading
+        (or harmless to repeat). Its audit entries from the first run are dropped with it."""
+        try:
+            with self.reading(actor) as uow:
+                return work(uow)
+        except WriterNeededError:
+            with self.unit_of_work(actor) as uow:
+                return work(uow)
 
 
 def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -129,16 +158,23 @@ class UnitOfWork:
 
     A store is reached only as an attribute of the unit of work (`uow.venues`), made on first use;
     nothing else builds one from the connection.
+
+    A writing unit of work (the default) appends its audit entries in its own transaction, so an
+    entry commits with the write it describes. A reading one (`Runtime.reading`) writes nothing
+    itself: its entries are handed to the group committer when it ends, and `__exit__` returns
+    only once they are durable (or raises AuditNotDurableError).
     """
 
     connection: Connection
 
-    def __init__(self, runtime: Runtime, actor: Actor) -> None:
+    def __init__(self, runtime: Runtime, actor: Actor, *, reading: bool = False) -> None:
         self.runtime = runtime
         self.actor = actor
+        self.reading = reading
         self.now: datetime = runtime.clock.now()
-        self._transaction = runtime.engine.begin()
+        self._transaction = (runtime.reader if reading else runtime.engine).begin()
         self._after_commit: list[Callable[[], None]] = []
+        self._entries: list[tuple[audit.AuditEntry, datetime]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.connection = self._transaction.__enter__()
@@ -157,8 +193,35 @@ class UnitOfWork:
             self._transaction.__exit__(kind, error, trace)
             if error is not None:
                 return
+        if self._entries:
+            # Durable before anyone is answered; a failure here replaces the answer (a 503).
+            self.runtime.audit_group.commit(self._entries)
+            self._entries = []
         for action in self._after_commit:
             action()
+
+    def count_limit_hits(self, hits: Sequence[tuple[bytes, timedelta, int]]) -> list[int]:
+        """One more hit on each limit counter `(key, window, limit)` in turn (ADR 0008), stopping
+        after the first whose count passes its limit (a request refused for one limit does not
+        use up the next); the counts made.
+
+        A reading unit of work counts them in the group committer's next transaction and goes on
+        once that has committed: counted durably and atomically, in one wait, without this
+        request holding the writer lock for its reads."""
+        now = self.now
+
+        def counted(connection: Connection) -> list[int]:
+            store, counts = LimitCounterStore(connection), []
+            for key, window, limit in hits:
+                counts.append(store.hit(key, now, window))
+                if counts[-1] > limit:
+                    break
+            return counts
+
+        if not self.reading:
+            return counted(self.connection)
+        (counts,) = self.runtime.audit_group.commit((), (counted,))
+        return list(counts)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this unit of work has committed (never if it rolls back): how what
@@ -177,6 +240,9 @@ class UnitOfWork:
             outcome=outcome,
             detail=detail,
         )
+        if self.reading:
+            self._entries.append((entry, self.now))
+            return
         audit.append(self.connection, self.runtime.audit_key, entry, self.now)
 
     # The stores, each made on first use and bound to this transaction's connection.

@@ -191,8 +191,8 @@ _UNREADABLE: Final = object()
 
 
 def _resolved(runtime: Runtime, token: str) -> Principal | None:
-    with runtime.unit_of_work(_SYSTEM) as uow:
-        return session_principal(uow, token)
+    # A pure read: no writer lock (ADR 0021).
+    return runtime.read_or_write(_SYSTEM, lambda uow: session_principal(uow, token))
 
 
 def _shared_key(runtime: Runtime, token: str) -> str:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from healthcode.db.audit_group import AuditNotDurableError
 from healthcode.db.shared_state import SharedStateDownError
 from healthcode.domain.text import Bilingual
 from healthcode.services.refusals import FORBIDDEN, INVALID_INPUT, NOT_FOUND, Refused
@@ -62,7 +63,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedInError, _not_signed_in)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for unreachable in (OperationalError, InterfaceError, SharedStateDownError):
+    # AuditNotDurableError: the batch holding the request's audit entries did not commit.
+    unreachables = (OperationalError, InterfaceError, SharedStateDownError, AuditNotDurableError)
+    for unreachable in unreachables:
         app.add_exception_handler(unreachable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 

@@ -47,7 +47,7 @@ from healthcode.web.code_views import (
     issued_json,
     person_json,
 )
-from healthcode.web.deps import metrics_of, unit_of_work
+from healthcode.web.deps import metrics_of, runtime_of, unit_of_work
 from healthcode.web.i18n import language
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
@@ -116,9 +116,11 @@ class AppealBody(BaseModel):
 @router.get("/me/people")
 def my_people(request: Request, caller: Listing) -> dict[str, Any]:
     """The persons this account may show: the holder first, then family members."""
-    with unit_of_work(request, caller) as uow:
-        people = people_of(uow, caller.signed_in.subject)
-        waiting = pending_of(uow, caller.signed_in.subject)
+
+    def listed(uow: UnitOfWork) -> tuple[list[LinkedPerson], list[PendingBinding]]:
+        return people_of(uow, caller.signed_in.subject), pending_of(uow, caller.signed_in.subject)
+
+    people, waiting = runtime_of(request).read_or_write(caller.actor, listed)  # reads (ADR 0021)
     return {
         "people": [person_json(person) for person in people],
         "pending": [pending_json(pending) for pending in waiting],
@@ -242,8 +244,9 @@ def file_appeal(
 @router.get("/codes/{person_id}/appeals")
 def my_appeals(person_id: PersonId, request: Request, caller: Answers) -> dict[str, Any]:
     """A linked person's appeals, newest first, with where each stands and the one answer."""
-    with unit_of_work(request, caller) as uow:
-        shown = appeals_for_resident(uow, caller.signed_in.subject, person_id)
+    shown = runtime_of(request).read_or_write(  # reads (ADR 0021)
+        caller.actor, lambda uow: appeals_for_resident(uow, caller.signed_in.subject, person_id)
+    )
     if shown is None:
         raise Refused(NOT_FOUND)
     return {"appeals": [resident_appeal_json(appeal) for appeal in shown]}
@@ -264,9 +267,17 @@ def _report(uow: UnitOfWork, linked: LinkedPerson, body: SymptomsBody) -> Explan
 def _issued(
     request: Request, caller: Caller, person_id: str, *, paper: bool, png: bool = False
 ) -> dict[str, Any]:
-    with unit_of_work(request, caller) as uow:
+    def issued(uow: UnitOfWork) -> tuple[LinkedPerson | None, dict[str, Any] | None]:
         linked = person_for(uow, caller.signed_in.subject, person_id)
-        shown = None if linked is None else issued_json(uow, linked, paper=paper, png=png)
+        return linked, None if linked is None else issued_json(uow, linked, paper=paper, png=png)
+
+    if paper:  # never reused: a paper code always stores its pseudonym
+        with unit_of_work(request, caller) as uow:
+            linked, shown = issued(uow)
+    else:
+        # A refresh within the code's window reuses it and only reads: no writer lock, its audit
+        # entry committed with others' (ADR 0021). A fresh code runs again in a writing unit.
+        linked, shown = runtime_of(request).read_or_write(caller.actor, issued)
     if linked is None:
         raise Refused(NOT_FOUND)
     if shown is None:  # the refusal was audited and committed with the unit of work

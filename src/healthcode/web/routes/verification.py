@@ -36,7 +36,7 @@ from healthcode.services.limits import hold_staff
 from healthcode.services.refusals import NOT_FOUND, Refusal, Refused
 from healthcode.services.runtime import UnitOfWork
 from healthcode.web.access import Caller, allow
-from healthcode.web.deps import metrics_of, unit_of_work
+from healthcode.web.deps import metrics_of, runtime_of, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["checkpoint"])
 
@@ -96,7 +96,8 @@ class CertificateCheck(AtVenue):
 @router.post("/verify")
 def verify(body: CodeCheck, request: Request, caller: Verifier) -> dict[str, object]:
     """The venue's decision on a code: genuine, in time, and its holder's colour on record now."""
-    with unit_of_work(request, caller) as uow:
+
+    def verified_at_venue(uow: UnitOfWork) -> tuple[Verification, RegisteredVenue]:
         hold_staff(uow, "verify", "code.verify", f"venue:{body.venue_id}")
         venue = _venue(uow, body.venue_id)
         verified = verify_code(
@@ -110,7 +111,13 @@ def verify(body: CodeCheck, request: Request, caller: Verifier) -> dict[str, obj
         outcome = verified.decision.verdict.value
         rejection = None if verified.rejection is None else verified.rejection.value
         uow.audit("code.verify", f"venue:{venue.id}", outcome, f"rejection={rejection or '-'}")
-    metrics_of(request).verifications.labels("rejected" if rejection else outcome).inc()
+        return verified, venue
+
+    # Only reads (the staff member's count goes to Redis or the group's transaction): no writer
+    # lock, and the audit entries commit with other requests' (ADR 0021).
+    verified, venue = runtime_of(request).read_or_write(caller.actor, verified_at_venue)
+    outcome = verified.decision.verdict.value
+    metrics_of(request).verifications.labels("rejected" if verified.rejection else outcome).inc()
     return _code_answer(verified, venue)
 
 
