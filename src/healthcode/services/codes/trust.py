@@ -65,6 +65,8 @@ class ListTrust:
             if held is None or listed.issued_at > held.issued_at:
                 self._lists[listed.issuer] = listed
             self._revoked.setdefault(listed.issuer, set()).update(listed.revoked)
+        # Looked up on every scan: each list's code keys by key id, parsed once, at hand.
+        self._code_keys = {issuer: _code_keys(listed) for issuer, listed in self._lists.items()}
 
     @classmethod
     def from_documents(
@@ -96,7 +98,7 @@ class ListTrust:
             return Rejection.ISSUER_NOT_TRUSTED
         if kid in self._revoked[issuer]:
             return Rejection.REVOKED
-        return _code_key(listed, kid)
+        return self._code_keys[issuer].get(kid, Rejection.UNKNOWN_KEY)
 
     def list_age_seconds(self, issuer: str | None, now: datetime) -> int | None:
         listed = self._lists.get(issuer) if issuer is not None else None
@@ -210,3 +212,11 @@ def _code_key(listed: TrustList, kid: str) -> TrustedKey | Rejection:
     if key is None or key.purpose is not KeyPurpose.CODE:
         return Rejection.UNKNOWN_KEY
     return key
+
+
+def _code_keys(listed: TrustList) -> dict[str, TrustedKey]:
+    """The list's code keys by key id, as `_code_key` finds them: the first key of an id decides."""
+    first: dict[str, TrustedKey] = {}
+    for key in listed.keys:
+        first.setdefault(key.kid, key)
+    return {kid: key for kid, key in first.items() if key.purpose is KeyPurpose.CODE}
