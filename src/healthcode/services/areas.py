@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from healthcode.db.areas_store import Change
 from healthcode.domain.areas import RiskArea, SevereDesignation
+from healthcode.services.checkpoint.venues import forget_venues
 from healthcode.services.population_jobs import JobKind, ProgressCallback, run_job, start_queued
 from healthcode.services.runtime import Runtime, UnitOfWork
 
@@ -42,6 +43,8 @@ def record_risk_areas(uow: UnitOfWork, areas: Sequence[RiskArea]) -> AreaReport:
             uow.audit(f"risk_area.{change.value}", ref, detail=f"level={area.level.value}")
             refs.append(ref)
             causes |= dict.fromkeys(uow.facts.persons_who_stayed_in(area.region), ref)
+    if refs:
+        forget_venues(uow)  # the risk level that counts at a venue may have changed
     _start(uow, report, JobKind.AREA, refs, causes)
     return report
 

@@ -169,7 +169,11 @@ class DatabaseTrust:
         return self._uow.runtime.memo.get(("own", kid), found)
 
     def list_age_seconds(self, issuer: str | None, now: datetime) -> int | None:
-        listed = None if issuer is None else self._held_list(issuer)
+        # This issuer's own keys are read live, and it holds no list of its own (gateway.py
+        # refuses to register it): no database read for every scan of a home code.
+        if issuer is None or issuer == self.home_issuer:
+            return None
+        listed = self._held_list(issuer)
         return None if listed is None else round((now - listed.issued_at).total_seconds())
 
     def current_state(self, issuer: str, subject: str) -> CurrentState | None:
