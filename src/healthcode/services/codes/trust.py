@@ -193,14 +193,38 @@ class DatabaseTrust:
         if issuer_problem(issuer) is not None:
             return None
         if issuer not in self._received:
-            registered = self._uow.trusted_issuers.get(issuer)
-            document = None if registered is None else registered.trust_list
-            self._received[issuer] = (
-                None
-                if registered is None or document is None
-                else _believed(document, registered.root_jwk)
-            )
+            self._received[issuer] = self._memo_list(issuer)
         return self._received[issuer]
+
+    def _memo_list(self, issuer: str) -> TrustList | None:
+        """The held list, verified, reused a few seconds in this process (ADR 0023): verifying
+        it costs more than the code's own check. Kept for registered issuers only, so codes
+        naming made-up issuers fill nothing; a registration or a list received forgets it."""
+
+        def read() -> TrustList | None:
+            registered = self._uow.trusted_issuers.get(issuer)
+            if registered is None:
+                raise _NotRegisteredError
+            document = registered.trust_list
+            return None if document is None else _believed(document, registered.root_jwk)
+
+        try:
+            return self._uow.runtime.memo.get((HELD_LIST_MEMO, issuer), read)
+        except _NotRegisteredError:
+            return None
+
+
+HELD_LIST_MEMO = "held_list"
+
+
+class _NotRegisteredError(Exception):
+    """No issuer of that name is registered: nothing to keep in the memo."""
+
+
+def forget_held_list(uow: UnitOfWork, issuer: str) -> None:
+    """Once `uow` commits, this process reads `issuer`'s held list afresh."""
+    memo = uow.runtime.memo
+    uow.after_commit(lambda: memo.forget((HELD_LIST_MEMO, issuer)))
 
 
 def _believed(document: object, root_jwk: object) -> TrustList | None:
