@@ -148,3 +148,34 @@ def test_odd_issuer_names_are_refused_without_reaching_the_database__S1(
         assert trust.find_key(issuer, "AAAAAAAAAAA") is Rejection.ISSUER_NOT_TRUSTED
         assert trust.find_key("CN-33", "kid\x00") is Rejection.UNKNOWN_KEY
         assert trust.current_state("CN-33", "sub\x00") is None
+
+
+def test_a_held_list_is_verified_once_in_a_while_and_a_new_one_counts_at_once__S1(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """ADR 0023: the verified list is reused by the process; one received replaces it at once."""
+    registered(runtime)
+    submit(runtime, signed_list(JIANGSU_ROOT, [trusted(JIANGSU_KEY)]))
+    clock.instant = ISSUED + timedelta(minutes=1)
+    text = code(JIANGSU_KEY)
+    before = runtime.memo.counts.snapshot()
+    assert online(runtime, text).rejection is None
+    assert online(runtime, text).rejection is None
+    after = runtime.memo.counts.snapshot()
+    gained = {key: after[key] - before.get(key, 0) for key in after}
+    assert (gained[("memo_held_list", "miss")], gained[("memo_held_list", "hit")]) == (1, 1)
+    revoked = signed_list(
+        JIANGSU_ROOT,
+        [trusted(JIANGSU_KEY, status=KeyStatus.REVOKED)],
+        issued_at=ISSUED + timedelta(seconds=30),
+    )
+    submit(runtime, revoked)
+    assert online(runtime, text).rejection is Rejection.REVOKED
+
+
+def test_codes_of_unregistered_issuers_leave_nothing_in_the_memo__S1(runtime: Runtime) -> None:
+    for issuer in ("CN-41", "CN-42", "CN-43"):
+        assert online(runtime, code(signing_key(issuer))).rejection is (
+            Rejection.ISSUER_NOT_TRUSTED
+        )
+    assert not [key for key in runtime.memo._entries if key[0] == "held_list"]  # type: ignore[index]

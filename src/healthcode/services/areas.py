@@ -15,6 +15,7 @@ from typing import Final
 
 from healthcode.db.areas_store import Change
 from healthcode.domain.areas import RiskArea, SevereDesignation
+from healthcode.services.checkpoint.venues import forget_venues
 from healthcode.services.population_jobs import (
     JobKind,
     JobProgress,
@@ -53,6 +54,8 @@ def record_risk_areas(uow: UnitOfWork, areas: Sequence[RiskArea]) -> AreaReport:
             uow.audit(f"risk_area.{change.value}", ref, detail=f"level={area.level.value}")
             refs.append(ref)
             causes |= dict.fromkeys(uow.facts.persons_who_stayed_in(area.region), ref)
+    if refs:
+        forget_venues(uow)  # the risk level that counts at a venue may have changed
     _start(uow, report, JobKind.AREA, refs, causes)
     return report
 

@@ -42,6 +42,7 @@ from healthcode.db.trusted_issuers_store import TrustedIssuerStore
 from healthcode.db.venues_store import VenueStore
 from healthcode.security.keyring import load_keyring
 from healthcode.security.vault import Vault
+from healthcode.services.cache_counts import CacheCounts, Lookup
 from healthcode.services.refusals import Refused
 from healthcode.settings import Settings
 
@@ -57,21 +58,41 @@ _T = TypeVar("_T")
 
 class ProcessMemo:
     """What this process may reuse for a few seconds instead of reading and parsing it again:
-    its signing key, the public keys it verifies with. Never personal data."""
+    its signing key, the public keys it verifies with, registered venues. Never personal data.
+
+    Keys are tuples whose first item names the kind of entry: lookups are counted by it
+    (`counts`, cache `memo_<kind>`), for `/metrics`.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, tuple[float, object]] = {}
         self._lock = threading.Lock()
+        self.counts = CacheCounts()
 
     def get(self, key: Hashable, make: Callable[[], _T], seconds: float = MEMO_SECONDS) -> _T:
         now = time.monotonic()
         entry = self._entries.get(key)
+        cache = f"memo_{key[0] if isinstance(key, tuple) and key else key}"
         if entry is not None and now - entry[0] < seconds:
+            self.counts.count(cache, Lookup.HIT)
             return entry[1]  # type: ignore[return-value]
+        self.counts.count(cache, Lookup.MISS)
         value = make()
         with self._lock:
             self._entries[key] = (now, value)
         return value
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def forget_kind(self, kind: str) -> None:
+        """Forget every entry whose key's first item is `kind`."""
+        with self._lock:
+            for key in [
+                key for key in self._entries if isinstance(key, tuple) and key[:1] == (kind,)
+            ]:
+                del self._entries[key]
 
     def clear(self) -> None:
         with self._lock:
@@ -107,6 +128,8 @@ class Runtime:
     # Sessions, throttles and caches every process sees alike (Redis), or this process's memory.
     shared: SharedState = field(default_factory=LocalState)
     memo: ProcessMemo = field(default_factory=ProcessMemo)
+    # Lookups of the caches in the shared state (colours, pseudonyms), for `/metrics`.
+    cache_counts: CacheCounts = field(default_factory=CacheCounts)
     # Reading units of work: the same pool, transactions that take no writer lock (ADR 0021).
     reader: Engine = field(init=False, repr=False)
     # Where reading units of work commit their audit entries, many requests at a time.

@@ -34,6 +34,7 @@ VERSION: Final = "v"
 MASKED_NAME: Final = "n"
 MEDIUM: Final = "p"
 
+_HEALTH_CODE_NAME: Final = f"claim {HEALTH_CODE}"
 _Member = TypeVar("_Member", bound=StrEnum)
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -103,7 +104,7 @@ def decode_claims(payload: bytes) -> CodeClaims:
     some without breaking older checkpoints.
     """
     claims = claim_map(decode_cbor(payload), "the claim set")
-    code = claim_map(claims.get(HEALTH_CODE), f"claim {HEALTH_CODE}")
+    code = claim_map(claims.get(HEALTH_CODE), _HEALTH_CODE_NAME)
     issued_at = from_numeric_date(claims.get(ISSUED_AT), "iat")
     expires_at = from_numeric_date(claims.get(EXPIRES_AT), "exp")
     if expires_at <= issued_at:
@@ -139,21 +140,26 @@ def claim_text(value: object, name: str) -> str:
 
 
 def _flags(value: object) -> tuple[str, ...]:
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+    # A CBOR array decodes to a list: the abstract Sequence check is for anything else.
+    if type(value) is not list and (
+        not isinstance(value, Sequence) or isinstance(value, str | bytes)
+    ):
         raise malformed("flags are not a list")
     return tuple(claim_text(flag, "a flag") for flag in value)
 
 
 def _member(kind: type[_Member], value: object, name: str) -> _Member:
     text = claim_text(value, name)
-    try:
-        return kind(text)
-    except ValueError as error:
-        raise malformed(f"unknown {name} {text!r}") from error
+    # The enum's own value table: calling `kind(text)` costs a metaclass call on every scan.
+    member = kind._value2member_map_.get(text)
+    if member is None:
+        raise malformed(f"unknown {name} {text!r}")
+    return member  # type: ignore[return-value]
 
 
 def claim_map(value: object, name: str) -> Mapping[object, object]:
-    if not isinstance(value, Mapping):
+    # A CBOR map decodes to a dict: the abstract Mapping check is for anything else.
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise malformed(f"{name} is not a map")
     return value
 

@@ -38,6 +38,8 @@ _SIGNATURE_BYTES: Final = 2 * _COORDINATE_BYTES
 # made and accepted, so a code has one signature and cannot be re-encoded into another valid one.
 P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 HALF_ORDER: Final = P256_ORDER // 2
+# The signature algorithm of ES256: holds no state, so one serves every verification.
+_ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
 # A token nests four levels at most (tag, array, claims map, flag list); a little headroom.
 _MAX_CBOR_DEPTH: Final = 16
 
@@ -60,7 +62,7 @@ def sign1(payload: bytes, kid: bytes, private_key: ec.EllipticCurvePrivateKey) -
     if not kid:
         raise ValueError("a signing key needs a key id")
     protected = cbor2.dumps({ALG: ES256, KID: kid})
-    der = private_key.sign(to_be_signed(protected, payload), ec.ECDSA(hashes.SHA256()))
+    der = private_key.sign(to_be_signed(protected, payload), _ECDSA_SHA256)
     r, s = decode_dss_signature(der)
     s = low_s(s)
     signature = r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
@@ -86,7 +88,8 @@ def sign1_parts(value: object) -> tuple[bytes, Mapping[object, object], bytes, b
     protected_bytes, unprotected, payload, signature = value
     if not (
         isinstance(protected_bytes, bytes)
-        and isinstance(unprotected, Mapping)
+        # A CBOR map decodes to a dict: the abstract Mapping check is for anything else.
+        and (type(unprotected) is dict or isinstance(unprotected, Mapping))
         and isinstance(payload, bytes)
         and isinstance(signature, bytes)
     ):
@@ -112,7 +115,7 @@ def verify_sign1(
         return False
     signed = to_be_signed(sign1.protected_bytes, sign1.payload)
     try:
-        public_key.verify(encode_dss_signature(r, s), signed, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(encode_dss_signature(r, s), signed, _ECDSA_SHA256)
     except InvalidSignature:
         return False
     return True

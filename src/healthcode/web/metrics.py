@@ -1,9 +1,9 @@
 """Prometheus metrics (issue #5): requests and latencies by route template (never by URL, which
 may carry an id), codes shown by colour, codes by colour now, verifications by outcome, rejected
-facts, requests refused by a limit; and the gauges the alert rules read (D3,
-ops/prometheus/alerts.yml): readiness, the database, Redis, the keyring, audit sealing, the
-evaluation backlog, signing keys and trusted issuers' lists. One registry per app, so two apps in
-one process (tests) do not share counters.
+facts, requests refused by a limit, lookups of the caches in front of the database; and the
+gauges the alert rules read (D3, ops/prometheus/alerts.yml): readiness, the database, Redis, the
+keyring, audit sealing, the evaluation backlog, signing keys and trusted issuers' lists. One
+registry per app, so two apps in one process (tests) do not share counters.
 
 The gauges are measured together at most once every few seconds, whoever scrapes: several
 Prometheus servers, or a scrape storm, cost the database one round of small bounded queries. A
@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -85,6 +85,28 @@ class Metrics:
         )
         self.gauges = OperationsGauges(runtime, gauge_seconds)
         self.registry.register(self.gauges)
+        self.registry.register(CacheLookups(runtime))
+
+
+class CacheLookups(Collector):
+    """Lookups of the caches in front of the database, by cache and outcome (ADR 0023): the
+    shared colours and pseudonyms, and the process memo by kind of entry (`memo_venue`...).
+    Counted where they happen (services/cache_counts.py) and read as they stand at each scrape."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "healthcode_cache_lookups",
+            "Lookups of a cache in front of the database: hit, miss, or fallback (the cache could "
+            "not answer: unreachable, an entry in flight or one that does not open)",
+            labels=["cache", "outcome"],
+        )
+        counts = {**self._runtime.cache_counts.snapshot(), **self._runtime.memo.counts.snapshot()}
+        for (cache, outcome), count in sorted(counts.items()):
+            family.add_metric([cache, outcome.value], count)
+        yield family
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from healthcode.db.venues_store import Rating, StoredDevice, StoredVenue, VenueStore
@@ -20,12 +20,13 @@ from healthcode.domain.rules import Colour
 from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision
 from healthcode.rulesets import default_venue_policy
-from healthcode.services.runtime import UnitOfWork
+from healthcode.services.runtime import MEMO_SECONDS, UnitOfWork
 from healthcode.tokens.jwk import JwkError, public_jwk, public_key_from_jwk
 
 _IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _MAX_NAME: Final = 128
 _RISK_ORDER: Final = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
+VENUE_MEMO: Final = "venue"
 
 
 class RegistrationError(ValueError):
@@ -80,6 +81,7 @@ def set_area_risk(uow: UnitOfWork, venue_id: str, area_risk: RiskLevel) -> Regis
     store = uow.venues
     stored = _stored_venue(store, venue_id)
     store.set_area_risk(venue_id, area_risk.value)
+    forget_venues(uow, venue_id)
     uow.audit(
         "venue.area_risk",
         f"venue:{venue_id}",
@@ -91,6 +93,37 @@ def set_area_risk(uow: UnitOfWork, venue_id: str, area_risk: RiskLevel) -> Regis
 def find_venue(uow: UnitOfWork, venue_id: str) -> RegisteredVenue:
     store = uow.venues
     return _registered(uow, store, _stored_venue(store, venue_id))
+
+
+def cached_venue(uow: UnitOfWork, venue_id: str) -> RegisteredVenue:
+    """`find_venue`, reused by this process for a few seconds (ADR 0023): every scan needs it.
+
+    An entry is reused for `MEMO_SECONDS` of the process's time and of the clock's, so a clock
+    moved on (tests, `HEALTHCODE_CLOCK`) reads the database again. Unknown ids are never kept:
+    a caller sending made-up ids fills nothing. Edits forget the entries once they commit
+    (`forget_venues`): they take effect at once in the editing process, within `MEMO_SECONDS`
+    elsewhere, and so does a risk area that comes into force.
+    """
+    key = (VENUE_MEMO, venue_id)
+    memo = uow.runtime.memo
+
+    def read() -> tuple[RegisteredVenue, datetime]:
+        return find_venue(uow, venue_id), uow.now
+
+    venue, at = memo.get(key, read)
+    if not at <= uow.now < at + timedelta(seconds=MEMO_SECONDS):
+        memo.forget(key)
+        venue, at = memo.get(key, read)
+    return venue
+
+
+def forget_venues(uow: UnitOfWork, venue_id: str | None = None) -> None:
+    """Once `uow` commits, this process reads the venue (None: every venue) afresh."""
+    memo = uow.runtime.memo
+    if venue_id is None:
+        uow.after_commit(lambda: memo.forget_kind(VENUE_MEMO))
+    else:
+        uow.after_commit(lambda: memo.forget((VENUE_MEMO, venue_id)))
 
 
 def list_venues(uow: UnitOfWork) -> list[RegisteredVenue]:

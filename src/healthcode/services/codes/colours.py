@@ -29,8 +29,12 @@ from healthcode.db.shared_state import SharedStateDownError
 from healthcode.db.states import StateSave
 from healthcode.domain.rules import Colour
 from healthcode.security.vault import SealedDataError
+from healthcode.services.cache_counts import Lookup
 from healthcode.services.runtime import UnitOfWork
 
+# The caches' names in the lookup counts of `/metrics` (services/cache_counts.py).
+COLOUR_CACHE: Final = "colour"
+SUBJECT_CACHE: Final = "code_subject"
 # A colour is kept this long after it was written; a verification after that reads the database.
 COLOUR_SECONDS: Final = 15 * 60
 # Long enough to outlast any unit of work that saves states; a crash between marker and commit
@@ -76,15 +80,20 @@ def current_colour(uow: UnitOfWork, person_id: str) -> CurrentColour | None:
     """The person's colour now: the shared state's if it is settled, else the database's."""
     shared = uow.runtime.shared
     if not shared.shared_across_processes:
-        return _stored_colour(uow, person_id)
+        return _stored_colour(uow, person_id)  # not a cache lookup: colours are not held here
+    counts = uow.runtime.cache_counts
     try:
         cached, in_flight = shared.get_many([_colour(person_id), _in_flight(person_id)])
     except SharedStateDownError:
+        counts.count(COLOUR_CACHE, Lookup.FALLBACK)
         return _stored_colour(uow, person_id)
     if cached is not None and in_flight is None:
         opened = _open_colour(uow, person_id, cached)
         if opened is not None:
+            counts.count(COLOUR_CACHE, Lookup.HIT)
             return opened
+    fell_back = in_flight is not None or cached is not None
+    counts.count(COLOUR_CACHE, Lookup.FALLBACK if fell_back else Lookup.MISS)
     stored = _stored_colour(uow, person_id)
     if stored is not None and in_flight is None:
         # Only where no colour is held: a writer that committed after this read has put the new
@@ -107,15 +116,23 @@ def remember_subject(uow: UnitOfWork, code: CodeSubject) -> None:
 def holder_of(uow: UnitOfWork, subject: str) -> str | None:
     """Whose code carries `subject`: the shared state's answer, else the database's."""
     shared = uow.runtime.shared
+    counts = uow.runtime.cache_counts
     try:
         (cached,) = shared.get_many([_subject(subject)])
     except SharedStateDownError:
         cached = None
+        outcome = Lookup.FALLBACK
+    else:
+        outcome = Lookup.MISS
     if cached is not None:
         try:
-            return uow.runtime.vault.open(cached, _subject_context(subject)).decode()
+            opened = uow.runtime.vault.open(cached, _subject_context(subject)).decode()
         except (SealedDataError, UnicodeDecodeError):
-            pass  # not what this installation sealed: the database decides
+            outcome = Lookup.FALLBACK  # not what this installation sealed: the database decides
+        else:
+            counts.count(SUBJECT_CACHE, Lookup.HIT)
+            return opened
+    counts.count(SUBJECT_CACHE, outcome)
     code = uow.code_subjects.find(subject)
     return None if code is None else code.person_id
 

@@ -13,6 +13,7 @@ from typing import Any
 from healthcode.db.trusted_issuers_store import StoredIssuer
 from healthcode.domain.timezones import display_instant
 from healthcode.services.codes.signing import active_signing_key, own_keys
+from healthcode.services.codes.trust import forget_held_list
 from healthcode.services.codes.trust_lists import publish_trust_list
 from healthcode.services.runtime import UnitOfWork
 from healthcode.tokens.gateway_lists import GATEWAY_LIST_TYPE
@@ -50,6 +51,7 @@ def register_issuer(uow: UnitOfWork, issuer: str, root_jwk: object) -> StoredIss
         raise GatewayError(f"the root key: {error}") from None
     store = uow.trusted_issuers
     replaced = store.register(issuer, root, uow.actor.name, uow.now)
+    forget_held_list(uow, issuer)
     uow.audit(
         "trusted_issuer.register",
         f"issuer:{issuer}",
@@ -79,6 +81,7 @@ def submit_trust_list(uow: UnitOfWork, document: object) -> TrustList:
                 f"before the one held ({display_instant(held.issued_at)})"
             )
     store.keep_list(issuer, document, uow.now)
+    forget_held_list(uow, issuer)
     uow.audit(
         "trust_list.receive",
         f"issuer:{issuer}",

@@ -65,6 +65,8 @@ class ListTrust:
             if held is None or listed.issued_at > held.issued_at:
                 self._lists[listed.issuer] = listed
             self._revoked.setdefault(listed.issuer, set()).update(listed.revoked)
+        # Looked up on every scan: each list's code keys by key id, parsed once, at hand.
+        self._code_keys = {issuer: _code_keys(listed) for issuer, listed in self._lists.items()}
 
     @classmethod
     def from_documents(
@@ -96,7 +98,7 @@ class ListTrust:
             return Rejection.ISSUER_NOT_TRUSTED
         if kid in self._revoked[issuer]:
             return Rejection.REVOKED
-        return _code_key(listed, kid)
+        return self._code_keys[issuer].get(kid, Rejection.UNKNOWN_KEY)
 
     def list_age_seconds(self, issuer: str | None, now: datetime) -> int | None:
         listed = self._lists.get(issuer) if issuer is not None else None
@@ -167,7 +169,11 @@ class DatabaseTrust:
         return self._uow.runtime.memo.get(("own", kid), found)
 
     def list_age_seconds(self, issuer: str | None, now: datetime) -> int | None:
-        listed = None if issuer is None else self._held_list(issuer)
+        # This issuer's own keys are read live, and it holds no list of its own (gateway.py
+        # refuses to register it): no database read for every scan of a home code.
+        if issuer is None or issuer == self.home_issuer:
+            return None
+        listed = self._held_list(issuer)
         return None if listed is None else round((now - listed.issued_at).total_seconds())
 
     def current_state(self, issuer: str, subject: str) -> CurrentState | None:
@@ -187,14 +193,38 @@ class DatabaseTrust:
         if issuer_problem(issuer) is not None:
             return None
         if issuer not in self._received:
-            registered = self._uow.trusted_issuers.get(issuer)
-            document = None if registered is None else registered.trust_list
-            self._received[issuer] = (
-                None
-                if registered is None or document is None
-                else _believed(document, registered.root_jwk)
-            )
+            self._received[issuer] = self._memo_list(issuer)
         return self._received[issuer]
+
+    def _memo_list(self, issuer: str) -> TrustList | None:
+        """The held list, verified, reused a few seconds in this process (ADR 0023): verifying
+        it costs more than the code's own check. Kept for registered issuers only, so codes
+        naming made-up issuers fill nothing; a registration or a list received forgets it."""
+
+        def read() -> TrustList | None:
+            registered = self._uow.trusted_issuers.get(issuer)
+            if registered is None:
+                raise _NotRegisteredError
+            document = registered.trust_list
+            return None if document is None else _believed(document, registered.root_jwk)
+
+        try:
+            return self._uow.runtime.memo.get((HELD_LIST_MEMO, issuer), read)
+        except _NotRegisteredError:
+            return None
+
+
+HELD_LIST_MEMO = "held_list"
+
+
+class _NotRegisteredError(Exception):
+    """No issuer of that name is registered: nothing to keep in the memo."""
+
+
+def forget_held_list(uow: UnitOfWork, issuer: str) -> None:
+    """Once `uow` commits, this process reads `issuer`'s held list afresh."""
+    memo = uow.runtime.memo
+    uow.after_commit(lambda: memo.forget((HELD_LIST_MEMO, issuer)))
 
 
 def _believed(document: object, root_jwk: object) -> TrustList | None:
@@ -210,3 +240,11 @@ def _code_key(listed: TrustList, kid: str) -> TrustedKey | Rejection:
     if key is None or key.purpose is not KeyPurpose.CODE:
         return Rejection.UNKNOWN_KEY
     return key
+
+
+def _code_keys(listed: TrustList) -> dict[str, TrustedKey]:
+    """The list's code keys by key id, as `_code_key` finds them: the first key of an id decides."""
+    first: dict[str, TrustedKey] = {}
+    for key in listed.keys:
+        first.setdefault(key.kid, key)
+    return {kid: key for kid, key in first.items() if key.purpose is KeyPurpose.CODE}

@@ -8,7 +8,7 @@ S4 remain: the code is never the only credential. Nothing here raises on any inp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -96,14 +96,14 @@ def verify_code(
         decision = VenueDecision(
             decision.verdict, (*decision.clauses, "S1"), decision.reason, decision.entry
         )
-    verified = _verification(
+    return _verification(
         decision,
         token,
         None,
         trust.list_age_seconds(token.issuer, now),
         current_colour=None if current is None or current.colour is claims.colour else colour,
+        flags=tuple(flags),
     )
-    return replace(verified, flags=tuple(flags))
 
 
 def _rejection(token: UnverifiedToken, trust: TrustSource, now: datetime) -> Rejection | None:
@@ -150,6 +150,7 @@ def _verification(
     rejection: Rejection | None,
     age: int | None,
     current_colour: Colour | None = None,
+    flags: tuple[str, ...] = (),
 ) -> Verification:
     if token is None:
         return Verification(decision, rejection=rejection, trust_list_age_seconds=age)
@@ -168,6 +169,7 @@ def _verification(
         rejection=rejection,
         trust_list_age_seconds=age,
         current_colour=current_colour,
+        flags=flags,
     )
 
 

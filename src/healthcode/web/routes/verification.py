@@ -29,7 +29,7 @@ from healthcode.services.checkpoint.alternatives import (
     check_certificate,
     check_itinerary_card,
 )
-from healthcode.services.checkpoint.venues import RegisteredVenue, RegistrationError, find_venue
+from healthcode.services.checkpoint.venues import RegisteredVenue, RegistrationError, cached_venue
 from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.codes.verification import Verification, verify_code
 from healthcode.services.limits import hold_staff
@@ -191,7 +191,7 @@ def _checked(request: Request, caller: Caller, body: AtVenue, check: Check) -> d
 
 def _venue(uow: UnitOfWork, venue_id: str) -> RegisteredVenue:
     try:
-        return find_venue(uow, venue_id)
+        return cached_venue(uow, venue_id)
     except RegistrationError:
         raise Refused(NOT_FOUND) from None
 
