@@ -23,7 +23,12 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import NamedTuple
 
-from healthcode.db.facts_store import fact_content, region_indexes, sealed_payload
+from healthcode.db.facts_store import (
+    fact_content,
+    fact_copy_fields,
+    region_indexes,
+    sealed_payload,
+)
 from healthcode.db.people import person_index
 from healthcode.db.writes import chunks
 from healthcode.domain.corrections import needs_footing
@@ -65,6 +70,7 @@ class PreparedFact(NamedTuple):
     stays: tuple[bytes, ...]
     footing: bool  # a correction, checked against the person's facts before it is kept (S6)
     fact: Fact | None  # kept only when its person has a correction in the batch
+    copy_fields: bytes  # its row for PostgreSQL's COPY but the writer's two columns (ADR 0024)
 
 
 class PreparedPerson(NamedTuple):
@@ -97,18 +103,21 @@ def prepare_facts(
             batch.persons.append(PreparedPerson(person_index(vault, fact.person.key), fact.person))
         content = fact_content(vault, fact)
         payload = fact.payload
+        sealed = sealed_payload(sealer, fact, content)
+        source = fact.source.value
         batch.facts.append(
             PreparedFact(
                 location,
-                fact.source.value,
+                source,
                 fact.event_id,
                 content.digest,
                 person,
                 fact.occurred_at,
-                sealed_payload(sealer, fact, content),
+                sealed,
                 region_indexes(vault, payload.region) if isinstance(payload, Trip) else (),
                 needs_footing(fact),
                 fact if fact.person.key in correcting else None,
+                fact_copy_fields(source, fact.event_id, content.digest, fact.occurred_at, sealed),
             )
         )
     return batch

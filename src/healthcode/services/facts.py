@@ -71,7 +71,7 @@ def record_batch(uow: UnitOfWork, batch: FactBatch, defer: bool = False) -> Reco
         [
             NewFact(
                 person_ids[f.person], f.source, f.event_id, f.digest, f.occurred_at,
-                f.payload_sealed, f.stays,
+                f.payload_sealed, f.stays, f.copy_fields,
             )
             for f in fresh
         ],
