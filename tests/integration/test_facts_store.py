@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from builders import (
     ManualClock,
@@ -18,8 +18,9 @@ from builders import (
     symptoms,
     trip,
 )
-from healthcode.db.schema import code_history, facts
-from healthcode.domain.facts import Fact, Person
+from healthcode.db.facts_store import REGION_INDEX
+from healthcode.db.schema import code_history, facts, trip_regions
+from healthcode.domain.facts import Fact, Person, Source
 from healthcode.services.areas import record_risk_areas, record_severe_designations, run_area_jobs
 from healthcode.services.facts import record_facts
 from healthcode.services.review import review_due
@@ -152,3 +153,73 @@ def test_an_area_rating_that_starts_later_is_reviewed_when_it_starts__A6(
     with runtime.unit_of_work(operator("system")) as uow:
         assert review_due(uow).changed == 1
     assert colour_of(runtime, person()) == "red"
+
+
+def trip_of(who: Person, region: str, event_id: str) -> Fact:
+    made = trip(region, march(10), until=march(12))
+    return Fact(event_id, made.source, who, made.occurred_at, made.payload)
+
+
+def test_a_stay_is_found_by_every_area_that_covers_it_and_by_none_other__A6(
+    runtime: Runtime,
+) -> None:
+    # Stays are indexed from the county down (ADR 0024); a province or prefecture finds them
+    # through the division table's codes it covers, a trip to a prefecture as a whole included.
+    township, county, prefecture, elsewhere = person(1), person(2), person(3), person(4)
+    record(
+        runtime,
+        trip_of(township, "330106002", "s-1"),
+        trip_of(county, "330106", "s-2"),
+        trip_of(prefecture, "330100", "s-3"),
+        trip_of(elsewhere, "420106001", "s-4"),
+    )
+    with runtime.unit_of_work(operator()) as uow:
+        ids = uow.people.ids_for([township.key, county.key, prefecture.key, elsewhere.key])
+        names = {ids[who.key]: name for who, name in (
+            (township, "township"), (county, "county"), (prefecture, "prefecture"),
+            (elsewhere, "elsewhere"),
+        )}  # fmt: skip
+
+        def found(area: str) -> set[str]:
+            stayed = uow.facts.persons_who_stayed_in(area)
+            assert len(stayed) == len(set(stayed))  # each person once, however many codes match
+            return {names[person_id] for person_id in stayed}
+
+        everyone_in_hangzhou = {"township", "county", "prefecture"}
+        assert found("33") == found("330000") == everyone_in_hangzhou
+        assert found("3301") == found("330100") == everyone_in_hangzhou
+        assert found("330106") == {"township", "county"}
+        assert found("330106002") == {"township"}
+        assert found("330106003") == set()
+        assert found("42") == found("4201") == {"elsewhere"}
+        assert found("32") == set()
+
+
+def test_a_stay_indexed_with_every_prefix_before_is_still_found__A6(runtime: Runtime) -> None:
+    # Before ADR 0024 a stay had an index row for its province and prefecture too.
+    record(runtime, isolation("start", march(18)))  # the person, stored
+    with runtime.unit_of_work(operator()) as uow:
+        person_id = uow.people.ids_for([person().key])[person().key]
+        for prefix in ("33", "3301"):
+            index = runtime.vault.blind_index(REGION_INDEX, prefix)
+            uow.connection.execute(
+                insert(trip_regions).values(person_id=person_id, region_index=index)
+            )
+    with runtime.unit_of_work(operator()) as uow:
+        assert uow.facts.persons_who_stayed_in("330000") == [person_id]
+        assert uow.facts.persons_who_stayed_in("330100") == [person_id]
+        assert uow.facts.persons_who_stayed_in("330106") == []
+
+
+def test_a_fact_is_stored_as_it_was_given__S5(runtime: Runtime) -> None:
+    # On PostgreSQL the facts go by binary COPY, encoded by hand (db/copy_binary.py): the
+    # instant to the microsecond and the text as UTF-8 come back as they went in.
+    when = march(18, 9, 30) + timedelta(microseconds=123_457)
+    given = Fact("事件-é-1", Source.HEALTH, person(), when, isolation("start", when).payload)
+    assert record(runtime, given).accepted == 1
+    with runtime.engine.connect() as connection:
+        row = connection.execute(select(facts.c.event_id, facts.c.occurred_at)).one()
+    assert (row.event_id, row.occurred_at) == ("事件-é-1", when)
+    with runtime.unit_of_work(operator()) as uow:
+        person_id = uow.people.ids_for([person().key])[person().key]
+        assert uow.facts.of_persons([person_id])[person_id] == [given]

@@ -165,7 +165,8 @@ def load_events(
     batches before it stored)."""
     items = read_records(path, decode_lines=False)
     report.started = True
-    for batch in prepared_batches(items, batch_size, runtime.vault, workers):
+    copy_fields = runtime.engine.dialect.name == "postgresql"  # its binary COPY (ADR 0024)
+    for batch in prepared_batches(items, batch_size, runtime.vault, workers, copy_fields):
         for rejected in batch.rejected:
             warn(f"rejected {rejected}")
         report.rejected += batch.rejected

@@ -12,11 +12,18 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, select, text, tuple_
 
 from healthcode.db.arrays import key_array
+from healthcode.db.copy_binary import (
+    bytes_field,
+    copy_binary,
+    field_count,
+    instant_field,
+    text_field,
+)
 from healthcode.db.lookups import any_of
 from healthcode.db.schema import facts, trip_regions
 from healthcode.db.writes import chunks, insert_ignoring_duplicates, insert_rows
 from healthcode.domain.facts import Fact, Source
-from healthcode.domain.regions import normalise
+from healthcode.domain.regions import codes_within, normalise
 from healthcode.exchange import parse_fact
 from healthcode.exchange.writer import fact_record, without_contact
 from healthcode.security.vault import Sealer, Vault
@@ -47,13 +54,45 @@ class NewFact(NamedTuple):
     content_digest: bytes
     occurred_at: datetime
     payload_sealed: bytes
-    stays: tuple[bytes, ...]  # a trip's region indexes, one a prefix; () for other facts
+    stays: tuple[bytes, ...]  # a trip's region indexes (`region_indexes`); () for other facts
+    # Its columns but `person_id` and `recorded_at` as binary COPY fields (`fact_copy_fields`),
+    # made where it was prepared; None: made by `FactStore.add` if it needs them.
+    copy_fields: bytes | None = None
+
+
+# The order `fact_copy_fields` encodes them in; the writer's two follow (`FactStore.add`).
+_COPY_COLUMNS = (
+    "source", "event_id", "content_digest", "occurred_at", "payload_sealed",
+    "person_id", "recorded_at",
+)  # fmt: skip
+_COPY_FIELDS = field_count(len(_COPY_COLUMNS))
+
+
+def fact_copy_fields(
+    source: str, event_id: str, digest: bytes, occurred_at: datetime, payload_sealed: bytes
+) -> bytes:
+    """A fact's columns but its person's id and `recorded_at`, in PostgreSQL's binary COPY
+    form: what an import's workers make, so that the writer only appends the last two."""
+    return b"".join(
+        (
+            text_field(source),
+            text_field(event_id),
+            bytes_field(digest),
+            instant_field(occurred_at),
+            bytes_field(payload_sealed),
+        )
+    )
+
+
+# What `json.dumps(record, sort_keys=True, ensure_ascii=False)` builds on every call, built once:
+# the same text (stored digests depend on it), without an encoder made per fact.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def fact_content(vault: Vault, fact: Fact) -> FactContent:
     record = fact_record(fact)
     # Keyed, so that a digest cannot be used to confirm a guess about someone's health data.
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    canonical = _DIGEST_JSON.encode(record)
     return FactContent(vault.blind_index(FACT_DIGEST, canonical), record)
 
 
@@ -63,11 +102,20 @@ def sealed_payload(sealer: Sealer, fact: Fact, content: FactContent) -> bytes:
 
 
 def region_indexes(vault: Vault, region: str) -> tuple[bytes, ...]:
-    """The stay indexes of a trip to `region`: one for each prefix (province, city, county,
-    township, village), so that an area change finds every stay inside it."""
+    """The stay indexes of a trip to `region`: one for each of its county, township and village
+    prefixes (or its own code, for a trip to a province or prefecture as a whole), so that an
+    area change finds every stay inside it (`FactStore.persons_who_stayed_in`).
+
+    No province or prefecture prefix (ADR 0024): an area that large is found through the codes
+    of the division table it covers, so a trip writes two or three index rows instead of four
+    or five, each a row of a table with two random-keyed indexes.
+    """
     code = normalise(region)
-    prefixes = [code[:length] for length in (2, 4, 6, 9, 12) if length <= len(code)]
+    prefixes = [code[:length] for length in _STAY_PREFIXES if length <= len(code)] or [code]
     return tuple(vault.blind_index(REGION_INDEX, prefix) for prefix in prefixes)
+
+
+_STAY_PREFIXES = (6, 9, 12)  # county, township, village (domain/regions.py)
 
 
 class FactStore:
@@ -102,7 +150,37 @@ class FactStore:
         return known
 
     def add(self, new: Sequence[NewFact], now: datetime) -> None:
-        """Append facts with one write (COPY on PostgreSQL), and their stays' indexes."""
+        """Append facts with one write (binary COPY on PostgreSQL), and their stays' indexes."""
+        if self._connection.dialect.name == "postgresql":
+            self._copy(new, now)
+        else:
+            self._insert(new, now)
+        stays = [
+            {"person_id": item.person_id, "region_index": index}
+            for item in new
+            for index in item.stays
+        ]
+        insert_ignoring_duplicates(self._connection, trip_regions, stays)
+
+    def _copy(self, new: Sequence[NewFact], now: datetime) -> None:
+        # Every fact's fields are made already (by a worker, for an import): the row is those,
+        # its person's id and this commit's instant. No unique key can collide here that the
+        # caller has not checked (`known_digests`); one that does fails the batch, as before.
+        recorded_at = instant_field(now)
+        person_fields: dict[str, bytes] = {}
+        rows = []
+        for item in new:
+            person = person_fields.get(item.person_id)
+            if person is None:
+                person = person_fields[item.person_id] = text_field(item.person_id)
+            fields = item.copy_fields or fact_copy_fields(
+                item.source, item.event_id, item.content_digest, item.occurred_at,
+                item.payload_sealed,
+            )  # fmt: skip
+            rows.append(b"".join((_COPY_FIELDS, fields, person, recorded_at)))
+        copy_binary(self._connection, facts.name, _COPY_COLUMNS, rows)
+
+    def _insert(self, new: Sequence[NewFact], now: datetime) -> None:
         rows = [
             {
                 "person_id": item.person_id,
@@ -116,12 +194,6 @@ class FactStore:
             for item in new
         ]
         insert_rows(self._connection, facts, rows)
-        stays = [
-            {"person_id": item.person_id, "region_index": index}
-            for item in new
-            for index in item.stays
-        ]
-        insert_ignoring_duplicates(self._connection, trip_regions, stays)
 
     def of_persons(self, person_ids: Iterable[str]) -> dict[str, list[Fact]]:
         return {
@@ -147,12 +219,21 @@ class FactStore:
         return found
 
     def persons_who_stayed_in(self, region: str) -> list[str]:
-        """Everyone with a stay in `region` or in any place it covers (prefix matching)."""
-        index = self._vault.blind_index(REGION_INDEX, normalise(region))
-        rows = self._connection.execute(
-            select(trip_regions.c.person_id).where(trip_regions.c.region_index == index)
-        )
-        return [row.person_id for row in rows]
+        """Everyone with a stay in `region` or in any place it covers (prefix matching), once.
+
+        A county or smaller area is one index (every stay under it has it: `region_indexes`); a
+        province or prefecture is every code of the division table it covers, as stored under
+        each (its six digits, or fewer for a trip to a prefecture as a whole), and itself, which
+        finds the stays indexed before ADR 0024 (those have every prefix).
+        """
+        code = normalise(region)
+        covered = [code] if len(code) >= min(_STAY_PREFIXES) else _stay_codes_within(code)
+        indexes = [self._vault.blind_index(REGION_INDEX, each) for each in covered]
+        found: dict[str, None] = {}
+        for condition in any_of(self._connection, trip_regions.c.region_index, indexes):
+            rows = self._connection.execute(select(trip_regions.c.person_id).where(condition))
+            found.update(dict.fromkeys(row.person_id for row in rows))
+        return list(found)
 
 
 # PostgreSQL only (`known_digests`); the column types are the schema's (String(16), String(128)).
@@ -162,6 +243,14 @@ _KNOWN_PAIRS = text(
     " AS wanted (source, event_id)"
     " ON facts.source = wanted.source AND facts.event_id = wanted.event_id"
 )
+
+
+def _stay_codes_within(area: str) -> list[str]:
+    """The stay index codes a province or prefecture `area` (normalised) covers."""
+    codes = {area}
+    for county in codes_within(area):
+        codes |= {county, normalise(county)}
+    return sorted(codes)
 
 
 def _context(source: str | Source, event_id: str) -> str:

@@ -49,7 +49,7 @@ def insert_ignoring_duplicates(
 
     On PostgreSQL, one `INSERT … SELECT FROM unnest(:column arrays) ON CONFLICT DO NOTHING`: each
     column's values go as one array parameter, so the batch is one statement and one round trip,
-    where an executemany pipelined a statement a row (with up to five region prefixes a trip, the
+    where an executemany pipelined a statement a row (with a row a region prefix of a trip, the
     slowest write of an import). Every row has the same keys; repeats of a row are dropped first.
     """
     if not rows:

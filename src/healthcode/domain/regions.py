@@ -82,6 +82,13 @@ def division(code6: str) -> Division | None:
     return _divisions().get(code6)
 
 
+def codes_within(area: str) -> list[str]:
+    """The 6-digit codes of the table, current or historical, that `area` covers, in code order:
+    every county a stay inside a province or prefecture can name (`region_problem` asks for one)."""
+    prefix = normalise(area)
+    return [code for code in _divisions() if code.startswith(prefix)]
+
+
 def current_prefectures(province: str) -> list[Division]:
     """The current prefecture-level divisions of a 2-digit province, in code order."""
     return [

@@ -336,9 +336,13 @@ def _decrypt(aead: AESGCM, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes
 
 
 def _canonical_json(value: object) -> str:
-    return json.dumps(
-        value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL_JSON.encode(value)
+
+
+# `json.dumps` with these arguments makes an encoder each call; one made once writes the same text.
+_CANONICAL_JSON: Final = json.JSONEncoder(
+    separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False
+)
 
 
 def _value_aad_v2(context: bytes) -> bytes:

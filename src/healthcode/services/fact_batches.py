@@ -23,7 +23,12 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import NamedTuple
 
-from healthcode.db.facts_store import fact_content, region_indexes, sealed_payload
+from healthcode.db.facts_store import (
+    fact_content,
+    fact_copy_fields,
+    region_indexes,
+    sealed_payload,
+)
 from healthcode.db.people import person_index
 from healthcode.db.writes import chunks
 from healthcode.domain.corrections import needs_footing
@@ -65,6 +70,8 @@ class PreparedFact(NamedTuple):
     stays: tuple[bytes, ...]
     footing: bool  # a correction, checked against the person's facts before it is kept (S6)
     fact: Fact | None  # kept only when its person has a correction in the batch
+    # Its row for PostgreSQL's COPY but the writer's two columns (ADR 0024); None for SQLite.
+    copy_fields: bytes | None
 
 
 class PreparedPerson(NamedTuple):
@@ -80,9 +87,15 @@ class FactBatch:
 
 
 def prepare_facts(
-    vault: Vault, facts: Sequence[Fact], locations: Sequence[str], batch: FactBatch | None = None
+    vault: Vault,
+    facts: Sequence[Fact],
+    locations: Sequence[str],
+    batch: FactBatch | None = None,
+    *,
+    copy_fields: bool = False,
 ) -> FactBatch:
-    """`facts` (found at `locations`) as a batch ready for `record_batch`."""
+    """`facts` (found at `locations`) as a batch ready for `record_batch`; with `copy_fields`
+    (for PostgreSQL), each fact's COPY fields made here too."""
     batch = batch if batch is not None else FactBatch()
     sealer = vault.sealer()
     person_of: dict[Person, int] = {}
@@ -97,24 +110,29 @@ def prepare_facts(
             batch.persons.append(PreparedPerson(person_index(vault, fact.person.key), fact.person))
         content = fact_content(vault, fact)
         payload = fact.payload
+        sealed = sealed_payload(sealer, fact, content)
+        source = fact.source.value
         batch.facts.append(
             PreparedFact(
                 location,
-                fact.source.value,
+                source,
                 fact.event_id,
                 content.digest,
                 person,
                 fact.occurred_at,
-                sealed_payload(sealer, fact, content),
+                sealed,
                 region_indexes(vault, payload.region) if isinstance(payload, Trip) else (),
                 needs_footing(fact),
                 fact if fact.person.key in correcting else None,
+                fact_copy_fields(source, fact.event_id, content.digest, fact.occurred_at, sealed)
+                if copy_fields
+                else None,
             )
         )
     return batch
 
 
-def parse_and_prepare(vault: Vault, items: Iterable[Item]) -> FactBatch:
+def parse_and_prepare(vault: Vault, items: Iterable[Item], copy_fields: bool = False) -> FactBatch:
     """Decode and validate each item, and prepare the valid facts; the rest are `rejected`,
     located, in input order, with the reasons and formats `read_facts` gives."""
     batch = FactBatch()
@@ -131,7 +149,7 @@ def parse_and_prepare(vault: Vault, items: Iterable[Item]) -> FactBatch:
             batch.rejected.append(invalid.error)
             continue
         locations.append(record.location)
-    return prepare_facts(vault, facts, locations, batch)
+    return prepare_facts(vault, facts, locations, batch, copy_fields=copy_fields)
 
 
 def default_workers() -> int:
@@ -156,9 +174,13 @@ class Workers(NamedTuple):
 
 
 def prepared_batches(
-    items: Iterable[Item], size: int, vault: Vault, workers: Workers | None
+    items: Iterable[Item],
+    size: int,
+    vault: Vault,
+    workers: Workers | None,
+    copy_fields: bool = False,
 ) -> Iterator[FactBatch]:
-    """The items in batches of `size`, prepared, in input order.
+    """The items in batches of `size`, prepared, in input order (`copy_fields`: for PostgreSQL).
 
     With `workers` (`worker_pool`), the batches are prepared by its processes, at most `AHEAD` a
     worker in flight; without, here with `vault`, one after the other. An InputUnusable from the
@@ -167,13 +189,13 @@ def prepared_batches(
     batches = chunks(items, size)
     if workers is None:
         for chunk in batches:
-            yield parse_and_prepare(vault, chunk)
+            yield parse_and_prepare(vault, chunk, copy_fields)
         return
     pool, ahead = workers.pool, AHEAD * workers.processes
     pending: deque[AsyncResult[FactBatch]] = deque()
     try:
         for chunk in batches:
-            pending.append(pool.apply_async(_prepare_in_worker, (chunk,)))
+            pending.append(pool.apply_async(_prepare_in_worker, (chunk, copy_fields)))
             if len(pending) >= ahead:
                 yield pending.popleft().get()
     except InputUnusable:
@@ -208,7 +230,7 @@ def _start_worker(keys_dir: Path) -> None:
     _worker_vault = Vault(load_keyring(keys_dir))
 
 
-def _prepare_in_worker(items: list[Item]) -> FactBatch:
+def _prepare_in_worker(items: list[Item], copy_fields: bool) -> FactBatch:
     if _worker_vault is None:  # pragma: no cover - the pool's initializer sets it
         raise RuntimeError("worker started without its keys")
-    return parse_and_prepare(_worker_vault, items)
+    return parse_and_prepare(_worker_vault, items, copy_fields)
