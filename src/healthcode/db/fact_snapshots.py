@@ -47,8 +47,9 @@ from healthcode.security.vault import Vault
 # of it is a quarter of what the snapshot gives that page, and at least this many facts: reading
 # the tail costs an open a fact, rebuilding costs an open a fact of the whole shard once.
 REFRESH_TAIL: Final = 32
-# Opened snapshots kept per process, by their random token: a page of 1,000 persons spans a few
-# buckets at 200,000 persons and part of one at 65 M; a partition reads its buckets in order.
+# Opened snapshots kept per process, by their random token: a page of 5,000 persons spans about
+# 26 buckets at 200,000 persons and part of one at 65 M; a partition reads its buckets in order,
+# so what a next page reads again is the bucket the last one ended in.
 KEPT_FRAMES: Final = 8
 
 
