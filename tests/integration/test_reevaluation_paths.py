@@ -36,16 +36,19 @@ from builders import (
 from healthcode.db.buckets import bucket_of
 from healthcode.db.fact_snapshots import REFRESH_TAIL, Watermark, snapshot_context
 from healthcode.db.schema import code_history, code_states, fact_snapshots, facts, persons
+from healthcode.db.states import canonical_fields
 from healthcode.db.tallies_store import TallyStore
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.facts import Fact
 from healthcode.domain.rules import Ruleset, parse_ruleset
 from healthcode.exchange import InvalidRecordError, parse_fact
 from healthcode.exchange.writer import fact_record
+from healthcode.presenters import decision_fields
 from healthcode.rulesets import read_ruleset_document
 from healthcode.security.vault import SealedDataError
 from healthcode.services.areas import record_risk_areas, record_severe_designations
-from healthcode.services.evaluation import Reevaluation, reevaluate
+from healthcode.services.deciding import decide_stored
+from healthcode.services.evaluation import Reevaluation, active_ruleset, reevaluate
 from healthcode.services.facts import record_facts
 from healthcode.services.rulesets import draft_ruleset, dry_run
 from healthcode.services.runtime import Actor, Runtime, UnitOfWork
@@ -87,9 +90,12 @@ def _snapshot(uow: UnitOfWork, report: Reevaluation) -> Snapshot:
         for row in uow.connection.execute(select(code_history).order_by(code_history.c.id))
     ]
     tallies = TallyStore(uow.connection)
+    digests = dict(
+        uow.connection.execute(select(code_states.c.person_id, code_states.c.code_digest)).all()
+    )
     return (
         report,
-        [(pid, states.get(pid)) for pid in ids],
+        [(pid, states.get(pid), digests.get(pid)) for pid in ids],
         history,
         [uow.states.history(pid) for pid in ids],
         # Sorted: neither query orders its rows, and PostgreSQL returns them in the order the
@@ -182,6 +188,44 @@ def test_both_paths_store_the_same_codes_history_and_tallies__A5(
         per_person, columnar = _both_paths(uow, causes)
         assert columnar == per_person
         assert per_person[0].evaluated == len(causes)
+
+
+@_EXAMPLES
+@given(
+    facts=populations(),
+    areas=risk_areas(),
+    designations=severe_designations(),
+    recorded=instants,
+    later=instants,
+)
+def test_both_paths_give_the_same_canonical_fields_digests_and_reviews__A5(
+    runtime: Runtime,
+    clock: ManualClock,
+    facts: list[Fact],
+    areas: list[RiskArea],
+    designations: list[SevereDesignation],
+    recorded: datetime,
+    later: datetime,
+) -> None:
+    """The columnar page's canonical fields (made once per distinct outcome, each person's own
+    review put in) are the per-person path's, so a digest compared in the database means the
+    same whichever path wrote the code (ADR 0025)."""
+    clock.instant = recorded
+    with _discarded(runtime) as uow:
+        causes = _store(uow, facts, areas, designations, forgotten=0)
+        uow.now = later
+        ids = list(causes)
+        rules = active_ruleset(uow)
+        one_by_one = decide_stored(uow, ids, rules, columnar_from=PER_PERSON)
+        columnar = decide_stored(uow, ids, rules, columnar_from=COLUMNAR)
+        assert list(columnar.canonical) == list(one_by_one.canonical)
+        assert list(columnar.reviews) == list(one_by_one.reviews)
+        expected = [decision_fields(one_by_one.decided(i).decision) for i in range(len(ids))]
+        assert [decision_fields(columnar.decided(i).decision) for i in range(len(ids))] == expected
+        assert list(one_by_one.canonical) == [canonical_fields(fields) for fields in expected]
+        assert uow.states.code_digests(ids, columnar.canonical) == [
+            uow.states.code_digest(pid, fields) for pid, fields in zip(ids, expected, strict=True)
+        ]
 
 
 @_EXAMPLES

@@ -26,9 +26,10 @@ from datetime import datetime
 from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Connection, Row, case, delete, select
+from sqlalchemy import Connection, Row, case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from healthcode.db.arrays import key_array
 from healthcode.db.buckets import bucket_of
 from healthcode.db.facts_store import fact_context
 from healthcode.db.lookups import any_of
@@ -46,8 +47,9 @@ from healthcode.security.vault import Vault
 # of it is a quarter of what the snapshot gives that page, and at least this many facts: reading
 # the tail costs an open a fact, rebuilding costs an open a fact of the whole shard once.
 REFRESH_TAIL: Final = 32
-# Opened snapshots kept per process, by their random token: a page of 1,000 persons spans a few
-# buckets at 200,000 persons and part of one at 65 M; a partition reads its buckets in order.
+# Opened snapshots kept per process, by their random token: a page of 5,000 persons spans about
+# 26 buckets at 200,000 persons and part of one at 65 M; a partition reads its buckets in order,
+# so what a next page reads again is the bucket the last one ended in.
 KEPT_FRAMES: Final = 8
 
 
@@ -86,7 +88,7 @@ class FactSnapshotStore:
                     marks[shard] = self.build(shard, now)
                 page = self._page_facts(person_ids, shards, marks)
         keyed = self._frames([marks[shard] for shard in sorted(page.covered_shards)])
-        covered = pl.DataFrame(page.covered, schema={"person_id": pl.String, "fact_id": pl.Int64})
+        covered = page.covered
         key = ["person_id", "fact_id"]
         from_snapshots = pl.concat([pl.DataFrame(schema=KEYED_SCHEMA), *keyed]).join(
             covered, on=key
@@ -125,7 +127,9 @@ class FactSnapshotStore:
         through = max((row.id for row in rows), default=0)
         mark = Watermark(shard, through, frame.height, secrets.token_hex(16))
         buffer = io.BytesIO()
-        frame.write_ipc(buffer, compression="zstd")
+        # The stream format: read back in a third of the time of the file format (about 0.2 ms
+        # against 0.6 for a shard of 20 persons, where a page of small shards reads dozens).
+        frame.write_ipc_stream(buffer, compression="zstd")
         sealed = self._vault.sealer().seal(buffer.getvalue(), snapshot_context(mark))
         values = {
             "shard": shard,
@@ -166,7 +170,7 @@ class FactSnapshotStore:
             # its facts are then counted as missing and read like the tail.
             for token, sealed in rows:
                 opened = self._vault.open(sealed, snapshot_context(wanted[token]))
-                frame = pl.read_ipc(io.BytesIO(opened))
+                frame = _read_frame(opened)
                 _FRAMES.put(token, frame)
                 frames[token] = frame
         return [frame for frame in frames.values() if frame is not None]
@@ -176,15 +180,18 @@ class FactSnapshotStore:
     ) -> _Page:
         """Every fact id of the page; payloads only above the lowest watermark involved."""
         through = {pid: marks[s].through_fact_id if s in marks else 0 for pid, s in shards.items()}
+        if self._connection.dialect.name == "postgresql":
+            return self._page_ids_copied(person_ids, shards, marks, through)
         low = min(through.values(), default=0)
         page = _Page(shards, marks)
+        covered: dict[str, list[Any]] = {"person_id": [], "fact_id": []}
         for condition in any_of(self._connection, facts.c.person_id, list(person_ids)):
             rows = self._connection.execute(
                 select(facts.c.id, facts.c.person_id, facts.c.source, facts.c.event_id)
                 .add_columns(case((facts.c.id > low, facts.c.payload_sealed)).label("payload"))
                 .where(condition)
             ).all()  # one fetch: row by row cost as much as the rest of the read
-            covered_ids, covered_persons = page.covered["fact_id"], page.covered["person_id"]
+            covered_ids, covered_persons = covered["fact_id"], covered["person_id"]
             for row in rows:
                 fact_id, person_id = row[0], row[1]
                 if fact_id > through[person_id]:
@@ -192,6 +199,41 @@ class FactSnapshotStore:
                 else:
                     covered_persons.append(person_id)
                     covered_ids.append(fact_id)
+        page.covered = pl.DataFrame(covered, schema=_COVERED)
+        return page
+
+    def _page_ids_copied(
+        self,
+        person_ids: Sequence[str],
+        shards: dict[str, int],
+        marks: dict[int, Watermark],
+        through: dict[str, int],
+    ) -> _Page:
+        """PostgreSQL: the page's (person id, fact id) pairs as one text value made by the
+        server and read into a frame by Polars (no Python object a fact: a row a fact, or COPY's
+        message a row, cost 3 µs each), then the tail's rows, with payloads, by their ids."""
+        statement = _PAGE_IDS.bindparams(
+            key_array(self._connection, "person_ids", list(person_ids), facts.c.person_id.type)
+        )
+        text_ = self._connection.scalar(statement)  # person ids are UUIDs: nothing to escape
+        ids = (
+            pl.read_csv(
+                text_.encode(), separator="\t", has_header=False, schema=_COVERED, quote_char=None
+            )
+            if text_
+            else pl.DataFrame(schema=_COVERED)
+        )
+        marks_frame = pl.DataFrame(
+            {"person_id": list(through), "through": list(through.values())},
+            schema={"person_id": pl.String, "through": pl.Int64},
+        )
+        split = ids.join(marks_frame, on="person_id", how="left")
+        above = pl.col("fact_id") > pl.col("through")
+        page = _Page(shards, marks)
+        page.covered = split.filter(~above).select(*_COVERED)
+        tail_ids = split.filter(above)["fact_id"].to_list()
+        if tail_ids:
+            page.tail.extend(self._rows(tail_ids))
         return page
 
     def _rows(self, ids: list[int]) -> list[Row[Any]]:
@@ -212,24 +254,32 @@ class FactSnapshotStore:
             yield row.person_id, row.id, record
 
 
+_COVERED: Final = {"person_id": pl.String, "fact_id": pl.Int64}
+_PAGE_IDS: Final = text(
+    "SELECT string_agg(person_id || E'\\t' || id, E'\\n') FROM facts"
+    " WHERE person_id = ANY(CAST(:person_ids AS varchar[]))"
+)
+
+
 class _Page:
     """A page's facts as read from `facts`: those a snapshot covers (ids) and the tail (rows)."""
 
     def __init__(self, shards: dict[str, int], marks: dict[int, Watermark]) -> None:
         self.shards = shards
         self.marks = marks
-        self.covered: dict[str, list[Any]] = {"person_id": [], "fact_id": []}
+        self.covered = pl.DataFrame(schema=_COVERED)
         self.tail: list[Row[Any]] = []
 
     @property
     def covered_shards(self) -> set[int]:
-        return {self.shards[pid] for pid in self.covered["person_id"]}
+        return {self.shards[pid] for pid in self.covered["person_id"].unique().to_list()}
 
     def stale_shards(self) -> list[int]:
         covered: defaultdict[int, int] = defaultdict(int)
         tail: defaultdict[int, int] = defaultdict(int)
-        for pid in self.covered["person_id"]:
-            covered[self.shards[pid]] += 1
+        counts = self.covered.group_by("person_id").len()
+        for pid, count in counts.iter_rows():
+            covered[self.shards[pid]] += count
         for row in self.tail:
             tail[self.shards[row.person_id]] += 1
         return sorted(
@@ -237,6 +287,16 @@ class _Page:
             for shard, count in tail.items()
             if shard in self.marks and count >= max(REFRESH_TAIL, covered[shard] // 4)
         )
+
+
+def _read_frame(payload: bytes) -> pl.DataFrame:
+    # Snapshots built before the stream format are Arrow IPC files, which begin with this magic.
+    if payload.startswith(_IPC_FILE_MAGIC):
+        return pl.read_ipc(io.BytesIO(payload))
+    return pl.read_ipc_stream(io.BytesIO(payload))
+
+
+_IPC_FILE_MAGIC: Final = b"ARROW1"
 
 
 def snapshot_context(mark: Watermark) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import BigInteger, Connection, Row, bindparam, select, text, update
 
+from healthcode.db.arrays import key_array
 from healthcode.db.lookups import any_of
 from healthcode.db.schema import code_history, code_states
 from healthcode.db.writes import chunks, insert_rows, update_rows
@@ -72,10 +73,66 @@ class StateStore:
         """Keyed over the person and the decision fields: equal for the same code of the same
         person, and unlike for two persons' equal codes, so a digest tells nothing about anyone's
         colour and no two rows can be seen to hold the same one."""
-        # The fields are strings, lists of strings and None (presenters.decision_fields), whose
-        # repr is canonical; json.dumps cost ten times as much a code.
-        canonical = repr(sorted(decision.items()))
-        return self._vault.blind_index(CODE_DIGEST, f"{person_id}\n{canonical}")
+        return self.code_digests([person_id], [canonical_fields(decision)])[0]
+
+    def code_digests(self, person_ids: Sequence[str], canonical: Sequence[str]) -> list[bytes]:
+        """`code_digest` of each person's decision given in its canonical form
+        (`canonical_fields`, which the columnar path makes once per distinct outcome)."""
+        messages = (f"{pid}\n{text}" for pid, text in zip(person_ids, canonical, strict=True))
+        return self._vault.blind_indexes(CODE_DIGEST, messages)
+
+    def touch_unchanged(
+        self,
+        person_ids: Sequence[str],
+        digests: Sequence[bytes],
+        reviews: Sequence[datetime | None],
+        ruleset: str,
+        evaluated_at: datetime,
+    ) -> dict[str, bool]:
+        """Record the codes whose stored digest equals the new one as decided again, unchanged,
+        under `ruleset` at `evaluated_at` with their next review (`reviews`), nothing opened or
+        sealed; return the others, each with whether it has a stored row (digest differs, or
+        none was kept) or not (no code yet), in the order given.
+
+        PostgreSQL: one statement, the page's digests as arrays joined to `code_states`, that
+        updates the unchanged rows and returns the others (ADR 0025). SQLite: the digests read
+        and compared here, then one UPDATE for the unchanged codes and one for moved reviews.
+        """
+        if not person_ids:
+            return {}
+        if self._connection.dialect.name == "postgresql":
+            rows = self._connection.execute(
+                _TOUCH_UNCHANGED.bindparams(
+                    key_array(
+                        self._connection, "person_ids", person_ids, code_states.c.person_id.type
+                    ),
+                    key_array(self._connection, "digests", digests, code_states.c.code_digest.type),
+                    key_array(
+                        self._connection, "reviews", [_micros(r) for r in reviews], BigInteger()
+                    ),
+                    bindparam("ruleset", ruleset, type_=code_states.c.ruleset.type),
+                    bindparam("evaluated_at", evaluated_at, type_=code_states.c.evaluated_at.type),
+                )
+            ).all()
+            found: dict[str, bool] = dict(rows)
+            return {pid: bool(found[pid]) for pid in person_ids if pid in found}
+        stored = self.summaries(person_ids)
+        others: dict[str, bool] = {}
+        unchanged: list[str] = []
+        moved: list[tuple[str, datetime | None]] = []
+        for person_id, digest, review in zip(person_ids, digests, reviews, strict=True):
+            summary = stored.get(person_id)
+            if summary is None or summary.code_digest != digest:
+                others[person_id] = summary is not None
+            elif summary.next_review_at == review:
+                unchanged.append(person_id)
+            else:
+                moved.append((person_id, review))
+        if moved:
+            self.set_reviews(moved, ruleset, evaluated_at)
+        if unchanged:
+            self.touch(unchanged, ruleset, evaluated_at)
+        return others
 
     def summaries(self, person_ids: Sequence[str]) -> dict[str, StateSummary]:
         """The stored codes' digests and instants, none of them opened."""
@@ -186,6 +243,40 @@ def opened_state(vault: Vault, row: Row[*tuple[Any, ...]]) -> StoredState:
         row.evaluated_at,
         row.next_review_at,
     )
+
+
+def canonical_fields(decision: Mapping[str, Any]) -> str:
+    """The decision fields as one string, what a code's digest is taken over: the fields are
+    strings, lists of strings and None (presenters.decision_fields), whose repr is canonical;
+    json.dumps cost ten times as much a code."""
+    return repr(sorted(decision.items()))
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def _micros(instant: datetime | None) -> int | None:
+    # Sent as integers: the key arrays (db/arrays.py) carry bytes, text and integers as they are.
+    return None if instant is None else (instant - _EPOCH) // _MICROSECOND
+
+
+# The page's new digests and next reviews joined to the stored codes. The data-modifying WITH
+# runs once, to completion, whether or not the SELECT reads it; the SELECT sees the rows as they
+# were before it, so it returns exactly the codes it did not touch.
+_TOUCH_UNCHANGED = text(
+    "WITH page AS ("
+    " SELECT * FROM unnest(CAST(:person_ids AS varchar[]), CAST(:digests AS bytea[]),"
+    " CAST(:reviews AS bigint[])) AS p (person_id, digest, review)"
+    "), touched AS ("
+    " UPDATE code_states AS s SET ruleset = :ruleset, evaluated_at = :evaluated_at,"
+    " next_review_at = timestamptz 'epoch' + p.review * interval '1 microsecond'"
+    " FROM page AS p WHERE s.person_id = p.person_id AND s.code_digest = p.digest"
+    ")"
+    " SELECT p.person_id, s.person_id IS NOT NULL AS existed"
+    " FROM page AS p LEFT JOIN code_states AS s ON s.person_id = p.person_id"
+    " WHERE s.code_digest IS DISTINCT FROM p.digest"
+)
 
 
 def _state_row(sealer: Sealer, save: StateSave) -> dict[str, object]:

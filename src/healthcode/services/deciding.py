@@ -9,14 +9,22 @@ per-person path decides. Explanations always use the per-person path (domain.dec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
+import polars as pl
+
+from healthcode.db.states import canonical_fields
 from healthcode.domain.areas import RiskArea, SevereDesignation
 from healthcode.domain.columnar.boundaries import BOUNDARY, PENDING, review_instants
-from healthcode.domain.columnar.decisions import decide_frame, decisions_of
+from healthcode.domain.columnar.decisions import (
+    OUTCOME,
+    decide_frame,
+    decisions_of,
+    distinct_outcomes,
+)
 from healthcode.domain.columnar.features import population_features
 from healthcode.domain.columnar.frames import (
     Areas,
@@ -30,6 +38,8 @@ from healthcode.domain.exposure import AreaIndex
 from healthcode.domain.facts import Fact
 from healthcode.domain.features import derive_features
 from healthcode.domain.rules import Ruleset
+from healthcode.domain.timezones import display_instant
+from healthcode.presenters import decision_fields
 from healthcode.recent import Recent
 from healthcode.services.runtime import UnitOfWork
 
@@ -48,6 +58,21 @@ class Decided:
     next_review_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedPage:
+    """A page's decisions as its stored codes need them (ADR 0025): each person's decision
+    fields in canonical form (`db.states.canonical_fields`, what a code's digest is taken over)
+    and the next review to store, in the persons' order; a person's `Decided` only on request,
+    for the codes that changed."""
+
+    canonical: Sequence[str]
+    reviews: Sequence[datetime | None]
+    decided: Callable[[int], Decided]
+
+    def __len__(self) -> int:
+        return len(self.canonical)
+
+
 def decide_stored(
     uow: UnitOfWork,
     person_ids: Sequence[str],
@@ -55,7 +80,7 @@ def decide_stored(
     *,
     columnar_from: int = COLUMNAR_FROM,
     refresh_snapshots: bool = False,
-) -> list[Decided]:
+) -> DecidedPage:
     """Decide each person (in order) on their stored facts and the stored areas at `uow.now`.
 
     Columnar, the facts are read through the shards' snapshots (db/fact_snapshots.py);
@@ -69,7 +94,12 @@ def decide_stored(
         population = uow.fact_snapshots.population(person_ids, uow.now, refresh=refresh_snapshots)
         return _columnar(population, areas.frame, compiled, uow.now)
     stored = uow.facts.of_persons(person_ids)
-    return [_one(stored.get(pid, []), areas.index, rules, uow.now) for pid in person_ids]
+    decided = [_one(stored.get(pid, []), areas.index, rules, uow.now) for pid in person_ids]
+    return DecidedPage(
+        [canonical_fields(decision_fields(item.decision)) for item in decided],
+        [item.next_review_at for item in decided],
+        decided.__getitem__,
+    )
 
 
 def columnar_decisions(
@@ -81,16 +111,51 @@ def columnar_decisions(
     return decisions_of(decide_frame(features, compiled, uow.now), compiled)
 
 
+# Stands for the next review in a distinct outcome's canonical fields, which are then cut around
+# it: a person's canonical form is the outcome's text with their own review put in its place.
+_REVIEW_MARK: Final = "\0next review\0"
+
+
 def _columnar(
     population: Population, areas: Areas, compiled: CompiledRuleset, at: datetime
-) -> list[Decided]:
+) -> DecidedPage:
     features = population_features(population, areas, at)
-    decisions = decisions_of(decide_frame(features, compiled, at), compiled)
-    instants = review_instants(population, areas, at).select(PENDING, BOUNDARY).iter_rows()
-    return [
-        Decided(decision, _earliest(decision.next_review_at, pending, boundary))
-        for decision, (pending, boundary) in zip(decisions, instants, strict=True)
-    ]
+    frame = decide_frame(features, compiled, at)
+    outcome, decisions = distinct_outcomes(frame, compiled)
+    halves = [_halves(decision) for decision in decisions]
+    rules_review = frame["next_review_at"].dt.cast_time_unit("us")
+    distinct = rules_review.drop_nulls().unique().to_list()
+    texts = {value: repr(display_instant(value)) for value in distinct}
+    instants = review_instants(population, areas, at)
+    page = pl.DataFrame({OUTCOME: outcome, "review": rules_review}).select(
+        pl.concat_str(
+            pl.col(OUTCOME).replace_strict(range(len(halves)), [h[0] for h in halves]),
+            pl.col("review")
+            .replace_strict(texts, default=None, return_dtype=pl.String)
+            .fill_null(repr(None)),
+            pl.col(OUTCOME).replace_strict(range(len(halves)), [h[1] for h in halves]),
+        ).alias("canonical"),
+        pl.min_horizontal(
+            pl.col("review"),
+            instants[PENDING].dt.cast_time_unit("us"),
+            instants[BOUNDARY].dt.cast_time_unit("us"),
+        ).alias("stored_review"),
+    )
+
+    def decided(index: int) -> Decided:
+        decision, review = decisions[outcome[index]], rules_review[index]
+        if review is not None:
+            decision = replace(decision, next_review_at=review)
+        return Decided(decision, page["stored_review"][index])
+
+    return DecidedPage(page["canonical"].to_list(), page["stored_review"].to_list(), decided)
+
+
+def _halves(decision: Decision) -> tuple[str, str]:
+    """The outcome's canonical fields before and after its next review."""
+    fields = decision_fields(decision) | {"next_review_at": _REVIEW_MARK}
+    before, after = canonical_fields(fields).split(repr(_REVIEW_MARK))
+    return before, after
 
 
 def _one(facts: Sequence[Fact], index: AreaIndex, rules: Ruleset, at: datetime) -> Decided:

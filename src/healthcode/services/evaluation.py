@@ -50,43 +50,27 @@ def reevaluate(
 
     Only what changed is written (ADR 0013): a stored code whose keyed digest equals the new
     decision's is not opened nor sealed again; its row records the ruleset and the instant of
-    this evaluation (one UPDATE for the page) and, if it moved, the next review. The others are
-    opened, compared and written as before, states and history once per call, in the persons'
-    order.
+    this evaluation and its next review, all such codes of the page in one statement that
+    compares the digests in the database and returns the others (ADR 0025; the shared colours
+    stay as they are, no colour moved). The others are opened, compared and written as before,
+    states and history once per call, in the persons' order.
     """
     rules = ruleset or active_ruleset(uow)
     person_ids = list(causes)
-    decided = decide_stored(
+    page = decide_stored(
         uow, person_ids, rules, columnar_from=columnar_from, refresh_snapshots=refresh_snapshots
     )
-    stored = uow.states.summaries(person_ids)
-    new_fields = [decision_fields(item.decision) for item in decided]
-    digests = [
-        uow.states.code_digest(pid, fields)
-        for pid, fields in zip(person_ids, new_fields, strict=True)
-    ]
-    opened = uow.states.get_many(
-        pid
-        for pid, digest in zip(person_ids, digests, strict=True)
-        if pid in stored and stored[pid].code_digest != digest
-    )
-    report = Reevaluation()
+    digests = uow.states.code_digests(person_ids, page.canonical)
+    others = uow.states.touch_unchanged(person_ids, digests, page.reviews, rules.label, uow.now)
+    opened = uow.states.get_many(pid for pid, existed in others.items() if existed)
+    report = Reevaluation(evaluated=len(person_ids))
     moves: Counter[Move] = Counter()
-    unchanged: list[str] = []
-    reviews: list[tuple[str, datetime | None]] = []
     saves: list[StateSave] = []
     changes: list[StateChange] = []
-    for person_id, item, fields, digest in zip(
-        person_ids, decided, new_fields, digests, strict=True
-    ):
-        report.evaluated += 1
-        summary = stored.get(person_id)
-        if summary is not None and summary.code_digest == digest:
-            if summary.next_review_at == item.next_review_at:
-                unchanged.append(person_id)
-            else:
-                reviews.append((person_id, item.next_review_at))
-            continue
+    position = {pid: index for index, pid in enumerate(person_ids)} if others else {}
+    for person_id, existed in others.items():  # in the persons' order
+        item = page.decided(position[person_id])
+        fields = decision_fields(item.decision)
         previous = opened.get(person_id)
         state = StoredState(
             decision=fields,
@@ -95,7 +79,7 @@ def reevaluate(
             evaluated_at=uow.now,
             next_review_at=item.next_review_at,
         )
-        saves.append(StateSave(person_id, state, existed=summary is not None))
+        saves.append(StateSave(person_id, state, existed=existed))
         if previous is None or _code(previous.decision) != _code(fields):
             changes.append(StateChange(person_id, state, cause, causes[person_id]))
             report.changed += 1
@@ -106,11 +90,6 @@ def reevaluate(
     if saves:
         uow.states.save_many(saves)
         publish_states(uow, saves)  # the shared colours checkpoints read (ADR 0019)
-    # Neither moves a colour, so the shared colours stay as they are.
-    if reviews:
-        uow.states.set_reviews(reviews, rules.label, uow.now)
-    if unchanged:
-        uow.states.touch(unchanged, rules.label, uow.now)
     if changes:
         uow.states.record_changes(changes)
     _tally(uow, moves)

@@ -40,8 +40,14 @@ from healthcode.services.runtime import Runtime, UnitOfWork, system_actor
 # and whose loss to a crash costs little. 64 divides BUCKETS, so every partition is 16 buckets.
 PARTITIONS: Final = 64
 # Persons a page (a transaction): large enough that per-transaction costs (the audit chain, the
-# lease renewal, a commit's fsync) are small next to the work, small enough to keep locks short.
-PAGE: Final = 1000
+# lease renewal, a commit's fsync) and the columnar engine's fixed cost per call (tens of ms) are
+# small next to the work, small enough to keep locks short (well under a second a page of
+# unchanged codes) and memory bounded (a page's facts and frames: tens of MB). Measured
+# (bench/README.md, ADR 0025): 5,000 a page re-evaluate 1.2-1.7x as fast as 1,000.
+PAGE: Final = 5000
+# Persons a partition is sized for when a job starts (`bucket_ranges`): small jobs still get
+# several partitions for several workers to share, whatever the page.
+PARTITION_PERSONS: Final = 1000
 # A page takes seconds; a lease of two minutes, renewed every page, is lost only by a worker that
 # died or hangs, and then its partition is taken over within two minutes.
 LEASE: Final = timedelta(minutes=2)
@@ -169,10 +175,10 @@ def adopt_orphans(uow: UnitOfWork) -> int | None:
 
 
 def bucket_ranges(persons: int, partitions: int | None = None) -> list[tuple[int, int]]:
-    """Enough partitions for about a page each, a power of two up to PARTITIONS, never fewer
-    than one: a job over three persons is one partition, not 64 empty ones."""
+    """Enough partitions for about PARTITION_PERSONS each, a power of two up to PARTITIONS,
+    never fewer than one: a job over three persons is one partition, not 64 empty ones."""
     count = 1
-    while count < PARTITIONS and count * PAGE < persons:
+    while count < PARTITIONS and count * PARTITION_PERSONS < persons:
         count *= 2
     if partitions is not None:
         if partitions < 1 or partitions > PARTITIONS or BUCKETS % partitions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -34,7 +35,6 @@ def decide_frame(features: pl.DataFrame, compiled: CompiledRuleset, at: datetime
 
 def decisions_of(frame: pl.DataFrame, compiled: CompiledRuleset) -> list[Decision]:
     """One `Decision` per row, built once per distinct outcome."""
-    ruleset = compiled.ruleset
     made: dict[tuple[object, ...], Decision] = {}
     result = []
     names = outcome_names(compiled)
@@ -42,12 +42,35 @@ def decisions_of(frame: pl.DataFrame, compiled: CompiledRuleset) -> list[Decisio
         key = tuple(outcome)
         decision = made.get(key)
         if decision is None:
-            override_index, *fired_bits = outcome
-            override = None if override_index is None else ruleset.overrides[override_index]
-            fired = tuple(rule for rule, bit in zip(ruleset.rules, fired_bits, strict=True) if bit)
-            decision = made[key] = decision_of(fired, override, ruleset)
+            decision = made[key] = _decision(key, compiled)
         result.append(decision if review is None else replace(decision, next_review_at=review))
     return result
+
+
+OUTCOME = "outcome"
+
+
+def distinct_outcomes(
+    frame: pl.DataFrame, compiled: CompiledRuleset
+) -> tuple[pl.Series, list[Decision]]:
+    """Each row's outcome as an index (`outcome`) into the distinct outcomes' decisions (their
+    next review not set): what a page needs to digest its codes without a `Decision` a row."""
+    names = outcome_names(compiled)
+    distinct = frame.select(names).unique(maintain_order=True)
+    decisions = [_decision(outcome, compiled) for outcome in distinct.iter_rows()]
+    numbered = distinct.with_row_index(OUTCOME)
+    rows = frame.select(names).join(
+        numbered, on=names, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return rows[OUTCOME], decisions
+
+
+def _decision(outcome: tuple[Any, ...], compiled: CompiledRuleset) -> Decision:
+    ruleset = compiled.ruleset
+    override_index, *fired_bits = outcome
+    override = None if override_index is None else ruleset.overrides[override_index]
+    fired = tuple(rule for rule, bit in zip(ruleset.rules, fired_bits, strict=True) if bit)
+    return decision_of(fired, override, ruleset)
 
 
 def assess_population(
