@@ -9,7 +9,7 @@ from healthcode.db.people import StoredPerson
 from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
 from healthcode.presenters import DECISION_FIELDS
-from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.audit_targets import person_target
 from healthcode.services.runtime import UnitOfWork
 
 
@@ -29,7 +29,7 @@ class CodeStatus:
 
 def code_status(uow: UnitOfWork, key: PersonKey) -> CodeStatus | None:
     person = uow.people.find(key)
-    target = audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+    target = person_target(uow, key)
     uow.audit("code.read", target, outcome="ok" if person else "not_found")
     if person is None:
         return None

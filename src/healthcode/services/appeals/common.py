@@ -23,7 +23,7 @@ from healthcode.db.appeals_store import StoredAppeal
 from healthcode.domain.appeals import AppealEventKind, AppealStatus, TimeLimits
 from healthcode.domain.roles import Role
 from healthcode.rulesets import default_appeal_limits, load_appeal_limits
-from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services import audit_targets
 from healthcode.services.appeals.refusals import CLOSED, FORBIDDEN, NOT_FOUND
 from healthcode.services.principals import Principal
 from healthcode.services.refusals import Refusal, Refused
@@ -50,7 +50,7 @@ def person_target(uow: UnitOfWork, person_id: str) -> str:
     key = uow.people.key_of(person_id)
     if key is None:  # the foreign key keeps the person; only a broken database gets here
         raise LookupError("an appeal's person is missing")
-    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
+    return audit_targets.person_target(uow, key)
 
 
 def colour_of(uow: UnitOfWork, person_id: str) -> str | None:

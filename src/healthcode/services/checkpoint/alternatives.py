@@ -39,6 +39,7 @@ from healthcode.domain.timezones import display_instant
 from healthcode.domain.venues import Purpose, Venue, VenueDecision, Verdict
 from healthcode.rulesets import default_venue_policy
 from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.audit_targets import person_target
 from healthcode.services.codes.trust import DatabaseTrust
 from healthcode.services.limits import hold_staff
 from healthcode.services.runtime import UnitOfWork
@@ -85,7 +86,7 @@ def check_by_test(
     else:
         shown["test_sampled_at"] = display_instant(test.sampled_at)
         decision = on_credential(Method.TEST, name_of(Method.TEST), policy, shown)
-    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk)
+    _audit(uow, decision, person_target(uow, person_key), venue, area_risk)
     return decision
 
 
@@ -107,7 +108,7 @@ def check_by_registration(
     purpose, venue, pseudonym); no person is created.
     """
     decision = _registration(uow, person_key, name, venue, area_risk, purpose)
-    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk)
+    _audit(uow, decision, person_target(uow, person_key), venue, area_risk)
     return decision
 
 
@@ -142,7 +143,7 @@ def check_itinerary_card(
         decision = CheckpointDecision(
             Method.ITINERARY_CARD, registered.verdict, registered.clauses, basis, shown
         )
-    _audit(uow, decision, _person_target(uow, person_key), venue, area_risk, f"card={card}")
+    _audit(uow, decision, person_target(uow, person_key), venue, area_risk, f"card={card}")
     return decision
 
 
@@ -209,7 +210,7 @@ def _look_up(uow: UnitOfWork, key: PersonKey, name: str) -> StoredPerson | None:
         raise CheckpointError(f"id_number: {problem}")
     if not name.strip():
         raise CheckpointError("name: the name on the document is required")
-    hold_staff(uow, "lookup", "checkpoint.lookup", _person_target(uow, key))
+    hold_staff(uow, "lookup", "checkpoint.lookup", person_target(uow, key))
     person = uow.people.find(key)
     return person if uow.people.name_matches(person, name) else None
 
@@ -281,10 +282,6 @@ def _basis(institution: StoredInstitution) -> Bilingual:
 def _shown(name: str) -> dict[str, str | None]:
     # The name typed, masked: on file or not, the answer has the same shape and says nothing new.
     return {"masked_name": mask_name(name.strip())}
-
-
-def _person_target(uow: UnitOfWork, key: PersonKey) -> str:
-    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
 
 
 def _audit(

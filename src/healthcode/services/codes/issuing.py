@@ -25,7 +25,7 @@ from healthcode.db.states import StoredState
 from healthcode.domain.facts import PersonKey
 from healthcode.domain.identity import IdType
 from healthcode.domain.rules import Colour
-from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.audit_targets import person_target
 from healthcode.services.codes.colours import remember_subject
 from healthcode.services.codes.signing import active_signing_key
 from healthcode.services.runtime import UnitOfWork
@@ -62,7 +62,7 @@ def issue_code(uow: UnitOfWork, key: PersonKey, *, paper: bool = False) -> Issue
 
     A refusal is audited too; it stays in the log if the caller commits before re-raising.
     """
-    target = _target(uow, key)
+    target = person_target(uow, key)
     person, state = _person_and_state(uow, key, target)
     applied = uow.applications.current_version(person.id)
     return _issued(uow, target, person, state, applied, paper=paper)
@@ -79,15 +79,11 @@ def issue_code_read(
 ) -> IssuedCode:
     """`issue_code` for a person read already (a household link's one statement, ADR 0022): their
     record, stored state and the version of their latest application, read in this unit of work."""
-    target = _target(uow, key)
+    target = person_target(uow, key)
     if state is None:
         uow.audit("code.issue", target, outcome="no_state")
         raise CodeIssueError(NO_STATE)
     return _issued(uow, target, person, state, applied_version, paper=paper)
-
-
-def _target(uow: UnitOfWork, key: PersonKey) -> str:
-    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
 
 
 def _issued(

@@ -24,6 +24,7 @@ from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import IdType, mask_phone
 from healthcode.domain.register import is_minor
 from healthcode.domain.timezones import CHINA_TIME
+from healthcode.services.audit_targets import person_target
 from healthcode.services.households.applications import (
     ApplicationError,
     apply_for_code,
@@ -35,7 +36,6 @@ from healthcode.services.households.links import (
     AccountApplication,
     FamilyMember,
     link_person,
-    pseudonym,
     refuse_link,
 )
 from healthcode.services.households.notices import bound_message
@@ -129,7 +129,7 @@ def confirm_in_person(
     uow.pending_links.complete(pending.id, "in_person", uow.now)
     uow.audit(
         "household.check-in-person",
-        pseudonym(uow, document),
+        person_target(uow, document),
         detail=f"reference={pending.reference} account={pending.account_id}",
     )
     return taken
@@ -230,7 +230,7 @@ def _tell(
         return  # nobody to tell, or the person bound themselves from that very phone
     account_phone = uow.residents.phone(account_id)
     message = bound_message(None if account_phone is None else mask_phone(account_phone))
-    target = pseudonym(uow, person.key)
+    target = person_target(uow, person.key)
     try:
         if sender is None:
             raise SenderUnavailableError

@@ -21,7 +21,7 @@ from healthcode.db.states import StoredState
 from healthcode.domain.applications import Relationship
 from healthcode.domain.facts import Person, PersonKey
 from healthcode.domain.identity import mask_phone
-from healthcode.security.pseudonyms import audit_pseudonym
+from healthcode.services.audit_targets import person_target
 from healthcode.services.households.applications import Application
 from healthcode.services.households.refusals import CANNOT_UNBIND_SELF, NOT_LINKED
 from healthcode.services.refusals import Refusal, Refused
@@ -118,7 +118,7 @@ def person_for(uow: UnitOfWork, account_id: str, person_id: str) -> LinkedPerson
 
 def person_pseudonym(uow: UnitOfWork, linked: LinkedPerson) -> str:
     """How audit entries name a linked person: the same pseudonym every use case uses."""
-    return pseudonym(uow, key_for(uow, linked))
+    return person_target(uow, key_for(uow, linked))
 
 
 def key_for(uow: UnitOfWork, linked: LinkedPerson) -> PersonKey:
@@ -146,7 +146,7 @@ def unbind(uow: UnitOfWork, account_id: str, person_id: str) -> None:
     uow.residents.unlink(account_id, person_id, uow.now)
     uow.audit(
         "household.unlink",
-        pseudonym(uow, key_for(uow, linked)),
+        person_target(uow, key_for(uow, linked)),
         detail=f"account={account_id} relationship={linked.relationship}",
     )
 
@@ -185,7 +185,7 @@ def end_binding(uow: UnitOfWork, account_id: str, link_id: int) -> None:
     uow.residents.unlink_by_id(link_id, uow.now)
     uow.audit(
         "household.unlink",
-        pseudonym(uow, _key(uow, own)),
+        person_target(uow, _key(uow, own)),
         detail=f"account={link.account_id} relationship={link.relationship} by=person",
     )
 
@@ -215,16 +215,13 @@ def link_person(
     new = person_id not in {link.person_id for link in store.links(account_id)}
     if new:
         store.link(HouseholdLink(account_id, person_id, relationship, consent, uow.now))
-        target = pseudonym(uow, _key(uow, person_id))
+        target = person_target(uow, _key(uow, person_id))
         detail = f"account={account_id} relationship={relationship} consent={consent}"
         uow.audit("household.link", target, detail=detail)
     return AccountApplication(application=taken, person_id=person_id), new
 
 
 def refuse_link(uow: UnitOfWork, person: Person, refusal: Refusal) -> NoReturn:
-    uow.audit("household.link", pseudonym(uow, person.key), outcome="refused", detail=refusal.code)
+    target = person_target(uow, person.key)
+    uow.audit("household.link", target, outcome="refused", detail=refusal.code)
     raise Refused(refusal)
-
-
-def pseudonym(uow: UnitOfWork, key: PersonKey) -> str:
-    return audit_pseudonym(uow.runtime.vault, "person", f"{key.id_type.value}:{key.id_number}")
