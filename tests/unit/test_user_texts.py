@@ -37,7 +37,7 @@ def texts() -> dict[str, Bilingual]:
         names = other_ways_in(method)
         joined = Bilingual("、".join(n.zh for n in names), ", ".join(n.en for n in names))
         found[f"other ways in besides {method}"] = joined
-    for name in ("_NO_TEST", "_NOT_CONFIRMED", "_RISK_CARD"):
+    for name in ("_NO_TEST", "_REGISTERED_NEW", "_RISK_CARD"):
         found[f"checkpoint {name}"] = getattr(alternatives, name)
     return found
 

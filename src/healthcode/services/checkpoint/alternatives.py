@@ -6,10 +6,7 @@ not for the person's status (see `domain/checkpoints.py`): the venue policy is a
 colour on record, or to green when nothing is on record (A4: no known risk).
 
 A look-up by document (issue #11) needs the name on it as well as its number, and a wrong name is
-answered exactly as an unknown number: knowing a number alone tells nothing. So a registration that
-finds no match cannot admit as green (ADR 0026): a red person giving a wrong name would pass. It is
-"cannot confirm" instead, for an unknown number too: check the name against the document, or use
-another way in. Look-ups are limited
+answered exactly as an unknown number: knowing a number alone tells nothing. Look-ups are limited
 per staff member (`rulesets/limits.yaml`), and known and unknown documents are answered in the same
 shape (the masked name shown is the one typed) after the same queries, so neither the answer nor,
 as far as one process can make it, its timing says whether the number is on file.
@@ -101,11 +98,9 @@ def check_by_registration(
 ) -> CheckpointDecision:
     """Registration with a valid identity document: staff look the stored colour up (代查).
 
-    A number and name that match no record cannot be confirmed (ADR 0026): where codes are
-    checked the registration does not admit, and the answer says to check the name against the
-    document and lists the other ways in; where they are not (S2), nothing is asked. A wrong name
-    and an unknown number get this one answer (D2). The registration is the audit entry (staff,
-    purpose, venue, pseudonym); no person is created.
+    Someone with no record at all is registered and let through as green where green may go: no
+    fact about them means no known risk (A4), and the code is never the only credential. The
+    registration is the audit entry (staff, purpose, venue, pseudonym); no person is created.
     """
     decision = _registration(uow, person_key, name, venue, area_risk, purpose)
     _audit(uow, decision, person_target(uow, person_key), venue, area_risk)
@@ -193,12 +188,10 @@ def _registration(
     purpose: Purpose | None,
 ) -> CheckpointDecision:
     person = _look_up(uow, person_key, name)
-    policy = _policy(_status(uow, person), venue, area_risk, purpose)  # the same queries either way
+    policy = _policy(_status(uow, person), venue, area_risk, purpose)
     shown = {**_shown(name), "record": "on_file" if person is not None else "none"}
     if person is None:
-        # Not green: "no match" is also what a red person giving a wrong name gets, and telling
-        # the two apart would tell whoever holds only a number that it is on file.
-        return without_credential(Method.REGISTRATION, _NOT_CONFIRMED, shown, policy)
+        return on_credential(Method.REGISTRATION, _REGISTERED_NEW, policy, shown, ("A4",))
     return on_credential(Method.REGISTRATION, name_of(Method.REGISTRATION), policy, shown)
 
 
@@ -300,11 +293,10 @@ _NOBODY = "-"  # person ids are UUIDs: no one is "-"
 _NO_TEST = Bilingual(
     "未查到本人7日内核酸检测阴性结果", "No negative nucleic-acid test of the last 7 days on record"
 )
-_NOT_CONFIRMED = Bilingual(
-    "无法核实：未查到与该证件号码和姓名相符的记录，请核对证件上的姓名后重新输入；"
-    "本人可拨打12345咨询",
-    "Cannot confirm: no record matches this document number and name. Check the name against "
-    "the document and type it again; the person may call 12345 for help",
+_REGISTERED_NEW = Bilingual(
+    "凭有效身份证件登记；系统内无此人记录，无已知风险，按绿码处理",
+    "Registered with a valid identity document; no record on file, so no known risk: treated as "
+    "green",
 )
 _RISK_CARD = Bilingual(
     "通信行程卡显示到访中高风险地区：请按重点人群落实健康管理措施，不予通行",
