@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -166,7 +167,7 @@ def test_a_batch_that_does_not_commit_fails_every_request_and_loses_nothing_ackn
     entry = audit.AuditEntry("reader", "resident", "show a health code", "code.read")
 
     def request(index: int) -> None:
-        group.commit([(audit.AuditEntry(**{**entry.fields(), "object": f"lost:{index}"}), now)])
+        group.commit([(replace(entry, object=f"lost:{index}"), now)])
 
     now = runtime.clock.now()
     try:

@@ -12,6 +12,7 @@ from codes_builders import ISSUED, code, signed_list, signing_key, trusted
 from healthcode.db.schema import trusted_issuers
 from healthcode.domain.areas import RiskLevel
 from healthcode.domain.venues import Venue
+from healthcode.services.cache_counts import Lookup
 from healthcode.services.codes.gateway import (
     GatewayError,
     gateway_list,
@@ -163,7 +164,8 @@ def test_a_held_list_is_verified_once_in_a_while_and_a_new_one_counts_at_once__S
     assert online(runtime, text).rejection is None
     after = runtime.memo.counts.snapshot()
     gained = {key: after[key] - before.get(key, 0) for key in after}
-    assert (gained[("memo_held_list", "miss")], gained[("memo_held_list", "hit")]) == (1, 1)
+    held = ("memo_held_list", Lookup.MISS), ("memo_held_list", Lookup.HIT)
+    assert (gained[held[0]], gained[held[1]]) == (1, 1)
     revoked = signed_list(
         JIANGSU_ROOT,
         [trusted(JIANGSU_KEY, status=KeyStatus.REVOKED)],
