@@ -44,7 +44,7 @@ def serve(
     from healthcode.web import create_app  # noqa: PLC0415
     from healthcode.web.logs import LOG_CONFIG  # noqa: PLC0415
     from healthcode.web.scheduler import Scheduler  # noqa: PLC0415
-    from healthcode.web.server import CleanStopServer  # noqa: PLC0415
+    from healthcode.web.server import CleanStopServer, serve_in_workers  # noqa: PLC0415
 
     runtime = context.runtime()
     if workers > 1 and runtime.settings.redis_url is None:
@@ -73,13 +73,14 @@ def serve(
             server.run()
             started = server.started
         else:
-            uvicorn.run(
+            config = uvicorn.Config(
                 "healthcode.web.server:app_from_environment",
                 factory=True,
                 workers=workers,
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 **options,  # type: ignore[arg-type]
             )
+            serve_in_workers(config)
             started = True  # the supervisor returns once its workers have stopped
     finally:
         if scheduler is not None:
