@@ -41,7 +41,14 @@ from healthcode.services.messages import OutboxSender
 from healthcode.services.runtime import Actor, open_runtime
 from healthcode.settings import Settings
 from healthcode.web import create_app
-from import_population import AREA_FROM, CLOCK, POSTGRES_ADMIN_URL, area_change, fresh_database
+from import_population import (
+    AREA_FROM,
+    CLOCK,
+    POSTGRES_ADMIN_URL,
+    area_change,
+    fresh_database,
+    installation_env,
+)
 from province import ensure_generated
 
 HERE = Path(__file__).resolve()
@@ -76,12 +83,7 @@ def main() -> None:
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     with fresh_database(args.database, workspace, args.postgres_url) as url:
-        env = os.environ | {
-            "HEALTHCODE_DATA_DIR": str(workspace),
-            "HEALTHCODE_DATABASE_URL": url,
-            "HEALTHCODE_CLOCK": CLOCK,
-            "HEALTHCODE_ACTOR": "bench",
-        }
+        env = os.environ | installation_env(workspace, url)
         command = healthcode_command()
         for setup in (["keys", "init"], ["db", "upgrade"]):
             run([*command, *setup], env)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from assess_population import cpu_model, healthcode_command
 from healthcode.exchange import parse_fact, read_parsed
-from import_population import CLOCK, POSTGRES_ADMIN_URL, analyzing, fresh_database
+from import_population import CLOCK, POSTGRES_ADMIN_URL, analyzing, fresh_database, installation_env
 from province import copy_floor, ensure_generated, manifest_of, mean_payload_bytes
 
 HERE = Path(__file__).resolve()
@@ -109,16 +109,7 @@ def one_turn(
         subprocess.run(["rm", "-rf", str(workspace)], check=True)  # noqa: S603, S607
         workspace.mkdir(parents=True)
         with fresh_database("postgresql", workspace, args.postgres_url) as url:
-            env = (
-                os.environ
-                | source_path(args.src)
-                | {
-                    "HEALTHCODE_DATA_DIR": str(workspace),
-                    "HEALTHCODE_DATABASE_URL": url,
-                    "HEALTHCODE_CLOCK": CLOCK,
-                    "HEALTHCODE_ACTOR": "bench",
-                }
-            )
+            env = os.environ | source_path(args.src) | installation_env(workspace, url)
             prepared(env)
             batch = ["--batch-size", str(args.batch_size)]
             if args.src is None:

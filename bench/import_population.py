@@ -149,6 +149,17 @@ def postgres_floor(url: str, rows: int, batch: int) -> float:
     return elapsed
 
 
+def installation_env(workspace: Path, url: str) -> dict[str, str]:
+    """The environment of a benchmark's installation: its data folder, its database, the fixed
+    clock the synthetic population is dated by, and the actor its audit entries name."""
+    return {
+        "HEALTHCODE_DATA_DIR": str(workspace),
+        "HEALTHCODE_DATABASE_URL": url,
+        "HEALTHCODE_CLOCK": CLOCK,
+        "HEALTHCODE_ACTOR": "bench",
+    }
+
+
 @contextmanager
 def fresh_database(kind: str, workspace: Path, admin_url: str) -> Iterator[str]:
     """The URL of a new, empty database of `kind`; a PostgreSQL one is dropped afterwards."""
@@ -214,12 +225,7 @@ def measure(kind: str, files: tuple[Path, Path], args: argparse.Namespace, rows:
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     with fresh_database(kind, workspace, args.postgres_url) as url:
-        env = os.environ | {
-            "HEALTHCODE_DATA_DIR": str(workspace),
-            "HEALTHCODE_DATABASE_URL": url,
-            "HEALTHCODE_CLOCK": CLOCK,
-            "HEALTHCODE_ACTOR": "bench",
-        }
+        env = os.environ | installation_env(workspace, url)
         command = healthcode_command()
         for setup in (["keys", "init"], ["db", "upgrade"]):
             run_timed([*command, *setup], env)

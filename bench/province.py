@@ -79,6 +79,7 @@ from import_population import (
     area_change,
     database_size_mb,
     fresh_database,
+    installation_env,
 )
 
 HERE = Path(__file__).resolve()
@@ -384,12 +385,7 @@ def run(args: argparse.Namespace) -> Run:
     workspace.mkdir(parents=True)
     healthcode = healthcode_command()
     with fresh_database("postgresql", workspace, args.postgres_url) as url:
-        env = os.environ | {
-            "HEALTHCODE_DATA_DIR": str(workspace),
-            "HEALTHCODE_DATABASE_URL": url,
-            "HEALTHCODE_CLOCK": CLOCK,
-            "HEALTHCODE_ACTOR": "bench",
-        }
+        env = os.environ | installation_env(workspace, url)
         for setup in (["keys", "init"], ["db", "upgrade"]):
             run_measured(" ".join(setup), [*healthcode, *setup], env)
         batch = ["--json", "--batch-size", str(args.batch_size)]
