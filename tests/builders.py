@@ -71,8 +71,8 @@ def fact(
     return Fact(f"e-{next(_event_ids)}", source, who or person(), when, payload)
 
 
-def diagnosis(status: str, when: datetime) -> Fact:
-    return fact(Diagnosis(DiagnosisStatus(status)), when)
+def diagnosis(status: str, when: datetime, who: Person | None = None) -> Fact:
+    return fact(Diagnosis(DiagnosisStatus(status)), when, who)
 
 
 def nucleic_acid(result: str, sampled: datetime, known: datetime | None = None) -> Fact:

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from builders import ManualClock, diagnosis, operator, resident_id
 from healthcode.db.shared_state import LocalState, RedisState
-from healthcode.domain.facts import Fact, Person
+from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
 from healthcode.services.codes.signing import active_signing_key, revoke_signing_key
 from healthcode.services.facts import record_facts
@@ -146,14 +146,7 @@ def test_a_changed_colour_an_unbinding_and_a_revoked_key_count_on_the_next_show_
     assert show(callers, headers, parent)["token"] == green["token"]
 
     # Saved by another process (a command-line import): its own runtime, its own memory.
-    confirmed = diagnosis("confirmed", clock.now())
-    fact = Fact(
-        confirmed.event_id,
-        confirmed.source,
-        Person(IdType.RESIDENT_ID, PARENT_ID),
-        confirmed.occurred_at,
-        confirmed.payload,
-    )
+    fact = diagnosis("confirmed", clock.now(), Person(IdType.RESIDENT_ID, PARENT_ID))
     with replace(runtime, shared=LocalState()).unit_of_work(operator()) as uow:
         record_facts(uow, [fact])
     red = show(callers, headers, parent)

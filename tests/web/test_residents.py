@@ -15,7 +15,7 @@ from builders import ManualClock, diagnosis, march, operator, resident_id
 from e2e.browser import png_grey_pixels as png_pixels
 from healthcode.db.schema import audit_log, code_subjects
 from healthcode.domain.areas import RiskLevel
-from healthcode.domain.facts import Fact, Person
+from healthcode.domain.facts import Person
 from healthcode.domain.identity import IdType
 from healthcode.domain.roles import Role
 from healthcode.domain.venues import Venue
@@ -236,14 +236,7 @@ def test_red_code_says_why_what_turns_it_green_and_the_measure__A2_M1(
     client: TestClient, callers: Callers, runtime: Runtime
 ) -> None:
     headers, _, parent = household(client, callers)
-    confirmed = diagnosis("confirmed", march(20, 11))
-    fact = Fact(
-        confirmed.event_id,
-        confirmed.source,
-        Person(IdType.RESIDENT_ID, PARENT_ID),
-        confirmed.occurred_at,
-        confirmed.payload,
-    )
+    fact = diagnosis("confirmed", march(20, 11), Person(IdType.RESIDENT_ID, PARENT_ID))
     with runtime.unit_of_work(operator()) as uow:
         record_facts(uow, [fact])
     code = client.get(f"/api/v1/codes/{parent}", headers=headers).json()
